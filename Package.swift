@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ocspd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ocspd", targets: ["ocspd"]),
+        .library(name: "OCSPCore", targets: ["OCSPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+    ],
+    targets: [
+        // OpenSSL 3: X.509, OCSP and signatures.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // libcurl: HTTP(S) to responders and caIssuers URLs.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // What Swift's importer cannot call: variadic curl_easy_setopt/getinfo and OpenSSL macros.
+        .target(
+            name: "CShims",
+            dependencies: ["COpenSSL", "CCurl"]
+        ),
+        .target(
+            name: "OCSPCore",
+            dependencies: [
+                "COpenSSL",
+                "CCurl",
+                "CShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .executableTarget(
+            name: "ocspd",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "OCSPCoreTests",
+            dependencies: ["OCSPCore", "COpenSSL", "CShims"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,143 @@
+internal import CCurl
+internal import CShims
+import Foundation
+
+/// libcurl wants one process-wide initialisation before any handle exists and before
+/// threads start using it; a global `let` is initialised exactly once, thread-safely.
+private let curlGlobalInitialisation: CURLcode = curl_global_init(3 /* CURL_GLOBAL_ALL */)
+
+/// The one owner of a `CURL*` easy handle, and of everything the handle points at while
+/// it lives: the error buffer, header list, request body and response sink.
+final class CurlEasy {
+    let handle: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var headers: UnsafeMutablePointer<curl_slist>? = nil
+    /// `CURLOPT_POSTFIELDS` is not copied by curl: the bytes must outlive `perform`.
+    private var body: UnsafeMutableBufferPointer<UInt8>? = nil
+    let sink: ResponseSink
+
+    init?(maximumBodyBytes: Int) {
+        _ = curlGlobalInitialisation
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        sink = ResponseSink(limit: maximumBodyBytes)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headers)
+        errorBuffer.deallocate()
+        body?.deallocate()
+    }
+
+    /// The message curl left in its error buffer for the last failure, or its generic text.
+    func errorMessage(_ code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    func set(_ option: CURLoption, _ value: Int) throws(CurlSetupError) {
+        try check(option, ocspd_curl_setopt_long(handle, option, value))
+    }
+
+    func set(_ option: CURLoption, _ value: String) throws(CurlSetupError) {
+        // curl copies string options (since 7.17.0), so a temporary C string is enough.
+        try check(option, value.withCString { ocspd_curl_setopt_pointer(handle, option, $0) })
+    }
+
+    func setHeaders(_ lines: [String]) throws(CurlSetupError) {
+        for line in lines {
+            guard let extended = curl_slist_append(headers, line) else { throw CurlSetupError(option: CURLOPT_HTTPHEADER, code: CURLE_OUT_OF_MEMORY) }
+            headers = extended
+        }
+        try check(CURLOPT_HTTPHEADER, ocspd_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, headers))
+    }
+
+    func setBody(_ bytes: [UInt8]) throws(CurlSetupError) {
+        let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+        _ = copy.initialize(from: bytes)
+        body = copy
+        try set(CURLOPT_POST, 1)
+        try check(CURLOPT_POSTFIELDSIZE_LARGE, ocspd_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)))
+        try check(CURLOPT_POSTFIELDS, ocspd_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, copy.baseAddress))
+    }
+
+    func prepare() throws(CurlSetupError) {
+        try check(CURLOPT_ERRORBUFFER, ocspd_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        try check(CURLOPT_WRITEFUNCTION, ocspd_curl_setopt_write_function(handle, responseSinkWrite))
+        try check(CURLOPT_WRITEDATA, ocspd_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
+    }
+
+    func perform() -> CURLcode {
+        withExtendedLifetime(sink) { curl_easy_perform(handle) }
+    }
+
+    func info(long info: CURLINFO) -> Int? {
+        var value = 0
+        return ocspd_curl_getinfo_long(handle, info, &value) == CURLE_OK ? value : nil
+    }
+
+    func info(offset info: CURLINFO) -> Int64? {
+        var value: curl_off_t = 0
+        return ocspd_curl_getinfo_off_t(handle, info, &value) == CURLE_OK ? Int64(value) : nil
+    }
+
+    func info(string info: CURLINFO) -> String? {
+        var value: UnsafePointer<CChar>? = nil
+        guard ocspd_curl_getinfo_string(handle, info, &value) == CURLE_OK, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// The last value of a response header of the final request (curl ≥ 7.83).
+    func header(_ name: String) -> String? {
+        var found: UnsafeMutablePointer<curl_header>? = nil
+        let code = curl_easy_header(handle, name, 0, UInt32(CURLH_HEADER), -1, &found)
+        guard code == CURLHE_OK, let found, let value = found.pointee.value else { return nil }
+        return String(cString: value)
+    }
+
+    private func check(_ option: CURLoption, _ code: CURLcode) throws(CurlSetupError) {
+        guard code == CURLE_OK else { throw CurlSetupError(option: option, code: code) }
+    }
+}
+
+struct CurlSetupError: Error, CustomStringConvertible {
+    let option: CURLoption
+    let code: CURLcode
+
+    var description: String {
+        "libcurl refused option \(option.rawValue): \(String(cString: curl_easy_strerror(code)))"
+    }
+}
+
+/// Collects the response body up to a cap. curl 7.88's CURLOPT_MAXFILESIZE does not cover
+/// bodies of unknown length (chunked, or close-delimited), so the cap is enforced here.
+final class ResponseSink {
+    let limit: Int
+    var bytes: [UInt8] = []
+    var exceeded = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+}
+
+/// Returning less than the offered size makes curl abort the transfer with CURLE_WRITE_ERROR.
+private let responseSinkWrite: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    data, size, count, userdata in
+    guard let userdata else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    let length = size * count
+    guard sink.bytes.count + length <= sink.limit else {
+        sink.exceeded = true
+        return 0
+    }
+    if let data, length > 0 {
+        data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+    return length
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The server's certificate chain as Exim's `tls_certificate` holds it: the leaf first,
+/// then intermediates. Private keys in the same file are skipped undecoded.
+public struct CertificateChain: Sendable, Hashable {
+    public let leaf: Certificate
+    public let intermediates: [Certificate]
+    /// Where it was read from, for messages.
+    public let path: String
+
+    public init(leaf: Certificate, intermediates: [Certificate], path: String) {
+        self.leaf = leaf
+        self.intermediates = intermediates
+        self.path = path
+    }
+
+    public var certificates: [Certificate] { [leaf] + intermediates }
+
+    /// Reads a PEM or DER chain file.
+    public static func read(from path: String) throws(ChainError) -> CertificateChain {
+        let bytes = try FileBytes.read(path, maximum: 1 << 20).mapError { ChainError.unreadable(path: path, reason: $0) }.get()
+        return try parse(bytes, path: path)
+    }
+
+    /// Decodes chain bytes; `path` only names the source in errors.
+    public static func parse(_ bytes: [UInt8], path: String) throws(ChainError) -> CertificateChain {
+        guard bytes.contains(where: { !isWhitespace($0) }) else { throw .empty(path: path) }
+        let certificates: [Certificate]
+        if PEMSplitter.looksLikePEM(bytes) {
+            certificates = try parsePEM(bytes, path: path)
+        } else {
+            guard let certificate = Certificate(derBytes: bytes) else {
+                throw .notACertificate(path: path, detail: "neither PEM nor a single DER certificate")
+            }
+            certificates = [certificate]
+        }
+        guard let leaf = certificates.first else {
+            throw .noCertificate(path: path)
+        }
+        return CertificateChain(leaf: leaf, intermediates: Array(certificates.dropFirst()), path: path)
+    }
+
+    private static func parsePEM(_ bytes: [UInt8], path: String) throws(ChainError) -> [Certificate] {
+        let blocks: [PEMBlock]
+        do {
+            blocks = try PEMSplitter.blocks(in: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            switch error {
+            case .unterminated(let label, let line):
+                throw .truncatedPEM(path: path, label: label, line: line)
+            case .mismatchedEnd(let label, let line):
+                throw .truncatedPEM(path: path, label: label, line: line)
+            }
+        }
+        var certificates: [Certificate] = []
+        for block in blocks where !block.isPrivateKey && isCertificateLabel(block.label) {
+            guard let der = block.decoded(), let certificate = Certificate(derBytes: der) else {
+                throw .notACertificate(path: path, detail: "the \(block.label) block at line \(block.line) does not decode")
+            }
+            certificates.append(certificate)
+        }
+        return certificates
+    }
+
+    private static func isCertificateLabel(_ label: String) -> Bool {
+        label == "CERTIFICATE" || label == "X509 CERTIFICATE"
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+}
+
+public enum ChainError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: FileReadError)
+    case empty(path: String)
+    case noCertificate(path: String)
+    case truncatedPEM(path: String, label: String, line: Int)
+    case notACertificate(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "cannot read the certificate chain \(path): \(reason)"
+        case .empty(let path):
+            return "the certificate chain \(path) is empty; point --chain at the file your server's tls_certificate/ssl_certificate names"
+        case .noCertificate(let path):
+            return "\(path) holds no CERTIFICATE block (only keys or other PEM blocks); point --chain at the server's certificate chain"
+        case .truncatedPEM(let path, let label, let line):
+            return "\(path) is cut short or garbled: the \(label) block opened at line \(line) has no matching END line"
+        case .notACertificate(let path, let detail):
+            return "\(path) is not a usable certificate chain: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Finds the certificate that signed the leaf: in the chain, else `--issuer`, else the
+/// leaf's caIssuers URLs. Always by signature: a name match proves nothing.
+public struct IssuerResolver: Sendable {
+    public enum Source: Sendable, Hashable, CustomStringConvertible {
+        case chain
+        case file(String)
+        case downloaded(String)
+
+        public var description: String {
+            switch self {
+            case .chain: return "the chain"
+            case .file(let path): return path
+            case .downloaded(let url): return url
+            }
+        }
+    }
+
+    public let transport: any HTTPTransport
+
+    public init(transport: any HTTPTransport) {
+        self.transport = transport
+    }
+
+    public func resolve(for chain: CertificateChain, issuerPath: String?) -> Result<(Certificate, Source), IssuerError> {
+        var tried: [String] = []
+        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+            return .success((issuer, .chain))
+        }
+        tried.append("\(chain.intermediates.count) other certificate(s) in \(chain.path)")
+        if let issuerPath {
+            switch FileBytes.read(issuerPath, maximum: 1 << 20) {
+            case .failure(let error):
+                return .failure(.unreadable(path: issuerPath, reason: error))
+            case .success(let bytes):
+                if let issuer = CertificateBundle.certificates(in: bytes).first(where: { chain.leaf.isSigned(by: $0) }) {
+                    return .success((issuer, .file(issuerPath)))
+                }
+                tried.append(issuerPath)
+            }
+        }
+        for url in chain.leaf.caIssuersURLs {
+            switch transport.perform(.get(url)) {
+            case .failure(let error):
+                tried.append(error.description)
+            case .success(let response) where !(200..<300).contains(response.statusCode):
+                tried.append("\(url): HTTP \(response.statusCode)")
+            case .success(let response):
+                if let issuer = CertificateBundle.certificates(in: response.body).first(where: { chain.leaf.isSigned(by: $0) }) {
+                    return .success((issuer, .downloaded(url)))
+                }
+                tried.append("\(url): served no certificate that signed the leaf")
+            }
+        }
+        return .failure(.notFound(leaf: chain.leaf.description, tried: tried))
+    }
+}
+
+public enum IssuerError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: FileReadError)
+    case notFound(leaf: String, tried: [String])
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "cannot read the issuer certificate \(path): \(reason)"
+        case .notFound(let leaf, let tried):
+            return "no certificate that signed \(leaf) was found (tried: \(tried.joined(separator: "; "))); "
+                + "append the intermediate to the chain file or pass it with --issuer"
+        }
+    }
+}

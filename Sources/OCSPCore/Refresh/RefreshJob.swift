@@ -1,0 +1,22 @@
+/// One staple to maintain: where the chain is, where the proof goes, and how to get it.
+public struct RefreshJob: Sendable, Hashable {
+    public var chainPath: String
+    public var outputPath: String
+    /// Used when the chain does not hold the leaf's issuer.
+    public var issuerPath: String?
+    /// Replaces the leaf's AIA OCSP URLs.
+    public var responderURL: String?
+    /// A delegated responder certificate the responder leaves out of its answers.
+    public var responderCertificatePath: String?
+    public var nonce: Bool
+
+    public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
+                responderCertificatePath: String? = nil, nonce: Bool = false) {
+        self.chainPath = chainPath
+        self.outputPath = outputPath
+        self.issuerPath = issuerPath
+        self.responderURL = responderURL
+        self.responderCertificatePath = responderCertificatePath
+        self.nonce = nonce
+    }
+}

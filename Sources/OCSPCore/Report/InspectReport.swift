@@ -1,0 +1,133 @@
+import Foundation
+
+/// What `ocspd inspect` shows about one proof, as text or JSON.
+public struct InspectReport: Sendable {
+    public let response: OCSPResponse
+    /// Present when the caller asked to verify (a chain or issuer was given).
+    public let verification: Result<VerifiedStaple, VerificationFailure>?
+    public let moment: Date
+
+    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date) {
+        self.response = response
+        self.verification = verification
+        self.moment = moment
+    }
+
+    /// min(nextUpdate, delegated signer notAfter[, leaf notAfter when verified]).
+    public var effectiveExpiry: Date? {
+        if case .success(let staple) = verification { return staple.effectiveExpiry }
+        guard let basic = response.basic, let nextUpdate = basic.responses.first?.nextUpdate else { return nil }
+        if let signer = StapleVerifier.embeddedSigner(of: basic), signer.hasOCSPSigningUsage {
+            return min(nextUpdate, signer.notAfter)
+        }
+        return nextUpdate
+    }
+
+    public var json: JSONValue {
+        let basic = response.basic
+        var members: [(String, JSONValue)] = [
+            ("responseStatus", .string(response.status.description)),
+            ("producedAt", .time(basic?.producedAt)),
+        ]
+        switch basic?.responderID {
+        case .byName(let name): members.append(("responderID", .object([("byName", .string(name))])))
+        case .byKeyHash(let hash): members.append(("responderID", .object([("byKeyHash", .string(Hex.string(hash)))])))
+        case nil: members.append(("responderID", .null))
+        }
+        members.append(("signatureAlgorithm", .optional(basic?.signatureAlgorithm)))
+        members.append(("responses", basic.map { .array($0.responses.map(Self.json)) } ?? .null))
+        members.append(("certificates", basic.map { .array($0.certificates.map(Self.json)) } ?? .null))
+        members.append(("effectiveExpiry", .time(effectiveExpiry)))
+        switch verification {
+        case nil: members.append(("verification", .null))
+        case .success: members.append(("verification", .object([("verified", .bool(true)), ("error", .null)])))
+        case .failure(let failure):
+            members.append(("verification", .object([("verified", .bool(false)), ("error", .string(failure.description))])))
+        }
+        return .object(members)
+    }
+
+    private static func json(_ single: SingleResponse) -> JSONValue {
+        var revocationTime: Date? = nil
+        var reason: RevocationReason? = nil
+        if case .revoked(let time, let why) = single.status {
+            revocationTime = time
+            reason = why
+        }
+        return .object([
+            ("serialNumber", .string(single.certID.serialNumber)),
+            ("hashAlgorithm", .string(single.certID.hashAlgorithm)),
+            ("issuerNameHash", .string(Hex.string(single.certID.issuerNameHash))),
+            ("issuerKeyHash", .string(Hex.string(single.certID.issuerKeyHash))),
+            ("certStatus", .string(single.status.name)),
+            ("revocationTime", .time(revocationTime)),
+            ("revocationReason", .optional(reason?.description)),
+            ("thisUpdate", .time(single.thisUpdate)),
+            ("nextUpdate", .time(single.nextUpdate)),
+        ])
+    }
+
+    private static func json(_ certificate: Certificate) -> JSONValue {
+        .object([
+            ("subject", .string(certificate.subject)),
+            ("issuer", .string(certificate.issuer)),
+            ("serialNumber", .string(certificate.serialNumber)),
+            ("notBefore", .time(certificate.notBefore)),
+            ("notAfter", .time(certificate.notAfter)),
+            ("ocspSigning", .bool(certificate.hasOCSPSigningUsage)),
+        ])
+    }
+
+    public var text: String {
+        var lines: [String] = ["Response status:     \(response.status)"]
+        guard let basic = response.basic else {
+            lines.append(verificationLine)
+            return lines.joined(separator: "\n")
+        }
+        lines.append("Responder ID:        \(basic.responderID)")
+        lines.append("Produced at:         \(RFC3339.string(basic.producedAt))")
+        lines.append("Signature algorithm: \(basic.signatureAlgorithm)")
+        for (index, single) in basic.responses.enumerated() {
+            lines.append("Response \(index + 1):")
+            lines.append("  Serial number:     \(single.certID.serialNumber)")
+            lines.append("  Hash algorithm:    \(single.certID.hashAlgorithm)")
+            lines.append("  Issuer name hash:  \(Hex.string(single.certID.issuerNameHash))")
+            lines.append("  Issuer key hash:   \(Hex.string(single.certID.issuerKeyHash))")
+            lines.append("  Status:            \(single.status)")
+            lines.append("  This update:       \(RFC3339.string(single.thisUpdate))")
+            lines.append("  Next update:       \(single.nextUpdate.map(RFC3339.string) ?? "(none)")")
+        }
+        for certificate in basic.certificates {
+            lines.append("Embedded certificate:")
+            lines.append("  Subject:           \(certificate.subject)")
+            lines.append("  Issuer:            \(certificate.issuer)")
+            lines.append("  Serial number:     \(certificate.serialNumber)")
+            lines.append("  Valid:             \(RFC3339.string(certificate.notBefore)) to \(RFC3339.string(certificate.notAfter))")
+            lines.append("  OCSP signing:      \(certificate.hasOCSPSigningUsage ? "yes" : "no")")
+        }
+        if let expiry = effectiveExpiry {
+            lines.append("Effective expiry:    \(RFC3339.string(expiry)) (\(Self.duration(expiry.timeIntervalSince(moment))))")
+        } else {
+            lines.append("Effective expiry:    unknown (no nextUpdate)")
+        }
+        lines.append(verificationLine)
+        return lines.joined(separator: "\n")
+    }
+
+    private var verificationLine: String {
+        switch verification {
+        case nil: return "Verification:        not requested (pass --chain or --issuer)"
+        case .success(let staple):
+            return "Verification:        OK at \(RFC3339.string(moment)) (signed by \(staple.isDelegated ? "delegated responder " : "issuer ")\(staple.signer.subject))"
+        case .failure(let failure): return "Verification:        FAILED: \(failure)"
+        }
+    }
+
+    /// "3d 4h left" or "expired 2h ago".
+    static func duration(_ seconds: TimeInterval) -> String {
+        let magnitude = Int(abs(seconds))
+        let days = magnitude / 86400, hours = magnitude % 86400 / 3600, minutes = magnitude % 3600 / 60
+        let text = days > 0 ? "\(days)d \(hours)h" : hours > 0 ? "\(hours)h \(minutes)m" : "\(minutes)m \(magnitude % 60)s"
+        return seconds >= 0 ? "\(text) left" : "expired \(text) ago"
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// `ocspd inspect`: decode a proof from a file and, when given the chain or the issuer,
+/// verify it without any network request.
+public enum Inspection {
+    public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<InspectReport, InspectError> {
+        let bytes: [UInt8]
+        switch FileBytes.read(file, maximum: 1 << 20) {
+        case .failure(let reason): return .failure(.unreadable(path: file, reason: reason))
+        case .success(let read): bytes = read
+        }
+        let response: OCSPResponse
+        do {
+            response = try OCSPResponse(derOrPEM: bytes)
+        } catch {
+            return .failure(.undecodable(path: file, reason: error))
+        }
+
+        var issuerCertificates: [Certificate] = []
+        if let issuerPath {
+            switch FileBytes.read(issuerPath, maximum: 1 << 20) {
+            case .failure(let reason): return .failure(.verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description))
+            case .success(let bytes): issuerCertificates = CertificateBundle.certificates(in: bytes)
+            }
+            if issuerCertificates.isEmpty {
+                return .failure(.verificationInput("\(issuerPath) holds no certificate"))
+            }
+        }
+
+        guard let chainPath else {
+            guard let issuer = issuerCertificates.first else {
+                return .success(InspectReport(response: response, verification: nil, at: moment))
+            }
+            return .success(InspectReport(response: response, verification: StapleVerifier.verify(response, issuedBy: issuer, at: moment), at: moment))
+        }
+        let chain: CertificateChain
+        do {
+            chain = try CertificateChain.read(from: chainPath)
+        } catch {
+            return .failure(.verificationInput(error.description))
+        }
+        guard let issuer = (chain.intermediates + issuerCertificates).first(where: { chain.leaf.isSigned(by: $0) }) else {
+            return .failure(.verificationInput(IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
+        }
+        let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)
+        return .success(InspectReport(response: response, verification: verification, at: moment))
+    }
+}
+
+public enum InspectError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: FileReadError)
+    case undecodable(path: String, reason: OCSPDecodingError)
+    case verificationInput(String)
+
+    /// 2 when the file is no OCSP response; 1 when it is but could not be verified.
+    public var exitCode: Int32 {
+        switch self {
+        case .unreadable, .undecodable: return 2
+        case .verificationInput: return 1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .undecodable(let path, let reason): return "\(path) is not a decodable OCSP response: \(reason)"
+        case .verificationInput(let detail): return "cannot verify: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,99 @@
+internal import CCurl
+import Foundation
+
+/// HTTP over libcurl with ocspd's rules: http and https only (also across redirects),
+/// at most a few redirects, POST kept as POST, bounded time and body size, proxies from
+/// the usual environment variables (curl reads `http_proxy`, `https_proxy`, `no_proxy`).
+public struct CurlTransport: HTTPTransport {
+    public let limits: TransportLimits
+    public let userAgent: String
+
+    public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)") {
+        self.limits = limits
+        self.userAgent = userAgent
+    }
+
+    public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+        let lowercased = request.url.lowercased()
+        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
+            return .failure(TransportError(url: request.url, reason: .unsupportedScheme))
+        }
+        guard let easy = CurlEasy(maximumBodyBytes: limits.maximumBodyBytes) else {
+            return .failure(TransportError(url: request.url, reason: .failed("libcurl could not create a handle")))
+        }
+        do {
+            try configure(easy, for: request)
+        } catch {
+            return .failure(TransportError(url: request.url, reason: .failed(error.description)))
+        }
+        let code = easy.perform()
+        if code != CURLE_OK {
+            return .failure(TransportError(url: request.url, reason: reason(for: code, easy: easy)))
+        }
+        let response = HTTPResponse(
+            statusCode: easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0,
+            body: easy.sink.bytes,
+            contentType: easy.info(string: CURLINFO_CONTENT_TYPE),
+            retryAfter: easy.info(offset: CURLINFO_RETRY_AFTER).flatMap { $0 > 0 ? Int($0) : nil },
+            maxAge: easy.header("Cache-Control").flatMap(Self.maxAge),
+            effectiveURL: easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
+        )
+        return .success(response)
+    }
+
+    private func configure(_ easy: CurlEasy, for request: HTTPRequest) throws(CurlSetupError) {
+        try easy.prepare()
+        try easy.set(CURLOPT_URL, request.url)
+        try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        try easy.set(CURLOPT_FOLLOWLOCATION, 1)
+        try easy.set(CURLOPT_MAXREDIRS, limits.maximumRedirects)
+        // Keep POST a POST across 301, 302 and 303 (CURL_REDIR_POST_ALL).
+        try easy.set(CURLOPT_POSTREDIR, 7)
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
+        try easy.set(CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
+        try easy.set(CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
+        try easy.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(limits.lowSpeedWindow)))
+        try easy.set(CURLOPT_MAXFILESIZE, limits.maximumBodyBytes)
+        // No signals from curl's resolver: ocspd is multi-threaded.
+        try easy.set(CURLOPT_NOSIGNAL, 1)
+        try easy.set(CURLOPT_USERAGENT, userAgent)
+        if request.method == .post {
+            try easy.setBody(request.body)
+            try easy.setHeaders(["Content-Type: \(request.contentType ?? "application/octet-stream")"])
+        }
+    }
+
+    private func reason(for code: CURLcode, easy: CurlEasy) -> TransportError.Reason {
+        if easy.sink.exceeded || code == CURLE_FILESIZE_EXCEEDED {
+            return .bodyTooLarge(limit: limits.maximumBodyBytes)
+        }
+        let message = easy.errorMessage(code)
+        switch code {
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            // The first URL's scheme was checked above, so this is where a redirect pointed.
+            return .redirectRefused(message)
+        case CURLE_TOO_MANY_REDIRECTS:
+            return .tooManyRedirects(limit: limits.maximumRedirects)
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .resolveFailed(message)
+        case CURLE_COULDNT_CONNECT:
+            return .connectFailed(message)
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timedOut(message)
+        default:
+            return .failed(message)
+        }
+    }
+
+    /// `Cache-Control: max-age=N` (other directives ignored).
+    static func maxAge(_ header: String) -> Int? {
+        for directive in header.split(separator: ",") {
+            let parts = directive.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "max-age", let seconds = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
+                return seconds
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// What ocspd needs from HTTP: a GET or a POST of a small body, answered with a small body.
+/// `CurlTransport` is the real one; tests may supply others.
+public protocol HTTPTransport: Sendable {
+    func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError>
+}
+
+public struct HTTPRequest: Sendable, Hashable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public let method: Method
+    public let url: String
+    public let body: [UInt8]
+    public let contentType: String?
+
+    public static func get(_ url: String) -> HTTPRequest {
+        HTTPRequest(method: .get, url: url, body: [], contentType: nil)
+    }
+
+    public static func post(_ url: String, body: [UInt8], contentType: String) -> HTTPRequest {
+        HTTPRequest(method: .post, url: url, body: body, contentType: contentType)
+    }
+}
+
+public struct HTTPResponse: Sendable, Hashable {
+    public let statusCode: Int
+    public let body: [UInt8]
+    public let contentType: String?
+    /// Seconds, from a 503/429 Retry-After header.
+    public let retryAfter: Int?
+    /// Seconds, from Cache-Control: max-age (RFC 5019 §6.2).
+    public let maxAge: Int?
+    /// The URL that answered, after redirects.
+    public let effectiveURL: String
+
+    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String) {
+        self.statusCode = statusCode
+        self.body = body
+        self.contentType = contentType
+        self.retryAfter = retryAfter
+        self.maxAge = maxAge
+        self.effectiveURL = effectiveURL
+    }
+}
+
+/// Limits for one transfer. The defaults are what a responder outage must not exceed.
+public struct TransportLimits: Sendable, Hashable {
+    public var connectTimeout: TimeInterval = 5
+    public var totalTimeout: TimeInterval = 20
+    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedWindow` is aborted.
+    public var lowSpeedBytesPerSecond: Int = 64
+    public var lowSpeedWindow: TimeInterval = 10
+    /// Far above any real response (a few KB), far below what could hurt memory.
+    public var maximumBodyBytes: Int = 64 * 1024
+    public var maximumRedirects: Int = 3
+
+    public init() {}
+}
+
+/// A failed transfer: no HTTP answer we could use. Always names the URL.
+public struct TransportError: Error, Equatable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        case unsupportedScheme
+        case resolveFailed(String)
+        case connectFailed(String)
+        case timedOut(String)
+        case bodyTooLarge(limit: Int)
+        case redirectRefused(String)
+        case tooManyRedirects(limit: Int)
+        case failed(String)
+    }
+
+    public let url: String
+    public let reason: Reason
+
+    public init(url: String, reason: Reason) {
+        self.url = url
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .unsupportedScheme:
+            return "\(url): only http and https URLs are fetched"
+        case .resolveFailed(let detail):
+            return "\(url): cannot resolve the host name (\(detail)); check DNS and the URL"
+        case .connectFailed(let detail):
+            return "\(url): cannot connect (\(detail)); the responder may be down or blocked by a firewall or proxy"
+        case .timedOut(let detail):
+            return "\(url): timed out (\(detail)); the responder is down or too slow"
+        case .bodyTooLarge(let limit):
+            return "\(url): the answer exceeds \(limit / 1024) KiB, far more than any OCSP response; refused"
+        case .redirectRefused(let detail):
+            return "\(url): refused a redirect (\(detail)); only http and https are followed"
+        case .tooManyRedirects(let limit):
+            return "\(url): more than \(limit) redirects (a loop?)"
+        case .failed(let detail):
+            return "\(url): \(detail)"
+        }
+    }
+}

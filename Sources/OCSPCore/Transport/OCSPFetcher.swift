@@ -1,0 +1,131 @@
+import Foundation
+
+/// Fetches an OCSP response from one responder URL as RFC 5019 §5 describes: GET when the
+/// encoded request fits in 255 bytes of URL, else POST; a refused GET is retried once as POST.
+public struct OCSPFetcher: Sendable {
+    /// RFC 5019 §5: GET is for requests whose URL stays within 255 bytes.
+    public static let maximumGETURLLength = 255
+
+    public let transport: any HTTPTransport
+
+    public init(transport: any HTTPTransport) {
+        self.transport = transport
+    }
+
+    public struct Fetched: Sendable {
+        public let response: OCSPResponse
+        public let method: HTTPRequest.Method
+        public let http: HTTPResponse
+        /// Oddities that did not stop us (a wrong Content-Type on a valid body).
+        public let warnings: [String]
+    }
+
+    public func fetch(_ request: OCSPRequest, from url: String) -> Result<Fetched, ResponderFailure> {
+        if let getURL = Self.getURL(for: request, base: url), getURL.utf8.count <= Self.maximumGETURLLength {
+            switch attempt(.get(getURL), displayURL: url) {
+            case .success(let fetched):
+                return .success(fetched)
+            case .failure(let failure) where failure.isRefusal:
+                return attempt(.post(url, body: request.derBytes, contentType: "application/ocsp-request"), displayURL: url)
+                    .mapError { $0.afterRefusedGET(failure) }
+            case .failure(let failure):
+                return .failure(failure)
+            }
+        }
+        return attempt(.post(url, body: request.derBytes, contentType: "application/ocsp-request"), displayURL: url)
+    }
+
+    /// The RFC 5019 GET URL: the base, exactly one `/`, then the DER request in standard
+    /// base64, percent-encoded. (base64url would be wrong: `openssl ocsp` answers 400.)
+    public static func getURL(for request: OCSPRequest, base: String) -> String? {
+        let encoded = Data(request.derBytes).base64EncodedString()
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        guard let escaped = encoded.addingPercentEncoding(withAllowedCharacters: unreserved) else { return nil }
+        return (base.hasSuffix("/") ? base : base + "/") + escaped
+    }
+
+    private func attempt(_ http: HTTPRequest, displayURL: String) -> Result<Fetched, ResponderFailure> {
+        let answer: HTTPResponse
+        switch transport.perform(http) {
+        case .success(let response): answer = response
+        case .failure(let error): return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason)))
+        }
+        guard (200..<300).contains(answer.statusCode) else {
+            return .failure(ResponderFailure(
+                url: displayURL, method: http.method,
+                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter)))
+        }
+        let response: OCSPResponse
+        do {
+            response = try OCSPResponse(derBytes: answer.body)
+        } catch {
+            return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .notOCSP(error, contentType: answer.contentType)))
+        }
+        var warnings: [String] = []
+        let contentType = answer.contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        if contentType != "application/ocsp-response" {
+            warnings.append("\(displayURL) sent a valid OCSP response with Content-Type \(answer.contentType ?? "(none)") instead of application/ocsp-response")
+        }
+        return .success(Fetched(response: response, method: http.method, http: answer, warnings: warnings))
+    }
+}
+
+/// Why one responder URL gave no usable response.
+public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        case transport(TransportError.Reason)
+        case httpStatus(Int, retryAfter: Int?)
+        case notOCSP(OCSPDecodingError, contentType: String?)
+        case rejected(VerificationFailure)
+    }
+
+    public let url: String
+    public let method: HTTPRequest.Method
+    public let reason: Reason
+    /// What the GET that preceded this POST got, when a refused GET was retried.
+    public var refusedGET: Reason? = nil
+
+    public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil) {
+        self.url = url
+        self.method = method
+        self.reason = reason
+        self.refusedGET = refusedGET
+    }
+
+    /// A GET the responder did not answer with a response: worth one POST.
+    var isRefusal: Bool {
+        switch reason {
+        case .httpStatus(let code, _): return code >= 400
+        case .notOCSP: return true
+        case .transport, .rejected: return false
+        }
+    }
+
+    func afterRefusedGET(_ get: ResponderFailure) -> ResponderFailure {
+        var copy = self
+        copy.refusedGET = get.reason
+        return copy
+    }
+
+    public var description: String {
+        let what: String
+        switch reason {
+        case .transport(let reason):
+            what = TransportError(url: url, reason: reason).description
+        case .httpStatus(let code, let retryAfter):
+            what = "\(url): HTTP \(code) to \(method.rawValue)" + (retryAfter.map { ", Retry-After \($0) s" } ?? "")
+        case .notOCSP(let error, let contentType):
+            what = "\(url): \(error) (Content-Type \(contentType ?? "none"))"
+        case .rejected(let failure):
+            what = "\(url): \(failure)"
+        }
+        guard let refusedGET else { return what }
+        let getText: String
+        switch refusedGET {
+        case .httpStatus(let code, _): getText = "HTTP \(code)"
+        case .notOCSP(let error, _): getText = error.description
+        default: getText = "refused"
+        }
+        return what + " (after GET was refused: \(getText))"
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// A proof that passed every check in `StapleVerifier` for one certificate at one moment.
+public struct VerifiedStaple: Sendable {
+    public let response: OCSPResponse
+    public let basic: BasicOCSPResponse
+    /// Our certificate's SingleResponse (a revoked one wins over a conflicting good one).
+    public let single: SingleResponse
+    /// Its position in `basic.responses`; GnuTLS (Exim) only looks at the first.
+    public let singleIndex: Int
+    public let signer: Certificate
+    /// Signed by a responder certificate the issuer certified, not by the issuer itself.
+    public let isDelegated: Bool
+    /// The delegated signer was not in the response, so it must be embedded before serving.
+    public let signerMissingFromResponse: Bool
+    /// min(nextUpdate, delegated signer notAfter, leaf notAfter): past it, clients refuse the proof.
+    public let effectiveExpiry: Date
+    public let expiryLimit: ExpiryLimit
+
+    public var status: CertStatus { single.status }
+    public var thisUpdate: Date { single.thisUpdate }
+
+    public enum ExpiryLimit: String, Sendable {
+        case nextUpdate
+        case signerNotAfter
+        case leafNotAfter
+    }
+
+    /// When the proof is due for a refresh: halfway through its effective validity.
+    public var halfLife: Date {
+        thisUpdate.addingTimeInterval(effectiveExpiry.timeIntervalSince(thisUpdate) / 2)
+    }
+}

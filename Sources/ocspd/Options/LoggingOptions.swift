@@ -1,0 +1,29 @@
+import ArgumentParser
+import Logging
+
+struct LoggingOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print nothing unless something needs attention (for cron, which mails any output).")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Also print each responder attempt and decision.")
+    var verbose = false
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; pick one.") }
+    }
+
+    var level: Logger.Level {
+        quiet ? .error : verbose ? .debug : .info
+    }
+
+    /// Sets up logging once per process, before any logger is made.
+    func makeLogger() -> Logger {
+        let level = self.level
+        LoggingSystem.bootstrap { label in
+            var handler = ConsoleLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "ocspd")
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import OCSPCore
+
+extension OCSPD {
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch, verify and write the OCSP staple for one certificate.",
+            discussion: """
+                Exit codes:
+                  0  a valid staple is in place
+                  1  refresh failed, but the staple on disk is still valid
+                  2  refresh failed and no valid staple is in place
+                  3  the certificate is revoked (the revoked proof is written)
+                  4  the certificate names no OCSP responder: nothing to staple
+                  64 usage error
+                """
+        )
+
+        @Option(help: ArgumentHelp("The server's certificate chain, PEM (leaf first) or DER. Private keys in it are skipped.", valueName: "chain"))
+        var chain: String
+
+        @Option(help: ArgumentHelp("Where to write the DER staple (Exim tls_ocsp_file, nginx ssl_stapling_file, HAProxy cert.pem.ocsp).", valueName: "staple"))
+        var output: String
+
+        @Option(help: ArgumentHelp("The issuer certificate, when the chain does not hold it.", valueName: "file"))
+        var issuer: String?
+
+        @Option(help: ArgumentHelp("Ask this responder instead of the certificate's AIA OCSP URLs.", valueName: "url"))
+        var responder: String?
+
+        @Option(name: .customLong("responder-cert"), help: ArgumentHelp("A delegated responder certificate the responder leaves out of its answers; it is checked like any other.", valueName: "file"))
+        var responderCert: String?
+
+        @Flag(help: "Send a random nonce and refuse an answer echoing a different one.")
+        var nonce = false
+
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws {
+            if let responder, !(responder.lowercased().hasPrefix("http://") || responder.lowercased().hasPrefix("https://")) {
+                throw ValidationError("--responder must be an http:// or https:// URL, not '\(responder)'.")
+            }
+        }
+
+        func run() throws {
+            Process.ignoreFileSizeSignal()
+            let logger = logging.makeLogger()
+            let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
+                                 responderCertificatePath: responderCert, nonce: nonce)
+            let outcome = Refresher(transport: CurlTransport(), logger: logger).refresh(job)
+            throw ExitCode(outcome.exitCode)
+        }
+    }
+}
+
+extension Process {
+    /// A file-size limit (ulimit -f) must surface as a write error the operator can read,
+    /// not as a kill by SIGXFSZ with a half-written temp file.
+    static func ignoreFileSizeSignal() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
+}

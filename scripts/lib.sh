@@ -1,0 +1,41 @@
+# Shared by scripts/example.sh and scripts/test.sh. Sourced, not run.
+
+# Installs what ocspd builds and runs with, only when missing (Debian/Ubuntu).
+ensure_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Finds swift on PATH or in /opt/swift.
+ensure_swift() {
+    command -v swift >/dev/null 2>&1 && return 0
+    for candidate in /opt/swift/usr/bin /opt/swift/bin; do
+        if [ -x "$candidate/swift" ]; then PATH="$candidate:$PATH"; export PATH; return 0; fi
+    done
+    echo "swift is not installed: install a Swift 6 toolchain (swift.org) and retry" >&2
+    exit 1
+}
+
+# Whether something listens on TCP port $1 (read from /proc: connecting to `openssl ocsp`
+# to probe it would make it spin forever).
+port_listening() {
+    local hex
+    hex=$(printf ':%04X' "$1")
+    awk -v p="$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+free_port() {
+    local port
+    while :; do
+        port=$(( 20000 + RANDOM % 40000 ))
+        port_listening "$port" || { echo "$port"; return; }
+    done
+}
