@@ -1,0 +1,91 @@
+import Foundation
+
+/// A child process started with posix_spawn and reaped with waitpid on its own PID.
+/// (Foundation's Process can miss a child's exit when many run at once and hang in
+/// waitUntilExit; the tests start hundreds.) Each child leads its own process group, so
+/// stopping it also stops any workers it forked.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var exitStatus: Int32? = nil
+
+    /// Starts `arguments[0]` (searched on PATH) with stdin from /dev/null and stdout and
+    /// stderr appended to the given files.
+    init(_ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        var child: pid_t = 0
+        let code = posix_spawnp(&child, arguments[0], &actions, &attributes, argv, env)
+        guard code == 0 else { throw SpawnFailed(command: arguments[0], code: code) }
+        pid = child
+    }
+
+    /// Waits for the child's exit and returns its status (128+signal when killed).
+    @discardableResult
+    func wait() -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let low = status & 0x7f
+        let result = low == 0 ? (status >> 8) & 0xff : 128 + low
+        exitStatus = result
+        return result
+    }
+
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid {
+            let low = status & 0x7f
+            exitStatus = low == 0 ? (status >> 8) & 0xff : 128 + low
+            return false
+        }
+        return true
+    }
+
+    func signal(_ signal: Int32) {
+        if isRunning { kill(-pid, signal) }
+    }
+
+    /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds.
+    func stop(grace: TimeInterval = 3) {
+        guard isRunning else { return }
+        kill(-pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning && Date() < deadline { usleep(10_000) }
+        if isRunning { kill(-pid, SIGKILL) }
+        wait()
+    }
+}
+
+struct SpawnFailed: Error, CustomStringConvertible {
+    let command: String
+    let code: Int32
+    var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
+}
