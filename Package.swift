@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore", "COpenSSL", "CShims"]
+            dependencies: ["OCSPCore", "COpenSSL", "CShims", .product(name: "SwiftASN1", package: "swift-asn1")]
         ),
     ],
     swiftLanguageModes: [.v6]

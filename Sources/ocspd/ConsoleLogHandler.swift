@@ -18,8 +18,7 @@ struct ConsoleLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let line = "ocspd: \(event.level.name): \(event.message)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write("ocspd: \(event.level.name): \(event.message)\n")
     }
 }
 

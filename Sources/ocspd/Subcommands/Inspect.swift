@@ -40,7 +40,7 @@ extension OCSPD {
             let report: InspectReport
             switch Inspection.inspect(file: file, chainPath: chain, issuerPath: issuer, at: moment) {
             case .failure(let error):
-                FileHandle.standardError.write(Data("ocspd: error: \(error)\n".utf8))
+                StandardError.write("ocspd: error: \(error)\n")
                 throw ExitCode(error.exitCode)
             case .success(let result):
                 report = result

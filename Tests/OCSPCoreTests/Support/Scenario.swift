@@ -17,8 +17,7 @@ final class Scenario: @unchecked Sendable {
     init(leafOCSPURLs: [String]? = nil, caIssuersURLs: [String] = [], leafNotAfter: Date = Date().addingTimeInterval(30 * 86400)) throws {
         pki = try TestPKI.get()
         port = FreePort.pick()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folder = try TestPKI.scratchFolder("scenario")
         leaf = try pki.issueLeaf(ocspURLs: leafOCSPURLs ?? ["http://127.0.0.1:\(port)"], caIssuersURLs: caIssuersURLs, notAfter: leafNotAfter)
     }
 

@@ -27,8 +27,25 @@ final class TestPKI: @unchecked Sendable {
 
     static func get() throws -> TestPKI { try shared.get() }
 
+    /// Everything the tests write lives under one folder per test process, removed at exit.
+    static let processScratch: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-tests-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit {
+            try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-tests-\(getpid())").path)
+        }
+        return path
+    }()
+
+    /// A new empty folder under the process scratch folder.
+    static func scratchFolder(_ name: String) throws -> String {
+        let path = processScratch + "/\(name)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
     init(name: String = "ocspd test") throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-pki-\(UUID().uuidString)").path
+        directory = Self.processScratch + "/pki-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let rootKey = "\(directory)/root.key"
         try Self.makeKey(rootKey)

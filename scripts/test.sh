@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs missing packages, builds, and runs every test
+# (generated PKI, real `openssl ocsp` responders on 127.0.0.1; no internet).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates
+ensure_swift
+swift build --build-tests
+swift test
