@@ -51,8 +51,8 @@ openssl ocsp -index index.txt -port "$port" -rsigner responder.pem -rkey respond
 responder_pid=$!
 for _ in $(seq 100); do port_listening "$port" && break; sleep 0.1; done
 
-echo "==> ocspd refresh --chain chain.pem --output mail.example.test.ocsp"
-"$ocspd" refresh --chain chain.pem --output mail.example.test.ocsp
+echo "==> ocspd refresh --chain chain.pem --output mail.example.test.ocsp --state-dir state"
+"$ocspd" refresh --chain chain.pem --output mail.example.test.ocsp --state-dir state
 echo "==> ocspd inspect mail.example.test.ocsp --chain chain.pem"
 "$ocspd" inspect mail.example.test.ocsp --chain chain.pem
 echo "==> cross-check: openssl ocsp -respin with only the root CA and the server chain"

@@ -10,7 +10,7 @@ import Testing
         let scenario = try Scenario()
         if revoked { try scenario.pki.revoke(scenario.leaf, reason: "superseded") }
         try scenario.startResponder(signer: scenario.pki.issueResponder())
-        #expect(try scenario.runRefresh().status == (revoked ? 3 : 0))
+        #expect(try scenario.runRefresh(["--target", "generic"]).status == (revoked ? 3 : 0))
         let result = try OCSPDBinary.run(["inspect", scenario.output, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])

@@ -38,7 +38,7 @@ import Testing
         let scenario = try Scenario()
         try scenario.pki.revoke(scenario.leaf)
         try scenario.startResponder()
-        let result = try scenario.runRefresh()
+        let result = try scenario.runRefresh(["--target", "generic"])
         #expect(result.status == 3)
         #expect(result.stderr.contains("critical"))
         #expect(result.stderr.contains("REVOKED"))
@@ -130,7 +130,7 @@ import Testing
         #expect(try scenario.runRefresh().status == 0)
         let before = scenario.stapleBytes
         scenario.stopResponders()
-        let result = try scenario.runRefresh()
+        let result = try scenario.runRefresh(["--force"])
         #expect(result.status == 1)
         #expect(result.stderr.contains(scenario.url))
         #expect(result.stderr.contains("stays valid until"))
@@ -147,7 +147,7 @@ import Testing
     @Test func privateKeyInTheChainFileIsSkippedAndNeverPrinted() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let result = try scenario.runRefresh(["--verbose"], chain: scenario.chainFile(withKey: true))
+        let result = try scenario.runRefresh(["--verbose", "--force"], chain: scenario.chainFile(withKey: true))
         #expect(result.status == 0, "\(result.stderr)")
         let key = try String(contentsOfFile: scenario.leaf.keyPath, encoding: .utf8)
         let keyBody = key.split(separator: "\n").filter { !$0.hasPrefix("-----") }
@@ -190,7 +190,8 @@ import Testing
         // A file-size limit of zero makes every write fail with EFBIG (SIGXFSZ is ignored).
         // stderr goes through a pipe to cat, outside the limit, so the error message survives.
         let script = "set -o pipefail; (ulimit -f 0; exec \"$0\" \"$@\") 2>&1 | cat >&2"
-        let result = try Command.run("/bin/bash", ["-c", script, OCSPDBinary.path, "refresh", "--chain", scenario.chainFile(), "--output", scenario.output])
+        let result = try Command.run("/bin/bash", ["-c", script, OCSPDBinary.path, "refresh", "--chain", scenario.chainFile(),
+                                                   "--output", scenario.output, "--state-dir", scenario.stateDirectory, "--force"])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains(scenario.output))
         #expect(scenario.stapleBytes == before)

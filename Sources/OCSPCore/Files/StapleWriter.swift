@@ -50,6 +50,16 @@ public enum StapleWriter {
         syncFolder(folder)
     }
 
+    /// Removes temp files a killed run left beside `path`. Call only while holding the staple's lock.
+    public static func removeStaleTemporaries(besides path: String) {
+        let target = resolvedTarget(path)
+        let folder = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
+        let prefix = ".\((target as NSString).lastPathComponent)\(temporaryMarker)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            unlink("\(folder)/\(name)")
+        }
+    }
+
     /// Removes a staple: one unlink, atomic, never a truncation a reader could catch half-way.
     public static func remove(_ path: String) throws(StapleWriteError) {
         let target = resolvedTarget(path)

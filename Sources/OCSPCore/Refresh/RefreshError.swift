@@ -8,6 +8,7 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
     case allRespondersFailed([ResponderFailure])
     case assembly(String)
     case write(StapleWriteError)
+    case state(StateError)
 
     public var description: String {
         switch self {
@@ -22,6 +23,7 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
             return "no usable OCSP response from any responder: " + failures.map(\.description).joined(separator: "; ")
         case .assembly(let detail): return detail
         case .write(let error): return error.description
+        case .state(let error): return error.description
         }
     }
 }

@@ -1,4 +1,7 @@
-/// One staple to maintain: where the chain is, where the proof goes, and how to get it.
+import Foundation
+
+/// One staple to maintain: where the chain is, where the proof goes, how to get it, and
+/// which server reads it.
 public struct RefreshJob: Sendable, Hashable {
     public var chainPath: String
     public var outputPath: String
@@ -9,14 +12,20 @@ public struct RefreshJob: Sendable, Hashable {
     /// A delegated responder certificate the responder leaves out of its answers.
     public var responderCertificatePath: String?
     public var nonce: Bool
+    public var policy: TargetPolicy
+    /// Fetch even when the staple on disk is fresh.
+    public var force: Bool
 
     public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
-                responderCertificatePath: String? = nil, nonce: Bool = false) {
+                responderCertificatePath: String? = nil, nonce: Bool = false,
+                policy: TargetPolicy = TargetPolicy(target: .exim), force: Bool = false) {
         self.chainPath = chainPath
         self.outputPath = outputPath
         self.issuerPath = issuerPath
         self.responderURL = responderURL
         self.responderCertificatePath = responderCertificatePath
         self.nonce = nonce
+        self.policy = policy
+        self.force = force
     }
 }

@@ -1,22 +1,36 @@
 /// How one refresh ended. Each case maps to one documented exit code.
 public enum RefreshOutcome: Sendable {
-    /// A good proof is in place.
+    /// A new good proof was put in place.
     case stapled(VerifiedStaple, responder: String)
-    /// The responder says the certificate is revoked; the proof is in place.
-    case revoked(VerifiedStaple, responder: String)
+    /// The file was left alone and holds a valid proof: still fresh (no request made), the
+    /// responder sent the same bytes again, or the file holds a newer proof.
+    case unchanged(VerifiedStaple, reason: UnchangedReason)
+    /// The certificate is revoked. `written` tells whether the revoked proof is in place
+    /// (not for Exim, which refuses STARTTLS with one); `removed` whether a stale staple was taken away.
+    case revoked(VerifiedStaple?, written: Bool, removed: Bool)
     /// The certificate names no OCSP responder: nothing to staple.
     case nothingToStaple(Certificate)
-    /// No new proof; `stapleOnDisk` is the valid one still in place, if any.
-    case failed(RefreshError, stapleOnDisk: VerifiedStaple?)
+    /// No new proof. `stapleOnDisk` is the valid, servable proof still in place, if any;
+    /// `removed` tells why a staple was taken away, if one was.
+    case failed(RefreshError, stapleOnDisk: VerifiedStaple?, removed: RemovalReason?)
+    /// Another ocspd holds this staple's lock and is refreshing it now.
+    case busy
+
+    public enum UnchangedReason: String, Sendable {
+        case fresh
+        case identical
+        case newerOnDisk
+    }
 
     /// 0 a valid staple is in place; 1 refresh failed but the staple on disk is still valid;
     /// 2 refresh failed and no valid staple is in place; 3 revoked; 4 no OCSP responder.
     public var exitCode: Int32 {
         switch self {
-        case .stapled: return ExitStatus.stapled
+        case .stapled, .busy: return ExitStatus.stapled
+        case .unchanged(let staple, _): return staple.status.isRevoked ? ExitStatus.revoked : ExitStatus.stapled
         case .revoked: return ExitStatus.revoked
         case .nothingToStaple: return ExitStatus.nothingToStaple
-        case .failed(_, let onDisk): return onDisk == nil ? ExitStatus.noValidStaple : ExitStatus.staleButValid
+        case .failed(_, let onDisk, _): return onDisk == nil ? ExitStatus.noValidStaple : ExitStatus.staleButValid
         }
     }
 }
@@ -29,4 +43,5 @@ public enum ExitStatus {
     public static let revoked: Int32 = 3
     public static let nothingToStaple: Int32 = 4
     public static let usage: Int32 = 64
+    public static let configuration: Int32 = 78
 }

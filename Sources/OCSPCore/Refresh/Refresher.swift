@@ -1,15 +1,21 @@
 import Foundation
 import Logging
 
-/// Fetches, verifies and writes one staple. Only the transport and the clock reach the
-/// outside world, and both are injected.
+/// Maintains one staple file: fetches, verifies, decides and writes or removes. Only the
+/// transport, the clock and the file system reach the outside world; every decision is a
+/// pure function in `Policy/`.
 public struct Refresher: Sendable {
     public let transport: any HTTPTransport
+    public let stateStore: StateStore
     public let now: @Sendable () -> Date
     public let logger: Logger
+    public let backoff: Backoff
 
-    public init(transport: any HTTPTransport, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(transport: any HTTPTransport, stateStore: StateStore, backoff: Backoff = Backoff(),
+                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.transport = transport
+        self.stateStore = stateStore
+        self.backoff = backoff
         self.now = now
         self.logger = logger
     }
@@ -19,10 +25,9 @@ public struct Refresher: Sendable {
         do {
             chain = try CertificateChain.read(from: job.chainPath)
         } catch {
-            return failed(.chain(error), onDisk: nil, job: job)
+            return report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job)
         }
         let leaf = chain.leaf
-
         let responderURLs = job.responderURL.map { [$0] } ?? leaf.ocspURLs.filter(Self.isHTTP)
         guard !responderURLs.isEmpty else {
             let others = leaf.ocspURLs.isEmpty ? "" : " (only non-HTTP ones: \(leaf.ocspURLs.joined(separator: ", ")))"
@@ -30,45 +35,85 @@ public struct Refresher: Sendable {
             return .nothingToStaple(leaf)
         }
 
-        let issuer: Certificate
-        switch IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath) {
-        case .failure(let error):
-            return failed(.issuer(error), onDisk: nil, job: job)
-        case .success(let (found, source)):
-            issuer = found
-            if source != .chain { logger.info("issuer of \(leaf) taken from \(source)") }
+        let lock: StapleLock
+        do {
+            try stateStore.prepare(forOutput: job.outputPath)
+            guard let acquired = try stateStore.lock(for: job.outputPath) else {
+                logger.notice("another ocspd is refreshing \(job.outputPath) right now; skipping")
+                return .busy
+            }
+            lock = acquired
+        } catch {
+            return report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job)
         }
-        let subject = StapleSubject(leaf: leaf, issuer: issuer)
-        let moment = now()
-        let onDisk = validStapleOnDisk(job.outputPath, for: subject, extra: [], at: moment)
+        return withExtendedLifetime(lock) {
+            StapleWriter.removeStaleTemporaries(besides: job.outputPath)
+            var state = stateStore.load(for: job.outputPath)
+            let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state)
+            do {
+                try stateStore.save(state, for: job.outputPath)
+            } catch {
+                logger.warning("could not save the state of \(job.outputPath): \(error)")
+            }
+            return report(outcome, job: job)
+        }
+    }
 
-        if moment > leaf.notAfter {
-            return failed(.leafExpired(certificate: leaf.description, notAfter: RFC3339.string(leaf.notAfter)), onDisk: nil, job: job)
+    /// The part of a refresh that runs under the staple's lock.
+    private func refresh(_ job: RefreshJob, chain: CertificateChain, urls: [String], state: inout StapleState) -> RefreshOutcome {
+        let policy = job.policy
+        let issuer: Certificate
+        switch resolveIssuer(chain: chain, job: job, state: &state) {
+        case .failure(let error): return .failed(.issuer(error), stapleOnDisk: nil, removed: nil)
+        case .success(let found): issuer = found
         }
+        let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
 
         var extra: [Certificate] = []
         if let path = job.responderCertificatePath {
             switch FileBytes.read(path, maximum: 1 << 20) {
             case .failure(let reason):
-                return failed(.responderCertificate(path: path, reason: reason.description), onDisk: onDisk, job: job)
+                return .failed(.responderCertificate(path: path, reason: reason.description), stapleOnDisk: nil, removed: nil)
             case .success(let bytes):
                 extra = CertificateBundle.certificates(in: bytes)
                 if extra.isEmpty {
-                    return failed(.responderCertificate(path: path, reason: "it holds no certificate"), onDisk: onDisk, job: job)
+                    return .failed(.responderCertificate(path: path, reason: "it holds no certificate"), stapleOnDisk: nil, removed: nil)
                 }
+            }
+        }
+
+        let started = now()
+        let onDiskBytes: [UInt8]? = try? FileBytes.read(job.outputPath, maximum: 1 << 20).get()
+        let onDisk = onDiskBytes.map { StapleOnDisk.judge($0, for: subject, extraCertificates: extra, at: started) }
+            ?? StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: extra, at: started)
+        if let staple = onDisk.validStaple, staple.status.isRevoked {
+            state.recordRevocation(of: subject)
+        }
+
+        if started > chain.leaf.notAfter {
+            let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+        }
+
+        // No request while the staple on disk is good for this target and not yet due.
+        if !job.force, let staple = onDisk.validStaple, policy.refusal(of: staple, at: started) == nil {
+            let due = RefreshSchedule.due(staple, policy: policy)
+            if started < due {
+                logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
+                return .unchanged(staple, reason: .fresh)
             }
         }
 
         let request: OCSPRequest
         do {
-            request = try OCSPRequest(for: leaf, issuedBy: issuer, nonce: job.nonce)
+            request = try OCSPRequest(for: chain.leaf, issuedBy: issuer, nonce: job.nonce)
         } catch {
-            return failed(.request(error), onDisk: onDisk, job: job)
+            return fail(.request(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
         }
 
         let fetcher = OCSPFetcher(transport: transport)
         var failures: [ResponderFailure] = []
-        for url in responderURLs {
+        for url in urls {
             let fetched: OCSPFetcher.Fetched
             switch fetcher.fetch(request, from: url) {
             case .failure(let failure):
@@ -79,58 +124,153 @@ public struct Refresher: Sendable {
                 fetched = result
             }
             for warning in fetched.warnings { logger.warning("\(warning)") }
-            switch StapleVerifier.verify(fetched.response, for: subject, at: now(), extraCertificates: extra, expectedNonce: request.nonce) {
+            let moment = now()
+            let staple: VerifiedStaple
+            switch StapleVerifier.verify(fetched.response, for: subject, at: moment, extraCertificates: extra, expectedNonce: request.nonce) {
             case .failure(let failure):
                 let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure))
                 logger.debug("\(rejected)")
                 failures.append(rejected)
-            case .success(let staple):
-                return write(staple, from: url, job: job, onDisk: onDisk)
+                continue
+            case .success(let verified):
+                staple = verified
+            }
+            if staple.status.isRevoked {
+                state.recordRevocation(of: subject)
+            }
+            if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
+                logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then")
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
+            } catch {
+                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+            }
+            let decision = StapleReplacement.decide(
+                fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
+                revocationSeen: state.hasSeenRevocation(of: subject), policy: policy, at: moment)
+            switch decision {
+            case .write:
+                do {
+                    try StapleWriter.write(bytes, to: job.outputPath)
+                } catch {
+                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+                }
+                state.recordSuccess(at: moment)
+                logger.info("wrote \(describe(staple, job: job, from: url))")
+                return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
+            case .identical:
+                state.recordSuccess(at: moment)
+                logger.info("\(url) sent the proof already in \(job.outputPath) again; left as it is")
+                return .unchanged(staple, reason: .identical)
+            case .keepNewer:
+                state.recordSuccess(at: moment)
+                let existing = onDisk.validStaple ?? staple
+                logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
+                return .unchanged(existing, reason: .newerOnDisk)
+            case .refuse(let refusal):
+                if staple.status.isRevoked || refusal == .goodAfterRevoked {
+                    // The certificate is revoked; the target may not serve that proof (Exim), or the
+                    // responder claims an un-revocation. Either way the good staple must not stay.
+                    let removed = removeIfServedAsGood(onDisk, policy: policy, job: job)
+                    state.recordSuccess(at: moment)
+                    if refusal == .goodAfterRevoked {
+                        logger.error("\(url): \(refusal)")
+                    }
+                    return .revoked(staple.status.isRevoked ? staple : onDisk.validStaple, written: false, removed: removed)
+                }
+                let refused = ResponderFailure(url: url, method: fetched.method, reason: .refused(refusal))
+                logger.debug("\(refused)")
+                failures.append(refused)
             }
         }
-        return failed(.allRespondersFailed(failures), onDisk: onDisk, job: job)
+        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
     }
 
-    private func write(_ staple: VerifiedStaple, from url: String, job: RefreshJob, onDisk: VerifiedStaple?) -> RefreshOutcome {
-        if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
-            logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients will refuse the proof from then, so ocspd treats it as expiring then")
+    /// No acceptable new proof: apply the target's removal rule to what is on disk.
+    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date) -> RefreshOutcome {
+        var random = SystemRandomNumberGenerator()
+        state.recordFailure(at: moment, backoff: backoff, random: &random)
+        var removed: RemovalReason? = nil
+        if let reason = policy.removalReason(for: onDisk, at: moment) {
+            do {
+                try StapleWriter.remove(job.outputPath)
+                removed = reason
+            } catch {
+                logger.error("\(error)")
+            }
         }
-        let bytes: [UInt8]
+        if case .foreign = onDisk, policy.target == .nginx {
+            logger.error("\(job.outputPath) holds a staple for another certificate (the one before a renewal?). It stays, because nginx cannot reload without the file, but nginx will staple a proof clients reject until ocspd can fetch one for the new certificate.")
+        }
+        var servable = onDisk.validStaple
+        if let staple = servable, removed != nil || policy.refusal(of: staple, at: moment) != nil { servable = nil }
+        return .failed(error, stapleOnDisk: servable, removed: removed)
+    }
+
+    /// Exim with a revoked certificate: the good proof on disk would tell clients a lie.
+    private func removeIfServedAsGood(_ onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob) -> Bool {
+        guard policy.target == .exim, case .valid(let staple) = onDisk, !staple.status.isRevoked else { return false }
         do {
-            bytes = try StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
+            try StapleWriter.remove(job.outputPath)
+            return true
         } catch {
-            return failed(.assembly(error.description), onDisk: onDisk, job: job)
+            logger.error("\(error)")
+            return false
         }
-        do {
-            try StapleWriter.write(bytes, to: job.outputPath)
-        } catch {
-            return failed(.write(error), onDisk: onDisk, job: job)
-        }
-        let summary = "\(job.outputPath): \(staple.status) proof for \(staple.single.certID.serialNumber) from \(url), thisUpdate \(RFC3339.string(staple.thisUpdate)), effective expiry \(RFC3339.string(staple.effectiveExpiry))"
-        if staple.status.isRevoked {
-            logger.critical("certificate serial \(staple.single.certID.serialNumber) is REVOKED (\(staple.status)); \(summary). Replace the certificate now.")
-            return .revoked(staple, responder: url)
-        }
-        logger.info("wrote \(summary)")
-        return .stapled(staple, responder: url)
     }
 
-    private func failed(_ error: RefreshError, onDisk: VerifiedStaple?, job: RefreshJob) -> RefreshOutcome {
-        if let onDisk {
-            logger.error("refresh of \(job.outputPath) failed: \(error). The staple on disk stays valid until \(RFC3339.string(onDisk.effectiveExpiry)).")
-        } else {
-            logger.error("refresh of \(job.outputPath) failed: \(error). No valid staple is in place.")
+    /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
+    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState) -> Result<Certificate, IssuerError> {
+        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+            return .success(issuer)
         }
-        return .failed(error, stapleOnDisk: onDisk)
+        if job.issuerPath == nil, let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)), chain.leaf.isSigned(by: issuer) {
+            return .success(issuer)
+        }
+        return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath).map { issuer, source in
+            if case .downloaded(let url) = source {
+                logger.info("issuer of \(chain.leaf) downloaded from \(url) and cached")
+                state.issuer = StapleState.CachedIssuer(source: url, der: Data(issuer.derBytes))
+            }
+            return issuer
+        }
     }
 
-    /// The proof at `path` if it is one this certificate could be served with now.
-    func validStapleOnDisk(_ path: String, for subject: StapleSubject, extra: [Certificate], at moment: Date) -> VerifiedStaple? {
-        guard case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20),
-            let response = try? OCSPResponse(derOrPEM: bytes),
-            case .success(let staple) = StapleVerifier.verify(response, for: subject, at: moment, extraCertificates: extra)
-        else { return nil }
-        return staple
+    private func describe(_ staple: VerifiedStaple, job: RefreshJob, from url: String) -> String {
+        "\(job.outputPath): \(staple.status) proof for serial \(staple.single.certID.serialNumber) from \(url), thisUpdate \(RFC3339.string(staple.thisUpdate)), effective expiry \(RFC3339.string(staple.effectiveExpiry)) (target \(job.policy.target))"
+    }
+
+    /// One line per outcome, at a level cron and journald treat sensibly.
+    private func report(_ outcome: RefreshOutcome, job: RefreshJob) -> RefreshOutcome {
+        switch outcome {
+        case .failed(let error, let onDisk, let removed):
+            var line = "refresh of \(job.outputPath) failed: \(error)."
+            if let removed { line += " Removed the staple because \(removed); the server now staples nothing." }
+            if let onDisk {
+                line += " The staple on disk stays valid until \(RFC3339.string(onDisk.effectiveExpiry))."
+            } else if removed == nil {
+                line += " No valid staple is in place."
+            }
+            logger.error("\(line)")
+        case .revoked(let staple, let written, let removed):
+            let serial = staple?.single.certID.serialNumber ?? "?"
+            var line = "certificate serial \(serial) in \(job.chainPath) is REVOKED"
+            if case .revoked(let time, let reason)? = staple?.status {
+                line += " since \(RFC3339.string(time))" + (reason.map { " (\($0))" } ?? "")
+            }
+            line += written ? "; the revoked proof is in \(job.outputPath)" : "; no proof is served from \(job.outputPath)"
+            if removed { line += " (the good staple was removed)" }
+            logger.critical("\(line). Replace the certificate now.")
+        case .unchanged(let staple, _) where staple.status.isRevoked:
+            logger.critical("certificate serial \(staple.single.certID.serialNumber) in \(job.chainPath) is REVOKED; the revoked proof in \(job.outputPath) is current. Replace the certificate now.")
+        case .unchanged(let staple, let reason) where reason == .fresh:
+            logger.info("\(job.outputPath) is fresh (\(staple.status), effective expiry \(RFC3339.string(staple.effectiveExpiry))); nothing to do")
+        case .stapled, .unchanged, .nothingToStaple, .busy:
+            break
+        }
+        return outcome
     }
 
     static func isHTTP(_ url: String) -> Bool {

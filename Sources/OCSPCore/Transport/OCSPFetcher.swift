@@ -77,6 +77,7 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case httpStatus(Int, retryAfter: Int?)
         case notOCSP(OCSPDecodingError, contentType: String?)
         case rejected(VerificationFailure)
+        case refused(StapleReplacement.Refusal)
     }
 
     public let url: String
@@ -97,7 +98,7 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         switch reason {
         case .httpStatus(let code, _): return code >= 400
         case .notOCSP: return true
-        case .transport, .rejected: return false
+        case .transport, .rejected, .refused: return false
         }
     }
 
@@ -118,6 +119,8 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             what = "\(url): \(error) (Content-Type \(contentType ?? "none"))"
         case .rejected(let failure):
             what = "\(url): \(failure)"
+        case .refused(let refusal):
+            what = "\(url): a valid proof, but \(refusal)"
         }
         guard let refusedGET else { return what }
         let getText: String

@@ -8,10 +8,12 @@ extension OCSPD {
             abstract: "Fetch, verify and write the OCSP staple for one certificate.",
             discussion: """
                 Exit codes:
-                  0  a valid staple is in place
+                  0  a valid staple is in place (also: fresh, so nothing was fetched;
+                     or another ocspd is refreshing it right now)
                   1  refresh failed, but the staple on disk is still valid
                   2  refresh failed and no valid staple is in place
-                  3  the certificate is revoked (the revoked proof is written)
+                  3  the certificate is revoked (the revoked proof is written, except
+                     for --target exim, which removes the staple instead)
                   4  the certificate names no OCSP responder: nothing to staple
                   64 usage error
                 """
@@ -35,6 +37,14 @@ extension OCSPD {
         @Flag(help: "Send a random nonce and refuse an answer echoing a different one.")
         var nonce = false
 
+        @Flag(help: "Fetch even when the staple on disk is fresh (after a certificate renewal, from a deploy hook).")
+        var force = false
+
+        @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where ocspd keeps per-staple state and locks; never the staple's own folder.", valueName: "dir"))
+        var stateDir: String = StateStore.defaultDirectory
+
+        @OptionGroup var target: TargetOptions
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
@@ -47,8 +57,9 @@ extension OCSPD {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
             let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
-                                 responderCertificatePath: responderCert, nonce: nonce)
-            let outcome = Refresher(transport: CurlTransport(), logger: logger).refresh(job)
+                                 responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
+            let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir), logger: logger)
+            let outcome = refresher.refresh(job)
             throw ExitCode(outcome.exitCode)
         }
     }

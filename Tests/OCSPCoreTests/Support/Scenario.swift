@@ -52,8 +52,12 @@ final class Scenario: @unchecked Sendable {
         return try OCSPResponse(derBytes: Array(Data(contentsOf: URL(fileURLWithPath: out))))
     }
 
-    func runRefresh(_ extra: [String] = [], chain: String? = nil) throws -> CommandResult {
-        try OCSPDBinary.run(["refresh", "--chain", chain ?? chainFile(), "--output", output] + extra)
+    var stateDirectory: String { "\(folder)/state" }
+
+    /// `ocspd refresh` for this scenario's staple, with a state folder of its own.
+    func runRefresh(_ extra: [String] = [], chain: String? = nil, output: String? = nil) throws -> CommandResult {
+        try OCSPDBinary.run(["refresh", "--chain", chain ?? chainFile(), "--output", output ?? self.output,
+                             "--state-dir", stateDirectory] + extra)
     }
 
     var stapleBytes: [UInt8]? {

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Durations as operators write them: `300`, `300s`, `5m`, `1h`, `2d`.
+public enum DurationText {
+    public static func parse(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let last = trimmed.last else { return nil }
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let unit = units[last] {
+            return Double(trimmed.dropLast()).flatMap { $0 >= 0 ? $0 * unit : nil }
+        }
+        return Double(trimmed).flatMap { $0 >= 0 ? $0 : nil }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Whether a freshly fetched, verified proof replaces the file on disk. Pure.
+public enum StapleReplacement {
+    public enum Decision: Equatable, Sendable {
+        /// Put the new proof in place.
+        case write
+        /// The file already holds these very bytes: do not rewrite it.
+        case identical
+        /// The file holds a newer proof for this certificate: keep it (never downgrade).
+        case keepNewer
+        /// The new proof may not be served; the reason says why.
+        case refuse(Refusal)
+    }
+
+    public enum Refusal: Equatable, Sendable, CustomStringConvertible {
+        /// Baseline Requirements forbid un-revoking: a "good" after a seen "revoked" is a responder bug or an attack.
+        case goodAfterRevoked
+        case target(TargetRefusal)
+
+        public var description: String {
+            switch self {
+            case .goodAfterRevoked:
+                return "the responder now says good, but a valid revoked proof for this certificate was seen before; revocation is final, so the good proof is refused"
+            case .target(let refusal):
+                return refusal.description
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - fetchedBytes: what would be written (the response with any signer embedded).
+    ///   - revocationSeen: a valid revoked proof for this certificate was seen before.
+    public static func decide(
+        fetched: VerifiedStaple,
+        fetchedBytes: [UInt8],
+        onDisk: StapleOnDisk,
+        onDiskBytes: [UInt8]?,
+        revocationSeen: Bool,
+        policy: TargetPolicy,
+        at now: Date
+    ) -> Decision {
+        let existing = onDisk.validStaple
+        if fetched.status == .good, revocationSeen || existing?.status.isRevoked == true {
+            return .refuse(.goodAfterRevoked)
+        }
+        if let refusal = policy.refusal(of: fetched, at: now) {
+            return .refuse(.target(refusal))
+        }
+        if let onDiskBytes, onDiskBytes == fetchedBytes {
+            return .identical
+        }
+        guard let existing, policy.refusal(of: existing, at: now) == nil else { return .write }
+        // A revoked proof replaces a good one whatever the order of their thisUpdates.
+        if fetched.status.isRevoked && !existing.status.isRevoked { return .write }
+        if isNewer(existing, than: fetched) { return .keepNewer }
+        return .write
+    }
+
+    /// Later thisUpdate wins; on a tie, later producedAt.
+    static func isNewer(_ a: VerifiedStaple, than b: VerifiedStaple) -> Bool {
+        if a.thisUpdate != b.thisUpdate { return a.thisUpdate > b.thisUpdate }
+        return a.basic.producedAt > b.basic.producedAt
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// What ocspd remembers about one staple between runs.
+public struct StapleState: Codable, Sendable, Equatable {
+    public var outputPath: String
+    public var lastAttempt: Date?
+    public var lastSuccess: Date?
+    public var consecutiveFailures: Int
+    /// Backoff: no fetch before this moment unless forced.
+    public var nextAttemptNotBefore: Date?
+    /// Certificates (`issuerKeyHash/serial`, hex) for which a valid revoked proof was seen.
+    public var revokedCertificates: [String]
+    public var issuer: CachedIssuer?
+
+    public struct CachedIssuer: Codable, Sendable, Equatable {
+        /// Where it came from (a URL or a file), for messages.
+        public var source: String
+        public var der: Data
+    }
+
+    public init(outputPath: String) {
+        self.outputPath = outputPath
+        consecutiveFailures = 0
+        revokedCertificates = []
+    }
+
+    static func certificateKey(_ subject: StapleSubject) -> String {
+        let keyHash = subject.issuer.issuerHashes(algorithm: "sha256")?.keyHash ?? []
+        return "\(Hex.string(keyHash))/\(subject.leaf.serialNumber)"
+    }
+
+    public func hasSeenRevocation(of subject: StapleSubject) -> Bool {
+        revokedCertificates.contains(Self.certificateKey(subject))
+    }
+
+    public mutating func recordRevocation(of subject: StapleSubject) {
+        let key = Self.certificateKey(subject)
+        if !revokedCertificates.contains(key) { revokedCertificates.append(key) }
+    }
+
+    public mutating func recordSuccess(at now: Date) {
+        lastAttempt = now
+        lastSuccess = now
+        consecutiveFailures = 0
+        nextAttemptNotBefore = nil
+    }
+
+    public mutating func recordFailure(at now: Date, backoff: Backoff, random: inout some RandomNumberGenerator) {
+        lastAttempt = now
+        consecutiveFailures += 1
+        nextAttemptNotBefore = now.addingTimeInterval(backoff.delay(afterFailures: consecutiveFailures, random: &random))
+    }
+}
+
+/// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS, 2015): the
+/// delay after n failures is uniform in [0, min(cap, base·2^(n-1))], so many certificates
+/// behind one failing responder do not retry in lockstep. Never below `floor`.
+public struct Backoff: Sendable, Hashable {
+    public var base: TimeInterval = 60
+    public var cap: TimeInterval = 3600
+    public var floor: TimeInterval = 60
+
+    public init(base: TimeInterval = 60, cap: TimeInterval = 3600, floor: TimeInterval = 60) {
+        self.base = base
+        self.cap = cap
+        self.floor = floor
+    }
+
+    public func delay(afterFailures failures: Int, random: inout some RandomNumberGenerator) -> TimeInterval {
+        guard failures > 0 else { return 0 }
+        let ceiling = min(cap, base * pow(2, Double(min(failures - 1, 30))))
+        return max(floor, Double.random(in: 0...ceiling, using: &random))
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The state folder (default /var/lib/ocspd): one JSON file and one lock file per staple.
+/// Written atomically, read tolerantly: a missing or corrupt file means "start fresh".
+public struct StateStore: Sendable {
+    public static let defaultDirectory = "/var/lib/ocspd"
+
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Creates the folder if needed and refuses the staple's own folder (HAProxy would load
+    /// our files as certificates, and cleaning there would be dangerous).
+    public func prepare(forOutput output: String) throws(StateError) {
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw .cannotCreate(directory: directory, reason: String(cString: strerror(errno)))
+        }
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw .cannotCreate(directory: directory, reason: "not a directory")
+        }
+        let outputFolder = (Self.absolute(output) as NSString).deletingLastPathComponent
+        if Self.canonical(outputFolder) == Self.canonical(directory) {
+            throw .sameAsOutputFolder(directory: directory)
+        }
+    }
+
+    /// `NAME-HASH`: readable, and unique per absolute output path.
+    func key(for output: String) -> String {
+        let absolute = Self.absolute(output)
+        let name = (absolute as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        return "\(name)-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
+    }
+
+    public func statePath(for output: String) -> String { "\(directory)/\(key(for: output)).json" }
+    public func lockPath(for output: String) -> String { "\(directory)/\(key(for: output)).lock" }
+
+    public func load(for output: String) -> StapleState {
+        guard case .success(let bytes) = FileBytes.read(statePath(for: output), maximum: 1 << 20) else {
+            return StapleState(outputPath: Self.absolute(output))
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let state = try? decoder.decode(StapleState.self, from: Data(bytes)) else {
+            return StapleState(outputPath: Self.absolute(output))
+        }
+        return state
+    }
+
+    public func save(_ state: StapleState, for output: String) throws(StapleWriteError) {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(state) else { return }
+        try StapleWriter.write(Array(data), to: statePath(for: output))
+    }
+
+    /// The exclusive lock for one staple, or nil when another ocspd holds it.
+    public func lock(for output: String) throws(StateError) -> StapleLock? {
+        try StapleLock.acquire(lockPath(for: output))
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
+    }
+
+    static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return absolute(path) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// One open lock file held with flock(LOCK_EX); released when this object goes away (or the
+/// process dies, so a killed run never leaves a stale lock).
+public final class StapleLock: @unchecked Sendable {
+    private let descriptor: Int32
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    static func acquire(_ path: String) throws(StateError) -> StapleLock? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else {
+            throw .cannotLock(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw .cannotLock(path: path, reason: String(cString: strerror(code)))
+        }
+        return StapleLock(descriptor: descriptor)
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
+
+public enum StateError: Error, Equatable, CustomStringConvertible {
+    case cannotCreate(directory: String, reason: String)
+    case sameAsOutputFolder(directory: String)
+    case cannotLock(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let directory, let reason):
+            return "cannot use the state folder \(directory): \(reason); create it writable for ocspd's user or pass --state-dir"
+        case .sameAsOutputFolder(let directory):
+            return "the state folder \(directory) is the staple's own folder; pass a --state-dir of its own (default \(StateStore.defaultDirectory))"
+        case .cannotLock(let path, let reason):
+            return "cannot lock \(path): \(reason)"
+        }
+    }
+}
