@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore", "COpenSSL", "CShims", .product(name: "SwiftASN1", package: "swift-asn1")]
+            dependencies: ["OCSPCore", "COpenSSL", "CShims", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

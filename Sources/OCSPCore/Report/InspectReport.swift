@@ -6,11 +6,28 @@ public struct InspectReport: Sendable {
     /// Present when the caller asked to verify (a chain or issuer was given).
     public let verification: Result<VerifiedStaple, VerificationFailure>?
     public let moment: Date
+    /// Verified for a certificate chain (not just an issuer), so target rules apply.
+    public let forCertificate: Bool
 
-    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date) {
+    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date, forCertificate: Bool = false) {
         self.response = response
         self.verification = verification
         self.moment = moment
+        self.forCertificate = forCertificate
+    }
+
+    /// Whether each target would accept the file now (only when verified for a chain):
+    /// nil means acceptable, else why not.
+    public var targetVerdicts: [(Target, String?)]? {
+        guard let verification, forCertificate else { return nil }
+        return Target.allCases.map { target in
+            switch verification {
+            case .failure(let failure):
+                return (target, failure.description)
+            case .success(let staple):
+                return (target, TargetPolicy(target: target).refusal(of: staple, at: moment)?.description)
+            }
+        }
     }
 
     /// min(nextUpdate, delegated signer notAfter[, leaf notAfter when verified]).
@@ -43,6 +60,13 @@ public struct InspectReport: Sendable {
         case .success: members.append(("verification", .object([("verified", .bool(true)), ("error", .null)])))
         case .failure(let failure):
             members.append(("verification", .object([("verified", .bool(false)), ("error", .string(failure.description))])))
+        }
+        if let verdicts = targetVerdicts {
+            members.append(("targets", .object(verdicts.map { target, reason in
+                (target.rawValue, .object([("acceptable", .bool(reason == nil)), ("reason", .optional(reason))]))
+            })))
+        } else {
+            members.append(("targets", .null))
         }
         return .object(members)
     }
@@ -111,6 +135,10 @@ public struct InspectReport: Sendable {
             lines.append("Effective expiry:    unknown (no nextUpdate)")
         }
         lines.append(verificationLine)
+        for (target, reason) in targetVerdicts ?? [] {
+            let name = "For \(target):".padding(toLength: 21, withPad: " ", startingAt: 0)
+            lines.append(name + (reason.map { "not acceptable: \($0)" } ?? "acceptable"))
+        }
         return lines.joined(separator: "\n")
     }
 

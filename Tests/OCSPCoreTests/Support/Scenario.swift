@@ -34,6 +34,29 @@ final class Scenario: @unchecked Sendable {
         return responder
     }
 
+    /// `openssl ocsp` notices a changed index only when it next waits for a connection, so
+    /// the first request after a change is answered from the old index. One throwaway
+    /// request makes every running responder reload.
+    func pokeResponders() {
+        for responder in responders {
+            _ = try? Command.run("openssl", ["ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", leaf.certificatePath,
+                                             "-url", responder.url, "-noverify", "-no_nonce", "-timeout", "5"])
+        }
+    }
+
+    /// Revokes this scenario's leaf and makes running responders see it.
+    func revokeLeaf(reason: String = "keyCompromise") throws {
+        try pki.revoke(leaf, reason: reason)
+        pokeResponders()
+    }
+
+    /// Issues a renewed certificate (same responder URL) that running responders know about.
+    func renewLeaf() throws -> IssuedCertificate {
+        let renewed = try pki.issueLeaf(ocspURLs: [url])
+        pokeResponders()
+        return renewed
+    }
+
     func stopResponders() {
         responders.forEach { $0.stop() }
         responders.removeAll()

@@ -116,6 +116,25 @@ final class TestPKI: @unchecked Sendable {
         }
     }
 
+    /// Rewrites the issuer's database so `certificate` reads as valid again (no CA does this;
+    /// tests use it to play a responder that claims an un-revocation).
+    func unrevoke(_ certificate: IssuedCertificate) throws {
+        let path = "\(directory)/\(certificate.issuerDatabase ?? "intermediate")/index.txt"
+        let serial = certificate.serial.uppercased()
+        try lock.withLock {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let rewritten = lines.map { line -> String in
+                var fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                guard fields.count >= 4, fields[0] == "R", fields[3].uppercased().hasSuffix(serial) else { return String(line) }
+                fields[0] = "V"
+                fields[2] = ""
+                return fields.joined(separator: "\t")
+            }
+            try rewritten.joined(separator: "\n").write(toFile: path + ".unrevoke", atomically: false, encoding: .utf8)
+            rename(path + ".unrevoke", path)
+        }
+    }
+
     /// The index.txt of `ca`, for `openssl ocsp -index`.
     func index(of ca: IssuedCertificate) -> String {
         "\(directory)/\(databaseName(of: ca))/index.txt"

@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+@testable import OCSPCore
+
+extension Scenario {
+    /// Runs the Refresher in-process with the clock at `moment`: proofs from the real
+    /// responder carry real times, so a later clock makes the staple on disk age.
+    func refresh(target: Target, at moment: Date = Date(), force: Bool = false, chain: String? = nil,
+                 responder: String? = nil, margin: TimeInterval = TargetPolicy.defaultExpiryMargin) throws -> RefreshOutcome {
+        let job = RefreshJob(chainPath: try chain ?? chainFile(), outputPath: output, responderURL: responder,
+                             policy: TargetPolicy(target: target, expiryMargin: margin), force: force)
+        let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDirectory),
+                                  now: { moment }, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return refresher.refresh(job)
+    }
+
+    /// Puts `response` where the staple goes, as an earlier run would have.
+    func place(_ response: OCSPResponse) throws {
+        try StapleWriter.write(response.derBytes, to: output)
+    }
+
+    /// Marks the (revoked) leaf valid again in the responder's index: a responder claiming un-revocation.
+    func unrevokeInIndex() throws {
+        try pki.unrevoke(leaf)
+        pokeResponders()
+    }
+}
+
+extension RefreshOutcome {
+    var exitStatus: Int32 { exitCode }
+}
