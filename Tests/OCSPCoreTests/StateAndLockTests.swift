@@ -121,10 +121,7 @@ import Testing
     @Test func inspectSaysWhichTargetsAcceptTheFileAndWhy() throws {
         let scenario = try Scenario()
         let responder = try scenario.startResponder()
-        let other = try scenario.pki.issueLeaf(ocspURLs: [])
-        let path = "\(scenario.folder)/two.der"
-        try Command.openssl(["ocsp", "-issuer", scenario.pki.intermediate.certificatePath, "-cert", other.certificatePath,
-                             "-cert", scenario.leaf.certificatePath, "-url", responder.url, "-respout", path, "-noverify", "-no_nonce"])
+        let path = try scenario.fetchProofWithOurAnswerSecond(from: responder.url)
         let result = try OCSPDBinary.run(["inspect", path, "--chain", scenario.chainFile(), "--json"])
         #expect(result.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])

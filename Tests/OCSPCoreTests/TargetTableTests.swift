@@ -154,10 +154,7 @@ import Testing
     func ourAnswerAsTheSecondSingleResponse(target: Target, exit: Int32) throws {
         let scenario = try Scenario()
         let responder = try scenario.startResponder()
-        let other = try scenario.pki.issueLeaf(ocspURLs: [])
-        let path = "\(scenario.folder)/two.der"
-        try Command.openssl(["ocsp", "-issuer", scenario.pki.intermediate.certificatePath, "-cert", other.certificatePath,
-                             "-cert", scenario.leaf.certificatePath, "-url", responder.url, "-respout", path, "-noverify", "-no_nonce"])
+        let path = try scenario.fetchProofWithOurAnswerSecond(from: responder.url)
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let server = try TestHTTPServer { _ in .ok(bytes, contentType: "application/ocsp-response") }
         defer { server.stop() }

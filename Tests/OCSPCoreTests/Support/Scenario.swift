@@ -78,6 +78,17 @@ final class Scenario: @unchecked Sendable {
     var stateDirectory: String { "\(folder)/state" }
 
     /// `ocspd refresh` for this scenario's staple, with a state folder of its own.
+    /// A real proof answering for another certificate first and for ours second (the
+    /// `openssl ocsp` client asks for both in one request). Returns the file it was saved to.
+    func fetchProofWithOurAnswerSecond(from url: String) throws -> String {
+        let other = try pki.issueLeaf(ocspURLs: [])
+        pokeResponders()
+        let path = "\(folder)/two-\(UUID().uuidString.prefix(6)).der"
+        try Command.openssl(["ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", other.certificatePath,
+                             "-cert", leaf.certificatePath, "-url", url, "-respout", path, "-noverify", "-no_nonce"])
+        return path
+    }
+
     func runRefresh(_ extra: [String] = [], chain: String? = nil, output: String? = nil) throws -> CommandResult {
         try OCSPDBinary.run(["refresh", "--chain", chain ?? chainFile(), "--output", output ?? self.output,
                              "--state-dir", stateDirectory] + extra)
