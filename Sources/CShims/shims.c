@@ -66,3 +66,22 @@ unsigned long ocspd_name_flags_rfc4514(void) {
 unsigned long ocspd_name_flags_oneline(void) {
     return XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
 }
+
+int ocspd_ssl_ctx_set_protocol_range(SSL_CTX *ctx, int minimum, int maximum) {
+    return SSL_CTX_set_min_proto_version(ctx, minimum) && SSL_CTX_set_max_proto_version(ctx, maximum);
+}
+
+int ocspd_ssl_set_server_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
+int ocspd_ssl_request_status(SSL *ssl) {
+    return (int)SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+}
+
+long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response) {
+    unsigned char *data = NULL;
+    long length = SSL_get_tlsext_status_ocsp_resp(ssl, &data);
+    *response = data;
+    return data == NULL ? -1 : length;
+}

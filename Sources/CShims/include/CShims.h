@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stddef.h>
 
@@ -28,6 +29,12 @@ long ocspd_bio_get_mem_data(BIO *bio, const char **data);
 // X509_NAME_print_ex flags: RFC 4514 order and escaping (UTF-8 kept), and OpenSSL's one-line form.
 unsigned long ocspd_name_flags_rfc4514(void);
 unsigned long ocspd_name_flags_oneline(void);
+// TLS client macros: protocol range, SNI, and the status_request (OCSP stapling) extension.
+int ocspd_ssl_ctx_set_protocol_range(SSL_CTX *ctx, int minimum, int maximum);
+int ocspd_ssl_set_server_name(SSL *ssl, const char *name);
+int ocspd_ssl_request_status(SSL *ssl);
+// The stapled OCSP response the server sent (borrowed), or a negative length when none.
+long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response);
 // The certificates of a PKCS#7 SignedData (certs-only) structure, borrowed; NULL for other types.
 STACK_OF(X509) *ocspd_pkcs7_certificates(PKCS7 *p7);
 
