@@ -54,7 +54,7 @@ import Testing
         let state = StateStore(directory: scenario.stateDirectory).load(for: scenario.output)
         #expect(state.consecutiveFailures == 2)
         #expect(state.lastSuccess == nil)
-        #expect((state.nextAttemptNotBefore ?? .distantPast) > Date())
+        #expect((state.nextAttempt ?? .distantPast) > Date())
         try scenario.startResponder()
         #expect(try scenario.runRefresh().status == 0)
         #expect(StateStore(directory: scenario.stateDirectory).load(for: scenario.output).consecutiveFailures == 0)

@@ -15,6 +15,8 @@ final class CurlEasy {
     /// `CURLOPT_POSTFIELDS` is not copied by curl: the bytes must outlive `perform`.
     private var body: UnsafeMutableBufferPointer<UInt8>? = nil
     let sink: ResponseSink
+    /// Kept alive for curl's progress callback, which holds an unretained pointer to it.
+    private var cancellation: CancellationFlag? = nil
 
     init?(maximumBodyBytes: Int) {
         _ = curlGlobalInitialisation
@@ -62,6 +64,14 @@ final class CurlEasy {
         try set(CURLOPT_POST, 1)
         try check(CURLOPT_POSTFIELDSIZE_LARGE, ocspd_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)))
         try check(CURLOPT_POSTFIELDS, ocspd_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, copy.baseAddress))
+    }
+
+    /// Makes curl ask `flag` about once a second (and on every chunk) whether to abort.
+    func abort(when flag: CancellationFlag) throws(CurlSetupError) {
+        cancellation = flag
+        try set(CURLOPT_NOPROGRESS, 0)
+        try check(CURLOPT_XFERINFOFUNCTION, ocspd_curl_setopt_xferinfo_function(handle, transferProgress))
+        try check(CURLOPT_XFERINFODATA, ocspd_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(flag).toOpaque()))
     }
 
     func prepare() throws(CurlSetupError) {
@@ -122,6 +132,13 @@ final class ResponseSink {
     init(limit: Int) {
         self.limit = limit
     }
+}
+
+/// A non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+private let transferProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {
+    userdata, _, _, _, _ in
+    guard let userdata else { return 0 }
+    return Unmanaged<CancellationFlag>.fromOpaque(userdata).takeUnretainedValue().isCancelled ? 1 : 0
 }
 
 /// Returning less than the offered size makes curl abort the transfer with CURLE_WRITE_ERROR.

@@ -25,3 +25,4 @@ public enum RFC3339 {
         return try? withFraction.parse(text)
     }
 }
+

@@ -1,12 +1,65 @@
 import Foundation
 
-/// When a staple is due for a refresh. Pure: the staple, the policy and nothing else.
+/// When a staple is refreshed next. Pure functions of the staple, the state, the timing and
+/// a random source: table-tested with a fake clock.
 public enum RefreshSchedule {
-    /// Halfway through the effective validity (certmagic's rule, which leaves half the window
-    /// for retries), and never later than the target's removal margin.
+    /// The single form's rule (`ocspd refresh` without --config): due halfway through the
+    /// effective validity, and never later than the target's removal margin.
     public static func due(_ staple: VerifiedStaple, policy: TargetPolicy) -> Date {
         let halfway = staple.halfLife
         guard policy.target == .exim else { return halfway }
         return min(halfway, staple.effectiveExpiry.addingTimeInterval(-policy.expiryMargin))
+    }
+
+    /// effective expiry − max(deadlineMinimum, deadlineFraction × window): the latest a refresh may be.
+    public static func deadline(_ staple: VerifiedStaple, timing: Timing) -> Date {
+        let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
+        return staple.effectiveExpiry.addingTimeInterval(-max(timing.deadlineMinimum, timing.deadlineFraction * window))
+    }
+
+    /// After a success: thisUpdate + refreshAt × window ± jitter × window, not before
+    /// lastSuccess + minimumInterval, not after the deadline. When the window is too short
+    /// for both limits, the deadline wins.
+    public static func nextRefresh(after staple: VerifiedStaple, lastSuccess: Date?, timing: Timing,
+                                   random: inout some RandomNumberGenerator) -> Date {
+        let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
+        let offset = timing.jitter > 0 ? Double.random(in: -timing.jitter...timing.jitter, using: &random) : 0
+        var next = staple.thisUpdate.addingTimeInterval((timing.refreshAt + offset) * window)
+        if let lastSuccess {
+            next = max(next, lastSuccess.addingTimeInterval(timing.minimumInterval))
+        }
+        return min(next, deadline(staple, timing: timing))
+    }
+
+    /// After a failure: backoff with full jitter, never before the responder's Retry-After.
+    public static func retry(afterFailures failures: Int, retryAfter: TimeInterval?, at now: Date, timing: Timing,
+                             random: inout some RandomNumberGenerator) -> Date {
+        let delay = timing.backoff.delay(afterFailures: failures, random: &random)
+        return now.addingTimeInterval(max(delay, retryAfter ?? 0))
+    }
+
+    /// The responder sent the proof we already have (a CDN cache): ask again after its
+    /// Cache-Control max-age or the backoff, whichever is later, but within the deadline.
+    public static func retrySameProof(_ staple: VerifiedStaple, maxAge: TimeInterval?, at now: Date, timing: Timing,
+                                      random: inout some RandomNumberGenerator) -> Date {
+        let delay = max(maxAge ?? 0, timing.backoff.delay(afterFailures: 1, random: &random))
+        let limit = deadline(staple, timing: timing)
+        return limit > now ? min(now.addingTimeInterval(delay), limit) : now.addingTimeInterval(delay)
+    }
+
+    /// Whether to warn: less than `warningFraction` of the window left and no success since thisUpdate.
+    public static func needsAttention(_ staple: VerifiedStaple, at now: Date, timing: Timing) -> Bool {
+        let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
+        return staple.effectiveExpiry.timeIntervalSince(now) < timing.warningFraction * window
+    }
+
+    /// When the target's removal rule would take the staple away if nothing replaces it:
+    /// the daemon wakes then even while the responder is down.
+    public static func removalTime(_ staple: VerifiedStaple, policy: TargetPolicy) -> Date? {
+        switch policy.target {
+        case .exim: return staple.effectiveExpiry.addingTimeInterval(-policy.expiryMargin)
+        case .haproxy: return staple.effectiveExpiry.addingTimeInterval(-Target.haproxyMinimumValidity)
+        case .nginx, .generic: return nil
+        }
     }
 }

@@ -15,10 +15,14 @@ public struct RefreshJob: Sendable, Hashable {
     public var policy: TargetPolicy
     /// Fetch even when the staple on disk is fresh.
     public var force: Bool
+    public var timing: Timing
+    /// Run after the staple file changed (written or removed); an argument vector, not a shell string.
+    public var hook: Hook?
 
     public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
                 responderCertificatePath: String? = nil, nonce: Bool = false,
-                policy: TargetPolicy = TargetPolicy(target: .exim), force: Bool = false) {
+                policy: TargetPolicy = TargetPolicy(target: .exim), force: Bool = false,
+                timing: Timing = Timing(), hook: Hook? = nil) {
         self.chainPath = chainPath
         self.outputPath = outputPath
         self.issuerPath = issuerPath
@@ -27,5 +31,7 @@ public struct RefreshJob: Sendable, Hashable {
         self.nonce = nonce
         self.policy = policy
         self.force = force
+        self.timing = timing
+        self.hook = hook
     }
 }

@@ -9,13 +9,11 @@ public struct Refresher: Sendable {
     public let stateStore: StateStore
     public let now: @Sendable () -> Date
     public let logger: Logger
-    public let backoff: Backoff
 
-    public init(transport: any HTTPTransport, stateStore: StateStore, backoff: Backoff = Backoff(),
+    public init(transport: any HTTPTransport, stateStore: StateStore,
                 now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.transport = transport
         self.stateStore = stateStore
-        self.backoff = backoff
         self.now = now
         self.logger = logger
     }
@@ -25,7 +23,7 @@ public struct Refresher: Sendable {
         do {
             chain = try CertificateChain.read(from: job.chainPath)
         } catch {
-            return report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job)
+            return report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job, leaf: nil, nextAttempt: nil)
         }
         let leaf = chain.leaf
         let responderURLs = job.responderURL.map { [$0] } ?? leaf.ocspURLs.filter(Self.isHTTP)
@@ -44,23 +42,82 @@ public struct Refresher: Sendable {
             }
             lock = acquired
         } catch {
-            return report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job)
+            return report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job, leaf: leaf, nextAttempt: nil)
         }
         return withExtendedLifetime(lock) {
             StapleWriter.removeStaleTemporaries(besides: job.outputPath)
             var state = stateStore.load(for: job.outputPath)
-            let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state)
+            var hints = ScheduleHints()
+            let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state, hints: &hints)
+            schedule(after: outcome, hints: hints, job: job, state: &state)
             do {
                 try stateStore.save(state, for: job.outputPath)
             } catch {
                 logger.warning("could not save the state of \(job.outputPath): \(error)")
             }
-            return report(outcome, job: job)
+            runHook(after: outcome, job: job)
+            return report(outcome, job: job, leaf: chain.leaf, nextAttempt: state.nextAttempt)
+        }
+    }
+
+    /// What the responder said about when to ask again.
+    struct ScheduleHints {
+        var retryAfter: Int? = nil
+        var maxAge: Int? = nil
+    }
+
+    /// Records the run and when the next fetch is due (see `RefreshSchedule`).
+    private func schedule(after outcome: RefreshOutcome, hints: ScheduleHints, job: RefreshJob, state: inout StapleState) {
+        var random = SystemRandomNumberGenerator()
+        let moment = now()
+        let timing = job.timing
+        switch outcome {
+        case .stapled(let staple, _), .revoked(let staple?, written: true, _), .unchanged(let staple, .newerOnDisk):
+            let next = RefreshSchedule.nextRefresh(after: staple, lastSuccess: moment, timing: timing, random: &random)
+            state.recordSuccess(at: moment, nextAttempt: next)
+        case .unchanged(let staple, .identical):
+            let next = RefreshSchedule.retrySameProof(staple, maxAge: hints.maxAge.map(TimeInterval.init), at: moment, timing: timing, random: &random)
+            state.recordSuccess(at: moment, nextAttempt: next)
+        case .unchanged(let staple, .fresh):
+            if state.nextAttempt == nil {
+                state.nextAttempt = RefreshSchedule.nextRefresh(after: staple, lastSuccess: state.lastSuccess, timing: timing, random: &random)
+            }
+        case .revoked:
+            // Nothing will be served; ask again rarely, in case the responder was wrong.
+            state.recordSuccess(at: moment, nextAttempt: moment.addingTimeInterval(timing.backoffMaximum))
+        case .failed:
+            let retryAfter = hints.retryAfter.map(TimeInterval.init)
+            state.recordFailure(at: moment) { failures in
+                RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing, random: &random)
+            }
+        case .nothingToStaple, .busy:
+            break
+        }
+    }
+
+    /// The hook runs only when the file changed: written or removed.
+    private func runHook(after outcome: RefreshOutcome, job: RefreshJob) {
+        guard let hook = job.hook else { return }
+        let change: (status: String, expiry: Date?)
+        switch outcome {
+        case .stapled(let staple, _): change = ("good", staple.effectiveExpiry)
+        case .revoked(let staple, written: true, _): change = ("revoked", staple?.effectiveExpiry)
+        case .revoked(_, written: false, removed: true): change = ("removed", nil)
+        case .failed(_, _, removed: .some): change = ("removed", nil)
+        default: return
+        }
+        let result = HookRunner.run(hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry))
+        let command = hook.arguments.joined(separator: " ")
+        switch result {
+        case .succeeded: logger.debug("hook for \(job.outputPath) succeeded: \(command)")
+        case .failed(let status): logger.error("the hook for \(job.outputPath) exited \(status): \(command); the staple stays as written")
+        case .timedOut: logger.error("the hook for \(job.outputPath) did not finish within \(Int(hook.timeout)) s and was stopped: \(command)")
+        case .couldNotStart(let reason): logger.error("the hook for \(job.outputPath) could not start: \(reason): \(command)")
         }
     }
 
     /// The part of a refresh that runs under the staple's lock.
-    private func refresh(_ job: RefreshJob, chain: CertificateChain, urls: [String], state: inout StapleState) -> RefreshOutcome {
+    private func refresh(_ job: RefreshJob, chain: CertificateChain, urls: [String], state: inout StapleState, hints: inout ScheduleHints) -> RefreshOutcome {
         let policy = job.policy
         let issuer: Certificate
         switch resolveIssuer(chain: chain, job: job, state: &state) {
@@ -128,7 +185,8 @@ public struct Refresher: Sendable {
             let staple: VerifiedStaple
             switch StapleVerifier.verify(fetched.response, for: subject, at: moment, extraCertificates: extra, expectedNonce: request.nonce) {
             case .failure(let failure):
-                let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure))
+                let retryAfter = failure == .unsuccessful(.tryLater) ? fetched.http.retryAfter : nil
+                let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure), retryAfter: retryAfter)
                 logger.debug("\(rejected)")
                 failures.append(rejected)
                 continue
@@ -157,15 +215,12 @@ public struct Refresher: Sendable {
                 } catch {
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }
-                state.recordSuccess(at: moment)
-                logger.info("wrote \(describe(staple, job: job, from: url))")
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
             case .identical:
-                state.recordSuccess(at: moment)
-                logger.info("\(url) sent the proof already in \(job.outputPath) again; left as it is")
+                hints.maxAge = fetched.http.maxAge
+                logger.debug("\(url) sent the proof already in \(job.outputPath) again; left as it is")
                 return .unchanged(staple, reason: .identical)
             case .keepNewer:
-                state.recordSuccess(at: moment)
                 let existing = onDisk.validStaple ?? staple
                 logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
                 return .unchanged(existing, reason: .newerOnDisk)
@@ -174,7 +229,6 @@ public struct Refresher: Sendable {
                     // The certificate is revoked; the target may not serve that proof (Exim), or the
                     // responder claims an un-revocation. Either way the good staple must not stay.
                     let removed = removeIfServedAsGood(onDisk, policy: policy, job: job)
-                    state.recordSuccess(at: moment)
                     if refusal == .goodAfterRevoked {
                         logger.error("\(url): \(refusal)")
                     }
@@ -185,13 +239,12 @@ public struct Refresher: Sendable {
                 failures.append(refused)
             }
         }
+        hints.retryAfter = failures.compactMap(\.retryAfter).max()
         return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
     }
 
     /// No acceptable new proof: apply the target's removal rule to what is on disk.
     private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date) -> RefreshOutcome {
-        var random = SystemRandomNumberGenerator()
-        state.recordFailure(at: moment, backoff: backoff, random: &random)
         var removed: RemovalReason? = nil
         if let reason = policy.removalReason(for: onDisk, at: moment) {
             do {
@@ -238,36 +291,63 @@ public struct Refresher: Sendable {
         }
     }
 
-    private func describe(_ staple: VerifiedStaple, job: RefreshJob, from url: String) -> String {
-        "\(job.outputPath): \(staple.status) proof for serial \(staple.single.certID.serialNumber) from \(url), thisUpdate \(RFC3339.string(staple.thisUpdate)), effective expiry \(RFC3339.string(staple.effectiveExpiry)) (target \(job.policy.target))"
-    }
-
-    /// One line per outcome, at a level cron and journald treat sensibly.
-    private func report(_ outcome: RefreshOutcome, job: RefreshJob) -> RefreshOutcome {
+    /// One line per outcome, with the facts an operator greps for (and as metadata, for
+    /// `--log-format json`), at a level cron and journald treat sensibly.
+    private func report(_ outcome: RefreshOutcome, job: RefreshJob, leaf: Certificate?, nextAttempt: Date?) -> RefreshOutcome {
+        var metadata: Logger.Metadata = ["output": "\(job.outputPath)", "target": "\(job.policy.target)"]
+        if let leaf {
+            metadata["subject"] = "\(leaf.subject)"
+            metadata["serial"] = "\(leaf.serialNumber)"
+        }
+        if let nextAttempt { metadata["next_refresh"] = "\(RFC3339.string(nextAttempt))" }
+        let certificate = leaf.map { "\($0.subject) (serial \($0.serialNumber))" } ?? job.chainPath
+        let next = nextAttempt.map { "; next refresh \(RFC3339.string($0))" } ?? ""
+        func facts(_ staple: VerifiedStaple) -> String {
+            metadata["status"] = "\(staple.status.name)"
+            metadata["effective_expiry"] = "\(RFC3339.string(staple.effectiveExpiry))"
+            return "status \(staple.status.name), effective expiry \(RFC3339.string(staple.effectiveExpiry))"
+        }
         switch outcome {
+        case .stapled(let staple, let responder):
+            metadata["responder"] = "\(responder)"
+            logger.info("wrote \(job.outputPath) for \(certificate) from \(responder) (target \(job.policy.target)): \(facts(staple))\(next)", metadata: metadata)
+        case .unchanged(let staple, _) where staple.status.isRevoked:
+            logger.critical("certificate \(certificate) is REVOKED; the revoked proof in \(job.outputPath) is current: \(facts(staple)). Replace the certificate now.", metadata: metadata)
+        case .unchanged(let staple, let reason):
+            let why: String
+            switch reason {
+            case .fresh: why = "is fresh, nothing fetched"
+            case .identical: why = "unchanged: the responder sent the same proof again"
+            case .newerOnDisk: why = "kept: the responder sent an older proof than the one in place"
+            }
+            logger.info("\(job.outputPath) for \(certificate) \(why) (target \(job.policy.target)): \(facts(staple))\(next)", metadata: metadata)
+            if RefreshSchedule.needsAttention(staple, at: now(), timing: job.timing) {
+                logger.warning("\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the proof's validity is left", metadata: metadata)
+            }
+        case .revoked(let staple, let written, let removed):
+            var line = "certificate \(certificate) is REVOKED"
+            if case .revoked(let time, let reason)? = staple?.status {
+                line += " since \(RFC3339.string(time))" + (reason.map { " (\($0))" } ?? "")
+            }
+            line += written ? "; the revoked proof is in \(job.outputPath)" : "; no proof is served from \(job.outputPath)"
+            if removed { line += " (the good staple was removed)" }
+            metadata["status"] = "revoked"
+            logger.critical("\(line) (target \(job.policy.target)). Replace the certificate now.", metadata: metadata)
         case .failed(let error, let onDisk, let removed):
-            var line = "refresh of \(job.outputPath) failed: \(error)."
+            var line = "refresh of \(job.outputPath) for \(certificate) failed (target \(job.policy.target)): \(error)."
             if let removed { line += " Removed the staple because \(removed); the server now staples nothing." }
             if let onDisk {
                 line += " The staple on disk stays valid until \(RFC3339.string(onDisk.effectiveExpiry))."
             } else if removed == nil {
                 line += " No valid staple is in place."
             }
-            logger.error("\(line)")
-        case .revoked(let staple, let written, let removed):
-            let serial = staple?.single.certID.serialNumber ?? "?"
-            var line = "certificate serial \(serial) in \(job.chainPath) is REVOKED"
-            if case .revoked(let time, let reason)? = staple?.status {
-                line += " since \(RFC3339.string(time))" + (reason.map { " (\($0))" } ?? "")
+            metadata["status"] = "failed"
+            if let nextAttempt { line += " Next attempt \(RFC3339.string(nextAttempt))." }
+            logger.error("\(line)", metadata: metadata)
+            if let onDisk, RefreshSchedule.needsAttention(onDisk, at: now(), timing: job.timing) {
+                logger.warning("\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the staple's validity is left and refreshing keeps failing", metadata: metadata)
             }
-            line += written ? "; the revoked proof is in \(job.outputPath)" : "; no proof is served from \(job.outputPath)"
-            if removed { line += " (the good staple was removed)" }
-            logger.critical("\(line). Replace the certificate now.")
-        case .unchanged(let staple, _) where staple.status.isRevoked:
-            logger.critical("certificate serial \(staple.single.certID.serialNumber) in \(job.chainPath) is REVOKED; the revoked proof in \(job.outputPath) is current. Replace the certificate now.")
-        case .unchanged(let staple, let reason) where reason == .fresh:
-            logger.info("\(job.outputPath) is fresh (\(staple.status), effective expiry \(RFC3339.string(staple.effectiveExpiry))); nothing to do")
-        case .stapled, .unchanged, .nothingToStaple, .busy:
+        case .nothingToStaple, .busy:
             break
         }
         return outcome

@@ -6,8 +6,9 @@ public struct StapleState: Codable, Sendable, Equatable {
     public var lastAttempt: Date?
     public var lastSuccess: Date?
     public var consecutiveFailures: Int
-    /// Backoff: no fetch before this moment unless forced.
-    public var nextAttemptNotBefore: Date?
+    /// When the next fetch is due: the scheduled refresh after a success, the backoff after a
+    /// failure. Kept here so a restart during an outage causes no fetch storm.
+    public var nextAttempt: Date?
     /// Certificates (`issuerKeyHash/serial`, hex) for which a valid revoked proof was seen.
     public var revokedCertificates: [String]
     public var issuer: CachedIssuer?
@@ -38,17 +39,18 @@ public struct StapleState: Codable, Sendable, Equatable {
         if !revokedCertificates.contains(key) { revokedCertificates.append(key) }
     }
 
-    public mutating func recordSuccess(at now: Date) {
+    public mutating func recordSuccess(at now: Date, nextAttempt: Date) {
         lastAttempt = now
         lastSuccess = now
         consecutiveFailures = 0
-        nextAttemptNotBefore = nil
+        self.nextAttempt = nextAttempt
     }
 
-    public mutating func recordFailure(at now: Date, backoff: Backoff, random: inout some RandomNumberGenerator) {
+    /// Counts the failure; `nextAttempt` is computed from the new count.
+    public mutating func recordFailure(at now: Date, nextAttempt: (Int) -> Date) {
         lastAttempt = now
         consecutiveFailures += 1
-        nextAttemptNotBefore = now.addingTimeInterval(backoff.delay(afterFailures: consecutiveFailures, random: &random))
+        self.nextAttempt = nextAttempt(consecutiveFailures)
     }
 }
 

@@ -7,16 +7,23 @@ import Foundation
 public struct CurlTransport: HTTPTransport {
     public let limits: TransportLimits
     public let userAgent: String
+    /// When set, aborts transfers in flight (daemon shutdown).
+    public let cancellation: CancellationFlag?
 
-    public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)") {
+    public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)",
+                cancellation: CancellationFlag? = nil) {
         self.limits = limits
         self.userAgent = userAgent
+        self.cancellation = cancellation
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
         let lowercased = request.url.lowercased()
         guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
             return .failure(TransportError(url: request.url, reason: .unsupportedScheme))
+        }
+        if cancellation?.isCancelled == true {
+            return .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
         }
         guard let easy = CurlEasy(maximumBodyBytes: limits.maximumBodyBytes) else {
             return .failure(TransportError(url: request.url, reason: .failed("libcurl could not create a handle")))
@@ -58,6 +65,9 @@ public struct CurlTransport: HTTPTransport {
         // No signals from curl's resolver: ocspd is multi-threaded.
         try easy.set(CURLOPT_NOSIGNAL, 1)
         try easy.set(CURLOPT_USERAGENT, userAgent)
+        if let cancellation {
+            try easy.abort(when: cancellation)
+        }
         if request.method == .post {
             try easy.setBody(request.body)
             try easy.setHeaders(["Content-Type: \(request.contentType ?? "application/octet-stream")"])
@@ -81,6 +91,8 @@ public struct CurlTransport: HTTPTransport {
             return .connectFailed(message)
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut(message)
+        case CURLE_ABORTED_BY_CALLBACK:
+            return .failed("aborted: ocspd is shutting down")
         default:
             return .failed(message)
         }

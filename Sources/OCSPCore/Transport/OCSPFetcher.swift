@@ -53,7 +53,7 @@ public struct OCSPFetcher: Sendable {
         guard (200..<300).contains(answer.statusCode) else {
             return .failure(ResponderFailure(
                 url: displayURL, method: http.method,
-                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter)))
+                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter), retryAfter: answer.retryAfter))
         }
         let response: OCSPResponse
         do {
@@ -85,12 +85,15 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
     public let reason: Reason
     /// What the GET that preceded this POST got, when a refused GET was retried.
     public var refusedGET: Reason? = nil
+    /// Seconds the responder asked us to wait (Retry-After on a 503 or a tryLater answer).
+    public var retryAfter: Int? = nil
 
-    public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil) {
+    public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil, retryAfter: Int? = nil) {
         self.url = url
         self.method = method
         self.reason = reason
         self.refusedGET = refusedGET
+        self.retryAfter = retryAfter
     }
 
     /// A GET the responder did not answer with a response: worth one POST.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import OCSPCore
 
 /// What a finished child process left behind.
 struct CommandResult: Sendable {

@@ -7,6 +7,11 @@ final class OpenSSLResponder: @unchecked Sendable {
     let port: UInt16
     let process: ChildProcess
     let logPath: String
+    /// The responder reads its own copy of the CA's index, refreshed by `sync()`: other tests
+    /// issue certificates from the same CA all the time.
+    let indexPath: String
+    private let pki: TestPKI
+    private let ca: IssuedCertificate
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -17,8 +22,13 @@ final class OpenSSLResponder: @unchecked Sendable {
          minutes: Int? = 60, options: [String] = []) throws {
         let ca = ca ?? pki.intermediate
         self.port = port
-        logPath = "\(pki.directory)/responder-\(port)-\(UUID().uuidString.prefix(6)).log"
-        var arguments = ["openssl", "ocsp", "-index", pki.index(of: ca), "-port", String(port), "-CA", ca.certificatePath,
+        self.pki = pki
+        self.ca = ca
+        let name = "\(pki.directory)/responder-\(port)-\(UUID().uuidString.prefix(6))"
+        logPath = name + ".log"
+        indexPath = name + ".index.txt"
+        try pki.snapshotIndex(of: ca, to: indexPath)
+        var arguments = ["openssl", "ocsp", "-index", indexPath, "-port", String(port), "-CA", ca.certificatePath,
                          "-rsigner", signer.certificatePath, "-rkey", signer.keyPath, "-ignore_err"]
         if let minutes { arguments += ["-nmin", String(minutes)] }
         process = try ChildProcess(arguments + options, stdout: logPath, stderr: logPath)
@@ -35,6 +45,15 @@ final class OpenSSLResponder: @unchecked Sendable {
 
     func stop() {
         process.stop()
+    }
+
+    /// Makes the responder answer from the CA's current index. `openssl ocsp` notices a
+    /// changed index only when it next waits for a connection, so the first request after a
+    /// change is still answered from the old one: one throwaway request (`probe`) follows.
+    func sync(probe leaf: IssuedCertificate) throws {
+        try pki.snapshotIndex(of: ca, to: indexPath)
+        _ = try? Command.run("openssl", ["ocsp", "-issuer", ca.certificatePath, "-cert", leaf.certificatePath,
+                                         "-url", url, "-noverify", "-no_nonce", "-timeout", "5"])
     }
 
     deinit {

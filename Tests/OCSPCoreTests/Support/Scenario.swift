@@ -34,13 +34,10 @@ final class Scenario: @unchecked Sendable {
         return responder
     }
 
-    /// `openssl ocsp` notices a changed index only when it next waits for a connection, so
-    /// the first request after a change is answered from the old index. One throwaway
-    /// request makes every running responder reload.
+    /// Makes every running responder answer from the CA's current index.
     func pokeResponders() {
         for responder in responders {
-            _ = try? Command.run("openssl", ["ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", leaf.certificatePath,
-                                             "-url", responder.url, "-noverify", "-no_nonce", "-timeout", "5"])
+            try? responder.sync(probe: leaf)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import OCSPCore
 
 /// A tiny HTTP/1.0-style server on 127.0.0.1 for what no real part can do: serve a
 /// caIssuers file, refuse GET, misbehave. One connection at a time, closed after each answer.

@@ -135,6 +135,16 @@ final class TestPKI: @unchecked Sendable {
         }
     }
 
+    /// Copies `ca`'s index.txt to `destination` atomically, while no `openssl ca` rewrites it
+    /// (it renames files, so a reader at the wrong moment finds no index at all).
+    func snapshotIndex(of ca: IssuedCertificate, to destination: String) throws {
+        try lock.withLock {
+            let data = try Data(contentsOf: URL(fileURLWithPath: index(of: ca)))
+            try data.write(to: URL(fileURLWithPath: destination + ".new"))
+            guard rename(destination + ".new", destination) == 0 else { throw SpawnFailed(command: "rename \(destination)", code: errno) }
+        }
+    }
+
     /// The index.txt of `ca`, for `openssl ocsp -index`.
     func index(of ca: IssuedCertificate) -> String {
         "\(directory)/\(databaseName(of: ca))/index.txt"

@@ -2,16 +2,16 @@ import Foundation
 
 /// A child process started with posix_spawn and reaped with waitpid on its own PID.
 /// (Foundation's Process can miss a child's exit when many run at once and hang in
-/// waitUntilExit; the tests start hundreds.) Each child leads its own process group, so
-/// stopping it also stops any workers it forked.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+/// waitUntilExit.) Each child leads its own process group, so stopping it also stops
+/// anything it forked.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
     private let lock = NSLock()
     private var exitStatus: Int32? = nil
 
     /// Starts `arguments[0]` (searched on PATH) with stdin from /dev/null and stdout and
     /// stderr appended to the given files.
-    init(_ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil) throws {
+    public init(_ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -43,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the child's exit and returns its status (128+signal when killed).
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
@@ -55,7 +55,7 @@ final class ChildProcess: @unchecked Sendable {
         return result
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         if exitStatus != nil { return false }
@@ -69,12 +69,12 @@ final class ChildProcess: @unchecked Sendable {
         return true
     }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if isRunning { kill(-pid, signal) }
     }
 
     /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds.
-    func stop(grace: TimeInterval = 3) {
+    public func stop(grace: TimeInterval = 3) {
         guard isRunning else { return }
         kill(-pid, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
@@ -84,8 +84,14 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-struct SpawnFailed: Error, CustomStringConvertible {
-    let command: String
-    let code: Int32
-    var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
+public struct SpawnFailed: Error, CustomStringConvertible {
+    public let command: String
+    public let code: Int32
+
+    public init(command: String, code: Int32) {
+        self.command = command
+        self.code = code
+    }
+
+    public var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
 }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The time constants of the schedule, with their defaults. All are configurable, globally
+/// and per staple, so tests can run on proofs that live a minute.
+public struct Timing: Sendable, Hashable {
+    /// Refresh this far into the effective validity window (certmagic: halfway).
+    public var refreshAt: Double = 0.5
+    /// ± this fraction of the window, at random, so thousands of staples do not refresh together.
+    public var jitter: Double = 0.1
+    /// Never refresh sooner than this after a success.
+    public var minimumInterval: TimeInterval = 300
+    /// Never later than effective expiry − max(deadlineMinimum, deadlineFraction × window).
+    public var deadlineMinimum: TimeInterval = 3600
+    public var deadlineFraction: Double = 0.1
+    /// Exponential backoff with full jitter between these after failures.
+    public var backoffMinimum: TimeInterval = 60
+    public var backoffMaximum: TimeInterval = 3600
+    /// Warn when less than this fraction of the window remains without a successful refresh.
+    public var warningFraction: Double = 0.25
+
+    public init() {}
+
+    public var backoff: Backoff {
+        Backoff(base: backoffMinimum, cap: backoffMaximum, floor: backoffMinimum)
+    }
+}
