@@ -1,15 +1,24 @@
+import ArgumentParser
 import Foundation
 import Logging
+import OCSPCore
 
-/// One line per message on standard error, `ocspd: LEVEL: message`: what cron mails and
-/// journald stores (it adds its own timestamps), without a second timestamp.
+/// One line per message on standard error. `text`: `ocspd: LEVEL: message`, what cron mails
+/// and journald stores (it adds its own timestamps). `json`: one object per line with the
+/// time, level, message and the outcome's fields (output, serial, status, ...).
 struct ConsoleLogHandler: LogHandler {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     let label: String
+    let format: Format
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
-    init(label: String) {
+    init(label: String, format: Format = .text) {
         self.label = label
+        self.format = format
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -18,7 +27,21 @@ struct ConsoleLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        StandardError.write("ocspd: \(event.level.name): \(event.message)\n")
+        switch format {
+        case .text:
+            StandardError.write("ocspd: \(event.level.name): \(event.message)\n")
+        case .json:
+            var members: [(String, JSONValue)] = [
+                ("time", .string(RFC3339.string(Date()))),
+                ("level", .string(event.level.name)),
+                ("message", .string(event.message.description)),
+            ]
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            for key in merged.keys.sorted() {
+                members.append((key, .string(merged[key].map { "\($0)" } ?? "")))
+            }
+            StandardError.write(JSONValue.object(members).rendered(indent: "", level: 0).replacingOccurrences(of: "\n", with: "") + "\n")
+        }
     }
 }
 

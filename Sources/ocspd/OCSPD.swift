@@ -2,11 +2,11 @@ import ArgumentParser
 import OCSPCore
 
 @main
-struct OCSPD: ParsableCommand {
+struct OCSPD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocspd",
         abstract: "Fetch, verify and atomically write OCSP staples for Exim, nginx and HAProxy.",
         version: OCSPDVersion.current,
-        subcommands: [Refresh.self, Inspect.self]
+        subcommands: [Refresh.self, Run.self, Inspect.self]
     )
 }

@@ -9,6 +9,7 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
     case assembly(String)
     case write(StapleWriteError)
     case state(StateError)
+    case backingOff(until: String, failures: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
         case .assembly(let detail): return detail
         case .write(let error): return error.description
         case .state(let error): return error.description
+        case .backingOff(let until, let failures):
+            return "\(failures) failed attempt\(failures == 1 ? "" : "s") in a row; backing off until \(until) (ocspd refresh --force tries now)"
         }
     }
 }

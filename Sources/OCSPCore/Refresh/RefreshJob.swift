@@ -18,6 +18,9 @@ public struct RefreshJob: Sendable, Hashable {
     public var timing: Timing
     /// Run after the staple file changed (written or removed); an argument vector, not a shell string.
     public var hook: Hook?
+    /// Configured forms (`run`, `refresh --config`): follow the schedule and backoff kept in
+    /// the state folder instead of the single form's halfway rule.
+    public var followsSchedule: Bool = false
 
     public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
                 responderCertificatePath: String? = nil, nonce: Bool = false,

@@ -85,6 +85,8 @@ public struct Refresher: Sendable {
         case .revoked:
             // Nothing will be served; ask again rarely, in case the responder was wrong.
             state.recordSuccess(at: moment, nextAttempt: moment.addingTimeInterval(timing.backoffMaximum))
+        case .failed(.backingOff, _, _):
+            break
         case .failed:
             let retryAfter = hints.retryAfter.map(TimeInterval.init)
             state.recordFailure(at: moment) { failures in
@@ -97,7 +99,7 @@ public struct Refresher: Sendable {
 
     /// The hook runs only when the file changed: written or removed.
     private func runHook(after outcome: RefreshOutcome, job: RefreshJob) {
-        guard let hook = job.hook else { return }
+        guard let hook = job.hook, !hook.arguments.isEmpty else { return }
         let change: (status: String, expiry: Date?)
         switch outcome {
         case .stapled(let staple, _): change = ("good", staple.effectiveExpiry)
@@ -153,12 +155,24 @@ public struct Refresher: Sendable {
         }
 
         // No request while the staple on disk is good for this target and not yet due.
+        let certificateKey = StapleState.certificateKey(subject)
+        let sameCertificate = state.certificate == certificateKey
+        state.certificate = certificateKey
         if !job.force, let staple = onDisk.validStaple, policy.refusal(of: staple, at: started) == nil {
-            let due = RefreshSchedule.due(staple, policy: policy)
+            var due = RefreshSchedule.due(staple, policy: policy)
+            if job.followsSchedule, sameCertificate, let scheduled = state.nextAttempt {
+                due = min(scheduled, RefreshSchedule.removalTime(staple, policy: policy) ?? scheduled)
+            }
             if started < due {
                 logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
                 return .unchanged(staple, reason: .fresh)
             }
+        }
+        // Backoff after failures holds for the configured forms, for the same certificate only.
+        if !job.force, job.followsSchedule, sameCertificate, state.consecutiveFailures > 0,
+           let next = state.nextAttempt, started < next {
+            let error = RefreshError.backingOff(until: RFC3339.string(next), failures: state.consecutiveFailures)
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
         }
 
         let request: OCSPRequest

@@ -12,6 +12,9 @@ public struct StapleState: Codable, Sendable, Equatable {
     /// Certificates (`issuerKeyHash/serial`, hex) for which a valid revoked proof was seen.
     public var revokedCertificates: [String]
     public var issuer: CachedIssuer?
+    /// The certificate (`issuerKeyHash/serial`) the last attempt was for: backoff belongs to it,
+    /// and a renewed certificate is tried at once.
+    public var certificate: String?
 
     public struct CachedIssuer: Codable, Sendable, Equatable {
         /// Where it came from (a URL or a file), for messages.

@@ -8,6 +8,9 @@ struct LoggingOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Also print each responder attempt and decision.")
     var verbose = false
 
+    @Option(name: .customLong("log-format"), help: "text (one line per message, for cron and journald) or json (one object per line, for log shippers).")
+    var format: ConsoleLogHandler.Format = .text
+
     func validate() throws {
         if quiet && verbose { throw ValidationError("--quiet and --verbose contradict each other; pick one.") }
     }
@@ -19,8 +22,9 @@ struct LoggingOptions: ParsableArguments {
     /// Sets up logging once per process, before any logger is made.
     func makeLogger() -> Logger {
         let level = self.level
+        let format = self.format
         LoggingSystem.bootstrap { label in
-            var handler = ConsoleLogHandler(label: label)
+            var handler = ConsoleLogHandler(label: label, format: format)
             handler.logLevel = level
             return handler
         }

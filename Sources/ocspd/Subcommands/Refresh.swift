@@ -5,7 +5,7 @@ import OCSPCore
 extension OCSPD {
     struct Refresh: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fetch, verify and write the OCSP staple for one certificate.",
+            abstract: "Fetch, verify and write the OCSP staple for one certificate, or (--config) for every configured staple that is due.",
             discussion: """
                 Exit codes:
                   0  a valid staple is in place (also: fresh, so nothing was fetched;
@@ -16,14 +16,19 @@ extension OCSPD {
                      for --target exim, which removes the staple instead)
                   4  the certificate names no OCSP responder: nothing to staple
                   64 usage error
+                  78 configuration error (--config)
+                With --config, the worst outcome counts, in the order 3 > 2 > 1 > 4 > 0.
                 """
         )
 
         @Option(help: ArgumentHelp("The server's certificate chain, PEM (leaf first) or DER. Private keys in it are skipped.", valueName: "chain"))
-        var chain: String
+        var chain: String?
 
         @Option(help: ArgumentHelp("Where to write the DER staple (Exim tls_ocsp_file, nginx ssl_stapling_file, HAProxy cert.pem.ocsp).", valueName: "staple"))
-        var output: String
+        var output: String?
+
+        @Option(help: ArgumentHelp("Refresh every staple this configuration lists that is due (the one-shot form of `ocspd run`, for cron).", valueName: "file"))
+        var config: String?
 
         @Option(help: ArgumentHelp("The issuer certificate, when the chain does not hold it.", valueName: "file"))
         var issuer: String?
@@ -40,14 +45,21 @@ extension OCSPD {
         @Flag(help: "Fetch even when the staple on disk is fresh (after a certificate renewal, from a deploy hook).")
         var force = false
 
-        @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where ocspd keeps per-staple state and locks; never the staple's own folder.", valueName: "dir"))
-        var stateDir: String = StateStore.defaultDirectory
+        @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where ocspd keeps per-staple state and locks; never the staple's own folder (default /var/lib/ocspd, or the configuration's state-dir).", valueName: "dir"))
+        var stateDir: String?
 
         @OptionGroup var target: TargetOptions
 
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
+            if config != nil {
+                guard chain == nil, output == nil, issuer == nil, responder == nil, responderCert == nil else {
+                    throw ValidationError("--config takes every setting from the file; drop --chain, --output, --issuer, --responder and --responder-cert.")
+                }
+            } else if chain == nil || output == nil {
+                throw ValidationError("Give --chain and --output for one staple, or --config for every configured staple.")
+            }
             if let responder, !(responder.lowercased().hasPrefix("http://") || responder.lowercased().hasPrefix("https://")) {
                 throw ValidationError("--responder must be an http:// or https:// URL, not '\(responder)'.")
             }
@@ -56,9 +68,22 @@ extension OCSPD {
         func run() throws {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
+            if let config {
+                let configuration: Configuration
+                do {
+                    configuration = try ConfigurationLoader.load(path: config)
+                } catch {
+                    logger.error("\(error)")
+                    throw ExitCode(ExitStatus.configuration)
+                }
+                let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
+                let outcomes = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                throw ExitCode(BatchRefresh.exitCode(of: outcomes))
+            }
+            guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
             let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
                                  responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
-            let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir), logger: logger)
+            let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
             let outcome = refresher.refresh(job)
             throw ExitCode(outcome.exitCode)
         }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// What `ocspd run` and `ocspd refresh --config` maintain, as loaded from the configuration file.
+public struct Configuration: Sendable {
+    public var path: String
+    public var stateDirectory: String
+    /// How often chain files are checked for a renewal (and folders for new chains).
+    public var watchInterval: TimeInterval
+    /// Entries listed one by one.
+    public var staples: [RefreshJob]
+    /// Folders whose every PEM chain is maintained.
+    public var directories: [DirectorySource]
+
+    public static let defaultWatchInterval: TimeInterval = 30
+
+    /// A folder of chains (HAProxy's `crt` folder): `NAME.ocsp` beside each chain, or in `outputDirectory`.
+    public struct DirectorySource: Sendable, Hashable {
+        public var path: String
+        public var outputDirectory: String?
+        /// Everything but chain and output.
+        public var template: RefreshJob
+
+        /// The chains this folder holds now: non-dot `*.pem`, `*.crt` and `*.cer` files.
+        public func jobs() -> [RefreshJob] {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+            return names.filter { name in
+                !name.hasPrefix(".") && [".pem", ".crt", ".cer"].contains { name.hasSuffix($0) }
+            }.map { name in
+                var job = template
+                job.chainPath = "\(path)/\(name)"
+                job.outputPath = "\(outputDirectory ?? path)/\(name).ocsp"
+                return job
+            }
+        }
+    }
+
+    /// Every staple to maintain now, folders expanded; one entry per output path.
+    public func jobs() -> [RefreshJob] {
+        var seen = Set<String>()
+        return (staples + directories.flatMap { $0.jobs() }).filter { seen.insert($0.outputPath).inserted }
+    }
+}

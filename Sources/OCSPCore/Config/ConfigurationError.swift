@@ -1,0 +1,22 @@
+/// Everything wrong with a configuration file, found before anything is fetched.
+public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
+    public struct Problem: Equatable, Sendable, CustomStringConvertible {
+        public let file: String
+        /// `staples[2].chain`, or empty for the document itself.
+        public let keyPath: String
+        public let line: Int?
+        public let message: String
+
+        public var description: String {
+            let place = line.map { "\(file):\($0)" } ?? file
+            return keyPath.isEmpty ? "\(place): \(message)" : "\(place): \(keyPath): \(message)"
+        }
+    }
+
+    public let problems: [Problem]
+
+    public var description: String {
+        (["the configuration has \(problems.count) problem\(problems.count == 1 ? "" : "s"):"] + problems.map { "  \($0)" })
+            .joined(separator: "\n")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `ocspd run`: keeps every configured staple fresh. It sleeps until the earliest moment
+/// something is due (a scheduled refresh, a retry, a target's removal deadline) or the next
+/// chain check, re-reading the wall clock whenever it wakes. SIGHUP reloads the configuration
+/// (a bad one is reported and the old kept) and re-reads every chain; SIGTERM and SIGINT
+/// (through ServiceLifecycle's graceful shutdown) abort transfers in flight and return.
+public struct StapleDaemon: Service {
+    public let configurationPath: String
+    public let initialConfiguration: Configuration
+    public let logger: Logger
+    public let now: @Sendable () -> Date
+
+    public init(configurationPath: String, configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configurationPath = configurationPath
+        self.initialConfiguration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    enum Event: Sendable {
+        case timer
+        case reload
+    }
+
+    public func run() async throws {
+        let cancellation = CancellationFlag()
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let state = DaemonState(configuration: initialConfiguration, now: now())
+        logger.notice("ocspd \(OCSPDVersion.current) started: \(state.entries.count) staple(s) from \(configurationPath)")
+
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                        continuation.yield(.reload)
+                    }
+                }
+                var timer: Task<Void, Never>? = nil
+                func arm(_ date: Date) {
+                    timer?.cancel()
+                    let delay = max(0, date.timeIntervalSince(now()))
+                    timer = Task {
+                        try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                        if !Task.isCancelled { continuation.yield(.timer) }
+                    }
+                }
+                arm(now())
+                for await event in events {
+                    if cancellation.isCancelled { break }
+                    if event == .reload { reload(state) }
+                    await runDue(state, cancellation: cancellation)
+                    if cancellation.isCancelled { break }
+                    arm(state.nextWake)
+                }
+                timer?.cancel()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            logger.notice("ocspd is shutting down: aborting transfers in flight")
+            cancellation.cancel()
+            continuation.finish()
+        }
+        logger.notice("ocspd stopped")
+    }
+
+    private func reload(_ state: DaemonState) {
+        do {
+            let configuration = try ConfigurationLoader.load(path: configurationPath)
+            state.configuration = configuration
+            logger.notice("configuration \(configurationPath) reloaded: \(configuration.jobs().count) staple(s)")
+        } catch {
+            logger.error("configuration \(configurationPath) not reloaded, the previous one stays in force: \(error)")
+        }
+        // Re-read every chain now.
+        state.nextWatch = now()
+    }
+
+    private func runDue(_ state: DaemonState, cancellation: CancellationFlag) async {
+        let moment = now()
+        if moment >= state.nextWatch {
+            state.watch(at: moment, logger: logger)
+        }
+        let refresher = Refresher(transport: CurlTransport(cancellation: cancellation),
+                                  stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger)
+        for output in state.dueOutputs(at: moment) {
+            guard !cancellation.isCancelled, let entry = state.entries[output] else { return }
+            var scheduled = entry.job
+            scheduled.followsSchedule = true
+            let job = scheduled
+            let outcome = await Self.onOwnThread { refresher.refresh(job) }
+            state.schedule(output, after: outcome, store: refresher.stateStore, at: now())
+        }
+    }
+
+    /// The refresh blocks (libcurl, fsync): it gets a thread of its own, not a cooperative one.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: work()) }
+            thread.start()
+        }
+    }
+}
+
+/// The daemon's bookkeeping, touched only from its one run loop.
+final class DaemonState: @unchecked Sendable {
+    struct Entry {
+        var job: RefreshJob
+        var wake: Date
+        var fingerprint: ChainFingerprint?
+    }
+
+    var configuration: Configuration
+    var entries: [String: Entry] = [:]
+    var nextWatch: Date
+
+    init(configuration: Configuration, now: Date) {
+        self.configuration = configuration
+        nextWatch = now
+        for job in configuration.jobs() {
+            entries[job.outputPath] = Entry(job: job, wake: now, fingerprint: ChainFingerprint(path: job.chainPath))
+        }
+    }
+
+    var nextWake: Date {
+        (entries.values.map(\.wake) + [nextWatch]).min() ?? nextWatch
+    }
+
+    func dueOutputs(at moment: Date) -> [String] {
+        entries.filter { $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
+    }
+
+    /// Picks up configuration changes, new and removed chains in watched folders, and
+    /// replaced chain files (renewals), which become due at once.
+    func watch(at moment: Date, logger: Logger) {
+        let jobs = configuration.jobs()
+        let outputs = Set(jobs.map(\.outputPath))
+        for output in entries.keys where !outputs.contains(output) {
+            logger.notice("no longer maintaining \(output)")
+            entries[output] = nil
+        }
+        for job in jobs {
+            let fingerprint = ChainFingerprint(path: job.chainPath)
+            if var entry = entries[job.outputPath] {
+                if entry.fingerprint != fingerprint {
+                    logger.notice("\(job.chainPath) changed; refreshing \(job.outputPath) now")
+                    entry.wake = moment
+                }
+                entry.job = job
+                entry.fingerprint = fingerprint
+                entries[job.outputPath] = entry
+            } else {
+                logger.notice("now maintaining \(job.outputPath) for \(job.chainPath)")
+                entries[job.outputPath] = Entry(job: job, wake: moment, fingerprint: fingerprint)
+            }
+        }
+        nextWatch = moment.addingTimeInterval(configuration.watchInterval)
+    }
+
+    /// When this staple needs the daemon next: its next fetch, or its target's removal
+    /// deadline if that comes first (so an Exim staple is removed in time while the responder is down).
+    func schedule(_ output: String, after outcome: RefreshOutcome, store: StateStore, at moment: Date) {
+        guard var entry = entries[output] else { return }
+        let state = store.load(for: output)
+        var wake = state.nextAttempt ?? moment.addingTimeInterval(configuration.watchInterval)
+        let inPlace: VerifiedStaple?
+        switch outcome {
+        case .stapled(let staple, _), .unchanged(let staple, _): inPlace = staple
+        case .failed(_, let staple, _): inPlace = staple
+        case .revoked(let staple, written: true, _): inPlace = staple
+        case .nothingToStaple:
+            inPlace = nil
+            wake = moment.addingTimeInterval(86400)
+        case .busy:
+            inPlace = nil
+            wake = moment.addingTimeInterval(configuration.watchInterval)
+        default: inPlace = nil
+        }
+        if let staple = inPlace, let removal = RefreshSchedule.removalTime(staple, policy: entry.job.policy), removal > moment {
+            wake = min(wake, removal)
+        }
+        entry.wake = max(wake, moment.addingTimeInterval(1))
+        entries[output] = entry
+    }
+}

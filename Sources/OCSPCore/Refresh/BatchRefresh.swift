@@ -1,0 +1,23 @@
+import Foundation
+
+/// `ocspd refresh --config`: every configured staple that is due, once, as cron runs it.
+public enum BatchRefresh {
+    /// The worst outcome decides the exit code, in the order 3 > 2 > 1 > 4 > 0: a revoked
+    /// certificate matters most, then a server without a valid staple, then a stale one.
+    public static func exitCode(of outcomes: [RefreshOutcome]) -> Int32 {
+        let severity: [Int32: Int] = [ExitStatus.revoked: 4, ExitStatus.noValidStaple: 3, ExitStatus.staleButValid: 2,
+                                      ExitStatus.nothingToStaple: 1, ExitStatus.stapled: 0]
+        return outcomes.map(\.exitCode).max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
+    }
+
+    public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
+                           expiryMargin: TimeInterval? = nil) -> [RefreshOutcome] {
+        configuration.jobs().map { template in
+            var job = template
+            job.followsSchedule = true
+            job.force = force
+            if let expiryMargin { job.policy = TargetPolicy(target: job.policy.target, expiryMargin: expiryMargin) }
+            return refresher.refresh(job)
+        }
+    }
+}
