@@ -12,23 +12,33 @@ public enum RefreshSchedule {
     }
 
     /// effective expiry − max(deadlineMinimum, deadlineFraction × window): the latest a refresh may be.
+    public static func deadline(thisUpdate: Date, effectiveExpiry: Date, timing: Timing) -> Date {
+        let window = effectiveExpiry.timeIntervalSince(thisUpdate)
+        return effectiveExpiry.addingTimeInterval(-max(timing.deadlineMinimum, timing.deadlineFraction * window))
+    }
+
     public static func deadline(_ staple: VerifiedStaple, timing: Timing) -> Date {
-        let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
-        return staple.effectiveExpiry.addingTimeInterval(-max(timing.deadlineMinimum, timing.deadlineFraction * window))
+        deadline(thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, timing: timing)
     }
 
     /// After a success: thisUpdate + refreshAt × window ± jitter × window, not before
     /// lastSuccess + minimumInterval, not after the deadline. When the window is too short
     /// for both limits, the deadline wins.
-    public static func nextRefresh(after staple: VerifiedStaple, lastSuccess: Date?, timing: Timing,
+    public static func nextRefresh(thisUpdate: Date, effectiveExpiry: Date, lastSuccess: Date?, timing: Timing,
                                    random: inout some RandomNumberGenerator) -> Date {
-        let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
-        let offset = timing.jitter > 0 ? Double.random(in: -timing.jitter...timing.jitter, using: &random) : 0
-        var next = staple.thisUpdate.addingTimeInterval((timing.refreshAt + offset) * window)
+        let window = effectiveExpiry.timeIntervalSince(thisUpdate)
+        let offset = (2 * UnitRandom.draw(&random) - 1) * timing.jitter
+        var next = thisUpdate.addingTimeInterval((timing.refreshAt + offset) * window)
         if let lastSuccess {
             next = max(next, lastSuccess.addingTimeInterval(timing.minimumInterval))
         }
-        return min(next, deadline(staple, timing: timing))
+        return min(next, deadline(thisUpdate: thisUpdate, effectiveExpiry: effectiveExpiry, timing: timing))
+    }
+
+    public static func nextRefresh(after staple: VerifiedStaple, lastSuccess: Date?, timing: Timing,
+                                   random: inout some RandomNumberGenerator) -> Date {
+        nextRefresh(thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, lastSuccess: lastSuccess,
+                    timing: timing, random: &random)
     }
 
     /// After a failure: backoff with full jitter, never before the responder's Retry-After.
@@ -40,10 +50,9 @@ public enum RefreshSchedule {
 
     /// The responder sent the proof we already have (a CDN cache): ask again after its
     /// Cache-Control max-age or the backoff, whichever is later, but within the deadline.
-    public static func retrySameProof(_ staple: VerifiedStaple, maxAge: TimeInterval?, at now: Date, timing: Timing,
+    public static func retrySameProof(deadline limit: Date, maxAge: TimeInterval?, at now: Date, timing: Timing,
                                       random: inout some RandomNumberGenerator) -> Date {
         let delay = max(maxAge ?? 0, timing.backoff.delay(afterFailures: 1, random: &random))
-        let limit = deadline(staple, timing: timing)
         return limit > now ? min(now.addingTimeInterval(delay), limit) : now.addingTimeInterval(delay)
     }
 
@@ -61,5 +70,13 @@ public enum RefreshSchedule {
         case .haproxy: return staple.effectiveExpiry.addingTimeInterval(-Target.haproxyMinimumValidity)
         case .nginx, .generic: return nil
         }
+    }
+}
+
+/// A uniform draw in [0, 1) from the top 53 bits of one `next()`: no rejection loop, so a
+/// fixed generator in tests gives a fixed point (0 → 0, UInt64.max → just under 1).
+enum UnitRandom {
+    static func draw(_ random: inout some RandomNumberGenerator) -> Double {
+        Double(random.next() >> 11) * 0x1p-53
     }
 }

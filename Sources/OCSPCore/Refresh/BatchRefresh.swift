@@ -5,9 +5,13 @@ public enum BatchRefresh {
     /// The worst outcome decides the exit code, in the order 3 > 2 > 1 > 4 > 0: a revoked
     /// certificate matters most, then a server without a valid staple, then a stale one.
     public static func exitCode(of outcomes: [RefreshOutcome]) -> Int32 {
+        worst(outcomes.map(\.exitCode))
+    }
+
+    public static func worst(_ codes: [Int32]) -> Int32 {
         let severity: [Int32: Int] = [ExitStatus.revoked: 4, ExitStatus.noValidStaple: 3, ExitStatus.staleButValid: 2,
                                       ExitStatus.nothingToStaple: 1, ExitStatus.stapled: 0]
-        return outcomes.map(\.exitCode).max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
+        return codes.max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
     }
 
     public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,

@@ -76,7 +76,8 @@ public struct Refresher: Sendable {
             let next = RefreshSchedule.nextRefresh(after: staple, lastSuccess: moment, timing: timing, random: &random)
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .identical):
-            let next = RefreshSchedule.retrySameProof(staple, maxAge: hints.maxAge.map(TimeInterval.init), at: moment, timing: timing, random: &random)
+            let next = RefreshSchedule.retrySameProof(deadline: RefreshSchedule.deadline(staple, timing: timing),
+                                                      maxAge: hints.maxAge.map(TimeInterval.init), at: moment, timing: timing, random: &random)
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .fresh):
             if state.nextAttempt == nil {

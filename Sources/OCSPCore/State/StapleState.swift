@@ -74,6 +74,6 @@ public struct Backoff: Sendable, Hashable {
     public func delay(afterFailures failures: Int, random: inout some RandomNumberGenerator) -> TimeInterval {
         guard failures > 0 else { return 0 }
         let ceiling = min(cap, base * pow(2, Double(min(failures - 1, 30))))
-        return max(floor, Double.random(in: 0...ceiling, using: &random))
+        return max(floor, UnitRandom.draw(&random) * ceiling)
     }
 }
