@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import OCSPCore
+
+/// `ocspd run` as a process against a real `openssl ocsp` issuing one-minute proofs, with the
+/// schedule's constants shortened in its configuration.
+@Suite struct DaemonTests {
+    final class Daemon: @unchecked Sendable {
+        let process: ChildProcess
+        let log: String
+
+        init(config: String, folder: String) throws {
+            log = "\(folder)/daemon.log"
+            process = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"], stdout: log, stderr: log)
+        }
+
+        var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        deinit { process.stop() }
+    }
+
+    /// Waits up to `seconds` for `condition`, checking every 100 ms.
+    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+
+    private func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test func refreshesOnItsOwnSurvivesAnOutagePicksUpARenewalRunsHooksOnceAndStopsCleanly() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: 1)
+        let chain = try scenario.chainFile()
+        let generic = "\(scenario.folder)/generic.der", exim = "\(scenario.folder)/exim.der"
+        let hookLog = "\(scenario.folder)/hook.log"
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try """
+            state-dir: \(scenario.stateDirectory)
+            watch-interval: 1s
+            defaults:
+              refresh-at: 15%
+              jitter: 0%
+              min-interval: 1s
+              deadline-min: 5s
+              backoff-min: 1s
+              backoff-max: 2s
+              hook: [/bin/sh, -c, 'echo "$OCSPD_OUTPUT $OCSPD_STATUS" >> \(hookLog)']
+            staples:
+              - chain: \(chain)
+                output: \(generic)
+                target: generic
+              - chain: \(chain)
+                output: \(exim)
+                target: exim
+                expiry-margin: 40s
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(config: config, folder: scenario.folder)
+
+        // Refreshes on its own: the first write, then at least two more (every ~9 s on 60 s proofs).
+        #expect(eventually(40) { lines(hookLog).filter { $0.hasPrefix(generic) }.count >= 3 }, "\(daemon.text)")
+        let writes = daemon.text.components(separatedBy: "wrote \(generic)").count - 1
+        #expect(writes == lines(hookLog).filter { $0 == "\(generic) good" }.count, "one hook run per change")
+
+        // Responder down: the generic staple stays; Exim's goes at its margin (60 s − 40 s after thisUpdate).
+        scenario.stopResponders()
+        let kept = try #require(FileManager.default.contents(atPath: generic))
+        #expect(eventually(30) { !FileManager.default.fileExists(atPath: exim) }, "the exim staple was not removed in time\n\(daemon.text)")
+        #expect(lines(hookLog).contains("\(exim) removed"))
+        #expect(FileManager.default.contents(atPath: generic) == kept)
+        #expect(daemon.process.isRunning)
+
+        // Back up, and a renewed certificate in place of the chain: no SIGHUP needed.
+        try scenario.startResponder(minutes: 1)
+        let renewed = try scenario.renewLeaf()
+        let newChain = try scenario.pki.chainFile(for: renewed, in: scenario.folder)
+        rename(newChain, chain)
+        let renewedServed = eventually(20) {
+            guard let bytes = FileManager.default.contents(atPath: generic),
+                  let response = try? OCSPResponse(derBytes: Array(bytes)) else { return false }
+            return response.basic?.responses.first?.certID.serialNumber == renewed.serial
+        }
+        #expect(renewedServed, "\(daemon.text)")
+        #expect(eventually(20) { FileManager.default.fileExists(atPath: exim) })
+
+        // SIGTERM: exit 0 within 5 s, no temp files.
+        let stopped = Date()
+        daemon.process.signal(SIGTERM)
+        #expect(eventually(5) { !daemon.process.isRunning })
+        #expect(Date().timeIntervalSince(stopped) < 5)
+        #expect(daemon.process.wait() == 0)
+        #expect(scenario.temporaryFiles.isEmpty)
+        #expect(daemon.text.contains("ocspd stopped"))
+    }
+
+    @Test func sighupWithABadConfigurationKeepsTheOldOne() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    target: generic\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(config: config, folder: scenario.folder)
+        #expect(eventually(10) { scenario.stapleBytes != nil })
+        try "staples: [oops".write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.process.signal(SIGHUP)
+        #expect(eventually(5) { daemon.text.contains("not reloaded, the previous one stays in force") }, "\(daemon.text)")
+        #expect(daemon.process.isRunning)
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.wait() == 0)
+    }
+
+    @Test func shutdownAbortsATransferStuckOnAHangingResponder() throws {
+        let scenario = try Scenario()
+        // A responder that accepts and never answers (for 10 s).
+        let hanging = try TestHTTPServer { _ in
+            sleep(10)
+            return .respond(status: 500, headers: [], body: [])
+        }
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    responder: \(hanging.url)\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(config: config, folder: scenario.folder)
+        #expect(eventually(10) { hanging.requests.count == 1 })
+        let stopped = Date()
+        daemon.process.signal(SIGTERM)
+        #expect(eventually(5) { !daemon.process.isRunning }, "\(daemon.text)")
+        #expect(Date().timeIntervalSince(stopped) < 5)
+        #expect(daemon.process.wait() == 0)
+    }
+}
