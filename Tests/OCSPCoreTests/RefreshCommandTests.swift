@@ -206,6 +206,22 @@ import Testing
         #expect(try OCSPResponse(derBytes: #require(scenario.stapleBytes)).basic?.nonce != nil)
     }
 
+    @Test func jsonLogsAreOneObjectPerLineWithTheOutcomesFields() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let result = try scenario.runRefresh(["--log-format", "json"])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String])
+        #expect(object["level"] == "info")
+        #expect(object["output"] == scenario.output)
+        #expect(object["serial"] == scenario.leaf.serial)
+        #expect(object["status"] == "good")
+        #expect(object["responder"] == scenario.url)
+        #expect(object["next_refresh"] != nil && object["effective_expiry"] != nil && object["time"] != nil)
+    }
+
     @Test func missingArgumentsAreAUsageErrorExit64() throws {
         #expect(try OCSPDBinary.run(["refresh", "--output", "/tmp/x"]).status == 64)
         #expect(try OCSPDBinary.run(["refresh", "--chain", "a", "--output", "b", "--responder", "ftp://x"]).status == 64)
