@@ -17,6 +17,23 @@ struct EximEndToEndTests {
         try scenario.runRefresh(["--target", "exim"] + extra, chain: chain, output: staple)
     }
 
+    /// The common start: a responder, ocspd's first staple, and Exim serving it.
+    private struct Setup {
+        let scenario: Scenario
+        let chain: String
+        let staple: String
+        let exim: EximServer
+    }
+
+    private func stapledExim(_ scenario: Scenario, form: EximServer.OCSPFileForm = .ifExists, _ extra: [String] = []) throws -> Setup {
+        let chain = try scenario.chainFile()
+        let staple = try stapleFolder(scenario) + "/mail.der"
+        let first = try refresh(scenario, staple: staple, chain: chain, extra)
+        guard first.status == 0 else { throw CommandFailed(command: "ocspd refresh", result: first) }
+        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple, form: form)
+        return Setup(scenario: scenario, chain: chain, staple: staple, exim: exim)
+    }
+
     private func stapleBytes(_ path: String) -> [UInt8]? {
         FileManager.default.contents(atPath: path).map(Array.init)
     }
@@ -25,10 +42,8 @@ struct EximEndToEndTests {
     func eximStaplesExactlyTheFileOcspdWrote(version: TLSProbe.ProtocolVersion) throws {
         let scenario = try Scenario()
         try scenario.startResponder(signer: scenario.pki.issueResponder())
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         let result = try exim.handshake(version)
         #expect(result.protocolVersion == version.rawValue)
         let stapled = try #require(result.stapled, "Exim stapled nothing")
@@ -45,10 +60,8 @@ struct EximEndToEndTests {
     @Test func newerProofIsStapledOnTheNextConnectionWithTheIfExistsForm() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         let first = try #require(stapleBytes(staple))
         #expect(try exim.handshake().stapled == first)
         sleep(1)
@@ -61,10 +74,8 @@ struct EximEndToEndTests {
     @Test func plainPathPicksUpANewerProofWithinTenSecondsAndNoHandshakeBreaks() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple, form: .plain)
+        let setup = try stapledExim(scenario, form: .plain)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         let first = try #require(stapleBytes(staple))
         #expect(try exim.handshake().stapled == first)
         sleep(1)
@@ -89,11 +100,9 @@ struct EximEndToEndTests {
         // The delegated signer expires in 20 s, long before the proof's nextUpdate: the seed's failure mode.
         let signer = try scenario.pki.issueResponder(notAfter: Date().addingTimeInterval(20))
         try scenario.startResponder(signer: signer, minutes: 60)
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
         let margin = ["--expiry-margin", "15s"]
-        #expect(try refresh(scenario, staple: staple, chain: chain, margin).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario, margin)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         #expect(try exim.handshake().stapled != nil)
         scenario.stopResponders()
         // Within the margin of the signer's expiry, with the responder down.
@@ -111,11 +120,9 @@ struct EximEndToEndTests {
         let scenario = try Scenario()
         let shortLived = try scenario.pki.issueResponder(notAfter: Date().addingTimeInterval(20))
         try scenario.startResponder(signer: shortLived, minutes: 60)
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
         let margin = ["--expiry-margin", "15s"]
-        #expect(try refresh(scenario, staple: staple, chain: chain, margin).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario, margin)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         // The CA rotates its responder certificate.
         scenario.stopResponders()
         let next = try scenario.pki.issueResponder()
@@ -132,10 +139,8 @@ struct EximEndToEndTests {
     @Test func revocationRemovesTheStapleAndSTARTTLSStillWorks() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         #expect(try exim.handshake().stapled != nil)
         try scenario.revokeLeaf()
         #expect(try refresh(scenario, staple: staple, chain: chain, ["--force"]).status == 3)
@@ -146,10 +151,8 @@ struct EximEndToEndTests {
     @Test func certificateRenewalWithRefreshFromTheDeployHookNeverBreaksAHandshake() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         #expect(try exim.handshake().stapled != nil)
 
         // Deploy: new certificate and key in place, then `ocspd refresh --force` as the hook.
@@ -180,10 +183,8 @@ struct EximEndToEndTests {
     @Test func killedWritesNeverLeaveEximWithABrokenStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (chain, staple, exim) = (setup.chain, setup.staple, setup.exim)
         for round in 0..<25 {
             let log = "\(scenario.folder)/killed-\(round).log"
             let run = try ChildProcess([OCSPDBinary.path, "refresh", "--target", "exim", "--force", "--chain", chain, "--output", staple,
@@ -203,10 +204,8 @@ struct EximEndToEndTests {
     @Test func eximClientRequiringOCSPDeliversWithTheStapleAndDefersWithoutOne() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chain = try scenario.chainFile()
-        let staple = try stapleFolder(scenario) + "/mail.der"
-        #expect(try refresh(scenario, staple: staple, chain: chain).status == 0)
-        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let setup = try stapledExim(scenario)
+        let (staple, exim) = (setup.staple, setup.exim)
         let client = try EximClient(server: exim, root: scenario.pki.root.certificatePath)
         let delivered = try client.send()
         #expect(delivered.contains(" => postmaster@example.test"), "\(delivered)\n\(exim.logText)")

@@ -69,13 +69,7 @@ extension OCSPD {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
             if let config {
-                let configuration: Configuration
-                do {
-                    configuration = try ConfigurationLoader.load(path: config)
-                } catch {
-                    logger.error("\(error)")
-                    throw ExitCode(ExitStatus.configuration)
-                }
+                let configuration = try ConfigurationLoading.load(config, logger: logger)
                 let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
                 let outcomes = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
                 throw ExitCode(BatchRefresh.exitCode(of: outcomes))

@@ -26,13 +26,7 @@ extension OCSPD {
         func run() async throws {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
-            let configuration: Configuration
-            do {
-                configuration = try ConfigurationLoader.load(path: config)
-            } catch {
-                logger.error("\(error)")
-                throw ExitCode(ExitStatus.configuration)
-            }
+            let configuration = try ConfigurationLoading.load(config, logger: logger)
             if checkConfig {
                 let jobs = configuration.jobs()
                 print("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)")
