@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -62,3 +63,20 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer harness for the decoders (scripts/fuzz.sh sets OCSPD_FUZZ=1 and builds into
+// .build-fuzz); absent from normal builds, which have no fuzzer runtime to link.
+if ProcessInfo.processInfo.environment["OCSPD_FUZZ"] != nil {
+    // Coverage instrumentation where the decoding logic lives, not only in the harness.
+    for target in package.targets where target.name == "OCSPCore" {
+        target.swiftSettings = [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    }
+    package.targets.append(.executableTarget(
+        name: "OCSPFuzz",
+        dependencies: ["OCSPCore"],
+        path: "Fuzz",
+        exclude: ["corpus"],
+        swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    ))
+}
