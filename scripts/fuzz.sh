@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the OCSP response decoder and the chain reader with libFuzzer (and AddressSanitizer).
 #   scripts/fuzz.sh [SECONDS]      default 1800
-# The seed corpus (Fuzz/corpus) is made from a throwaway PKI; findings land in Fuzz/work/.
+# Seeds: Fuzz/corpus (committed) plus fresh ones from a throwaway PKI; findings land in Fuzz/work/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -9,7 +9,7 @@ ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl
 ensure_swift
 seconds=${1:-1800}
 work=Fuzz/work
-mkdir -p "$work/corpus" "$work/crashes"
+mkdir -p "$work/corpus" "$work/crashes" "$work/seeds"
 
 # Seeds: real responses, chains with keys, PEM, DER; prefixed with the decoder selector byte.
 seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
@@ -28,11 +28,11 @@ seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
     { printf '\1'; cat leaf.key leaf.pem ca.pem; } > s3
     { printf '\1'; openssl x509 -in leaf.pem -outform DER; } > s4
 )
-cp "$seeds"/s? Fuzz/corpus/ 2>/dev/null || true
+cp "$seeds"/s? "$work/seeds/"
 
 echo "==> building the fuzzer"
 OCSPD_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product OCSPFuzz >/dev/null
 binary="$(OCSPD_FUZZ=1 swift build -c release --scratch-path .build-fuzz --show-bin-path)/OCSPFuzz"
 echo "==> fuzzing for $seconds s"
-"$binary" "$work/corpus" Fuzz/corpus -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 \
+"$binary" "$work/corpus" "$work/seeds" Fuzz/corpus -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 \
     -artifact_prefix="$work/crashes/" -print_final_stats=1 2>&1 | tee "$work/last-run.log" | grep -E "^#|Done|stat::|ERROR|SUMMARY" | tail -20

@@ -15,6 +15,8 @@ final class TestHTTPServer: @unchecked Sendable {
         case respond(status: Int, headers: [(String, String)], body: [UInt8])
         /// Bytes written as they are (a malformed reply, a partial one).
         case raw([UInt8])
+        /// Full control of the connection (slow bytes, a reset, chunked bodies).
+        case custom(@Sendable (Int32) -> Void)
 
         static func ok(_ body: [UInt8], contentType: String) -> Reply {
             .respond(status: 200, headers: [("Content-Type", contentType)], body: body)
@@ -122,14 +124,22 @@ final class TestHTTPServer: @unchecked Sendable {
         switch handler(request) {
         case .raw(let raw):
             bytes = raw
+        case .custom(let write):
+            write(connection)
+            return
         case .respond(let status, let extraHeaders, let body):
             var head = "HTTP/1.1 \(status) Status\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
             for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
             bytes = Array((head + "\r\n").utf8) + body
         }
+        Self.send(bytes, to: connection)
+    }
+
+    /// Writes all of `bytes` to `connection`, ignoring a peer that went away.
+    static func send(_ bytes: [UInt8], to connection: Int32) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes { Foundation.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard sent > 0 else { return }
             offset += sent
         }
