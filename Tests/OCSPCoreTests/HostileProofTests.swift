@@ -1,0 +1,126 @@
+import COpenSSL
+import Foundation
+import Testing
+@testable import OCSPCore
+
+/// Properly signed (unless said otherwise) proofs that must still be refused, or handled
+/// as the rules say, against a good staple on disk.
+@Suite struct HostileProofTests {
+    private func verify(_ bytes: [UInt8], _ scenario: Scenario, at moment: Date = Date()) throws -> Result<VerifiedStaple, VerificationFailure> {
+        StapleVerifier.verify(try OCSPResponse(derBytes: bytes), for: scenario.subject, at: moment)
+    }
+
+    @Test func sameSerialUnderAnotherIssuerIsNotOurs() throws {
+        let scenario = try Scenario()
+        let otherCA = try scenario.pki.issueCA(commonName: "Other CA \(UUID().uuidString.prefix(4))")
+        // Signed by our own issuer, so only the CertID's issuer hashes tell the answer is not ours.
+        let responder = try OpenSSLResponder(pki: scenario.pki, ca: otherCA, signer: scenario.pki.intermediate)
+        defer { responder.stop() }
+        let path = "\(scenario.folder)/other-issuer.der"
+        try Command.openssl(["ocsp", "-issuer", otherCA.certificatePath, "-serial", "0x" + scenario.leaf.serial, "-url", responder.url,
+                             "-respout", path, "-noverify", "-no_nonce"])
+        let result = try verify(Array(Data(contentsOf: URL(fileURLWithPath: path))), scenario)
+        guard case .failure(.noResponseForCertificate) = result else {
+            Issue.record("expected no answer for our certificate, got \(result)")
+            return
+        }
+    }
+
+    @Test func conflictingAnswersForOurCertificateRevokedWins() throws {
+        let scenario = try Scenario()
+        let pki = scenario.pki
+        let bytes = try ProofForger.sign(for: scenario.leaf, issuer: pki.intermediate, signer: pki.intermediate, answers: [
+            .init(),
+            .init(status: V_OCSP_CERTSTATUS_REVOKED, reason: 1, revocationTime: Date().addingTimeInterval(-60)),
+        ])
+        let staple = try verify(bytes, scenario).get()
+        #expect(staple.status.isRevoked)
+        #expect(staple.singleIndex == 1)
+    }
+
+    @Test func extendedRevokedFormIsRevoked() throws {
+        let scenario = try Scenario()
+        let pki = scenario.pki
+        let bytes = try ProofForger.sign(for: scenario.leaf, issuer: pki.intermediate, signer: pki.intermediate, answers: [
+            .init(status: V_OCSP_CERTSTATUS_REVOKED, reason: 6, revocationTime: Date(timeIntervalSince1970: 0)),
+        ], extendedRevoke: true)
+        let staple = try verify(bytes, scenario).get()
+        #expect(staple.status == .revoked(time: Date(timeIntervalSince1970: 0), reason: .certificateHold))
+    }
+
+    @Test func nextUpdateBeforeThisUpdateIsRefused() throws {
+        let scenario = try Scenario()
+        let now = Date()
+        let bytes = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [
+            .init(thisUpdate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(-120)),
+        ])
+        guard case .failure(.nextUpdateNotAfterThisUpdate) = try verify(bytes, scenario) else {
+            Issue.record("accepted a nextUpdate before thisUpdate")
+            return
+        }
+    }
+
+    @Test func signatureOverAlteredDataIsRefused() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        var bytes = try scenario.fetchWithOpenSSL().derBytes
+        // Change one digit of producedAt (GeneralizedTime "YYYYMMDDHHMMSSZ"), inside tbsResponseData.
+        let marker = Array("Z".utf8)[0]
+        let index = try #require(bytes.indices.first { bytes[$0] == 0x18 && bytes[$0 + 1] == 15 && bytes[$0 + 16] == marker })
+        bytes[index + 14] = bytes[index + 14] == 0x30 ? 0x31 : 0x30
+        guard case .failure(.badSignature) = try verify(bytes, scenario) else {
+            Issue.record("accepted a proof whose signed data was altered")
+            return
+        }
+    }
+
+    @Test func signedByAnUnrelatedSelfSignedCertificateIsRefused() throws {
+        let scenario = try Scenario()
+        let folder = scenario.folder
+        try TestPKI.makeKey("\(folder)/rogue.key")
+        try Command.openssl(["req", "-x509", "-new", "-key", "\(folder)/rogue.key", "-subj", "/CN=Rogue OCSP", "-days", "2",
+                             "-addext", "extendedKeyUsage=OCSPSigning", "-out", "\(folder)/rogue.pem"])
+        let rogue = IssuedCertificate(certificatePath: "\(folder)/rogue.pem", keyPath: "\(folder)/rogue.key",
+                                      certificate: try TestPKI.load("\(folder)/rogue.pem"), issuerDatabase: nil)
+        try scenario.startResponder(signer: rogue)
+        guard case .failure(.signerNotIssuedByIssuer) = StapleVerifier.verify(try scenario.fetchWithOpenSSL(), for: scenario.subject, at: Date()) else {
+            Issue.record("accepted a self-signed OCSP signer")
+            return
+        }
+    }
+
+    @Test func signedByTheServersOwnKeyIsRefused() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(signer: scenario.leaf)
+        guard case .failure(.signerIsServerCertificate) = StapleVerifier.verify(try scenario.fetchWithOpenSSL(), for: scenario.subject, at: Date()) else {
+            Issue.record("accepted a proof signed by the server's own key")
+            return
+        }
+    }
+
+    @Test func notYetValidSignerIsRefused() throws {
+        let scenario = try Scenario()
+        let signer = try scenario.pki.issueResponder(notBefore: Date().addingTimeInterval(3600), notAfter: Date().addingTimeInterval(7200))
+        try scenario.startResponder(signer: signer)
+        guard case .failure(.signerNotYetValid) = StapleVerifier.verify(try scenario.fetchWithOpenSSL(), for: scenario.subject, at: Date()) else {
+            Issue.record("accepted a signer that is not valid yet")
+            return
+        }
+    }
+
+    @Test func refusedProofsLeaveTheGoodStapleByteIdentical() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        #expect(try scenario.refresh(target: .exim).exitCode == 0)
+        let before = scenario.stapleBytes
+        let forged = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [
+            .init(thisUpdate: Date().addingTimeInterval(-60), nextUpdate: Date().addingTimeInterval(-120)),
+        ])
+        let server = try TestHTTPServer { _ in .ok(forged, contentType: "application/ocsp-response") }
+        defer { server.stop() }
+        let log = CapturedLog()
+        #expect(try scenario.refresh(target: .exim, force: true, responder: server.url, log: log).exitCode == 1)
+        #expect(scenario.stapleBytes == before)
+        #expect(log.text.contains(server.url) && log.text.contains("nextUpdate"))
+    }
+}
