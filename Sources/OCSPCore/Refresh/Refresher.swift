@@ -46,6 +46,7 @@ public struct Refresher: Sendable {
         }
         return withExtendedLifetime(lock) {
             StapleWriter.removeStaleTemporaries(besides: job.outputPath)
+            StapleWriter.removeStaleTemporaries(besides: stateStore.statePath(for: job.outputPath))
             var state = stateStore.load(for: job.outputPath)
             var hints = ScheduleHints()
             let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state, hints: &hints)
