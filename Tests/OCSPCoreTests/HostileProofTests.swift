@@ -124,3 +124,51 @@ import Testing
         #expect(log.text.contains(server.url) && log.text.contains("nextUpdate"))
     }
 }
+
+/// The hosting-provider option: no connections to loopback, private or link-local addresses.
+@Suite struct PrivateAddressTests {
+    @Test func refusedOnTheResolvedAddressWithAClearMessage() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        // "localhost" is a name: the check is on the address it resolves to.
+        let url = "http://localhost:\(scenario.port)"
+        let refused = try scenario.runRefresh(["--refuse-private-addresses", "--responder", url])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("refused to connect to ::1") || refused.stderr.contains("refused to connect to 127.0.0.1"), "\(refused.stderr)")
+        #expect(scenario.stapleBytes == nil)
+        #expect(try scenario.runRefresh(["--responder", url]).status == 0)
+    }
+
+    @Test func caIssuersDownloadsAreCheckedToo() throws {
+        let server = try TestHTTPServer { _ in .respond(status: 404, headers: [], body: []) }
+        defer { server.stop() }
+        let scenario = try Scenario(caIssuersURLs: [server.url + "/ca.der"])
+        let result = try scenario.runRefresh(["--refuse-private-addresses"], chain: scenario.chainFile(including: []))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("refused to connect"))
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test(arguments: [("127.0.0.1", true), ("10.1.2.3", true), ("172.20.0.1", true), ("192.168.1.1", true), ("169.254.169.254", true),
+                      ("100.64.0.1", true), ("0.0.0.0", true), ("8.8.8.8", false), ("172.32.0.1", false), ("::1", true),
+                      ("fe80::1", true), ("fd00::1", true), ("::ffff:10.0.0.1", true), ("2001:db8::1", false), ("::ffff:1.1.1.1", false)])
+    func addressClassification(address: String, isPrivate: Bool) {
+        var storage = sockaddr_storage()
+        withUnsafeMutablePointer(to: &storage) { pointer in
+            if address.contains(":") {
+                pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    $0.pointee.sin6_family = sa_family_t(AF_INET6)
+                    _ = inet_pton(AF_INET6, address, &$0.pointee.sin6_addr)
+                }
+            } else {
+                pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    $0.pointee.sin_family = sa_family_t(AF_INET)
+                    _ = inet_pton(AF_INET, address, &$0.pointee.sin_addr)
+                }
+            }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                #expect(AddressPolicy.isPrivate($0) == isPrivate, "\(address)")
+            }
+        }
+    }
+}

@@ -10,6 +10,8 @@ public struct Configuration: Sendable {
     public var staples: [RefreshJob]
     /// Folders whose every PEM chain is maintained.
     public var directories: [DirectorySource]
+    /// Refuse responder and caIssuers addresses on loopback, private and link-local ranges.
+    public var refusePrivateAddresses: Bool = false
 
     public static let defaultWatchInterval: TimeInterval = 30
 

@@ -20,7 +20,7 @@ public enum ConfigurationLoader {
         "target", "expiry-margin", "issuer", "responder", "responder-cert", "nonce", "hook", "hook-timeout",
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
     ]
-    static let topKeys: Set<String> = ["state-dir", "watch-interval", "defaults", "staples", "directories"]
+    static let topKeys: Set<String> = ["state-dir", "watch-interval", "refuse-private-addresses", "defaults", "staples", "directories"]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
         let text: String
@@ -55,6 +55,9 @@ public enum ConfigurationLoader {
         }
         if let node = top["watch-interval"], let value = reader.duration(node, at: "watch-interval") {
             configuration.watchInterval = max(1, value)
+        }
+        if let node = top["refuse-private-addresses"], let value = reader.bool(node, at: "refuse-private-addresses") {
+            configuration.refusePrivateAddresses = value
         }
         var defaults = RefreshJob(chainPath: "", outputPath: "")
         if let node = top["defaults"], let mapping = reader.mapping(node, at: "defaults") {

@@ -17,6 +17,8 @@ final class CurlEasy {
     let sink: ResponseSink
     /// Kept alive for curl's progress callback, which holds an unretained pointer to it.
     private var cancellation: CancellationFlag? = nil
+    /// Kept alive for curl's socket callback, likewise.
+    private var addressGuard: AddressGuard? = nil
 
     init?(maximumBodyBytes: Int) {
         _ = curlGlobalInitialisation
@@ -64,6 +66,13 @@ final class CurlEasy {
         try set(CURLOPT_POST, 1)
         try check(CURLOPT_POSTFIELDSIZE_LARGE, ocspd_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)))
         try check(CURLOPT_POSTFIELDS, ocspd_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, copy.baseAddress))
+    }
+
+    /// Refuses connections to private addresses, checked on each address curl resolved.
+    func refusePrivateAddresses(recordingIn guardian: AddressGuard) throws(CurlSetupError) {
+        addressGuard = guardian
+        try check(CURLOPT_OPENSOCKETFUNCTION, ocspd_curl_setopt_opensocket_function(handle, openPublicSocket))
+        try check(CURLOPT_OPENSOCKETDATA, ocspd_curl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(guardian).toOpaque()))
     }
 
     /// Makes curl ask `flag` about once a second (and on every chunk) whether to abort.
@@ -132,6 +141,24 @@ final class ResponseSink {
     init(limit: Int) {
         self.limit = limit
     }
+}
+
+/// Opens the socket curl asked for unless the address is private; CURL_SOCKET_BAD makes curl
+/// fail the connection (and try the next address).
+private let openPublicSocket: @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = {
+    userdata, _, address in
+    guard let userdata, let address else { return -1 }
+    let guardian = Unmanaged<AddressGuard>.fromOpaque(userdata).takeUnretainedValue()
+    let isPrivate = withUnsafePointer(to: &address.pointee.addr) { AddressPolicy.isPrivate($0) }
+    if isPrivate {
+        var host = [CChar](repeating: 0, count: 64)
+        withUnsafePointer(to: &address.pointee.addr) {
+            _ = getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+        }
+        guardian.refuse(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return -1
+    }
+    return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
 }
 
 /// A non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.

@@ -84,7 +84,8 @@ public struct StapleDaemon: Service {
         if moment >= state.nextWatch {
             state.watch(at: moment, logger: logger)
         }
-        let refresher = Refresher(transport: CurlTransport(cancellation: cancellation),
+        let transport = CurlTransport(cancellation: cancellation, refusePrivateAddresses: state.configuration.refusePrivateAddresses)
+        let refresher = Refresher(transport: transport,
                                   stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger)
         for output in state.dueOutputs(at: moment) {
             guard !cancellation.isCancelled, let entry = state.entries[output] else { return }

@@ -56,8 +56,9 @@ public struct Refresher: Sendable {
             } catch {
                 logger.warning("could not save the state of \(job.outputPath): \(error)")
             }
+            _ = report(outcome, job: job, leaf: chain.leaf, nextAttempt: state.nextAttempt)
             runHook(after: outcome, job: job)
-            return report(outcome, job: job, leaf: chain.leaf, nextAttempt: state.nextAttempt)
+            return outcome
         }
     }
 

@@ -9,12 +9,15 @@ public struct CurlTransport: HTTPTransport {
     public let userAgent: String
     /// When set, aborts transfers in flight (daemon shutdown).
     public let cancellation: CancellationFlag?
+    /// Refuse loopback, private and link-local addresses (see `AddressPolicy`).
+    public let refusePrivateAddresses: Bool
 
     public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)",
-                cancellation: CancellationFlag? = nil) {
+                cancellation: CancellationFlag? = nil, refusePrivateAddresses: Bool = false) {
         self.limits = limits
         self.userAgent = userAgent
         self.cancellation = cancellation
+        self.refusePrivateAddresses = refusePrivateAddresses
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
@@ -28,12 +31,17 @@ public struct CurlTransport: HTTPTransport {
         guard let easy = CurlEasy(maximumBodyBytes: limits.maximumBodyBytes) else {
             return .failure(TransportError(url: request.url, reason: .failed("libcurl could not create a handle")))
         }
+        let guardian = AddressGuard()
         do {
             try configure(easy, for: request)
+            if refusePrivateAddresses { try easy.refusePrivateAddresses(recordingIn: guardian) }
         } catch {
             return .failure(TransportError(url: request.url, reason: .failed(error.description)))
         }
         let code = easy.perform()
+        if code != CURLE_OK, let refused = guardian.refusedAddress {
+            return .failure(TransportError(url: request.url, reason: .privateAddress(refused)))
+        }
         if code != CURLE_OK {
             return .failure(TransportError(url: request.url, reason: reason(for: code, easy: easy)))
         }

@@ -68,6 +68,7 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case bodyTooLarge(limit: Int)
         case redirectRefused(String)
         case tooManyRedirects(limit: Int)
+        case privateAddress(String)
         case failed(String)
     }
 
@@ -95,6 +96,8 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): refused a redirect (\(detail)); only http and https are followed"
         case .tooManyRedirects(let limit):
             return "\(url): more than \(limit) redirects (a loop?)"
+        case .privateAddress(let address):
+            return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
         case .failed(let detail):
             return "\(url): \(detail)"
         }

@@ -45,6 +45,9 @@ extension OCSPD {
         @Flag(help: "Fetch even when the staple on disk is fresh (after a certificate renewal, from a deploy hook).")
         var force = false
 
+        @Flag(name: .customLong("refuse-private-addresses"), help: "Never connect to loopback, private or link-local addresses (for certificates your customers supply).")
+        var refusePrivateAddresses = false
+
         @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where ocspd keeps per-staple state and locks; never the staple's own folder (default /var/lib/ocspd, or the configuration's state-dir).", valueName: "dir"))
         var stateDir: String?
 
@@ -70,14 +73,16 @@ extension OCSPD {
             let logger = logging.makeLogger()
             if let config {
                 let configuration = try ConfigurationLoading.load(config, logger: logger)
-                let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
+                let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
+                let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
                 let outcomes = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
                 throw ExitCode(BatchRefresh.exitCode(of: outcomes))
             }
             guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
             let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
                                  responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
-            let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
+            let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses)
+            let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
             let outcome = refresher.refresh(job)
             throw ExitCode(outcome.exitCode)
         }
