@@ -7,6 +7,6 @@ struct OCSPD: AsyncParsableCommand {
         commandName: "ocspd",
         abstract: "Fetch, verify and atomically write OCSP staples for Exim, nginx and HAProxy.",
         version: OCSPDVersion.current,
-        subcommands: [Refresh.self, Run.self, Inspect.self]
+        subcommands: [Refresh.self, Run.self, Inspect.self, Check.self, Probe.self]
     )
 }

@@ -13,10 +13,14 @@ public struct StapleDaemon: Service {
     public let initialConfiguration: Configuration
     public let logger: Logger
     public let now: @Sendable () -> Date
+    /// Prometheus textfile, rewritten after each round of refreshes.
+    public let metricsFile: String?
 
-    public init(configurationPath: String, configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(configurationPath: String, configuration: Configuration, metricsFile: String? = nil, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.configurationPath = configurationPath
         self.initialConfiguration = configuration
+        self.metricsFile = metricsFile
         self.logger = logger
         self.now = now
     }
@@ -94,6 +98,9 @@ public struct StapleDaemon: Service {
             let job = scheduled
             let outcome = await Self.onOwnThread { refresher.refresh(job) }
             state.schedule(output, after: outcome, store: refresher.stateStore, at: now())
+        }
+        if let metricsFile {
+            MetricsWriting.write(state.entries.values.map(\.job), store: refresher.stateStore, to: metricsFile, logger: logger)
         }
     }
 

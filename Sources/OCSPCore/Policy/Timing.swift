@@ -20,6 +20,16 @@ public struct Timing: Sendable, Hashable {
 
     public init() {}
 
+    /// A certificate with the TLS Feature extension (RFC 7633) fails hard in clients without a
+    /// staple, so its schedule leaves more room: refresh at no more than a third of the
+    /// window and keep at least a quarter of it before expiry.
+    public var forMustStaple: Timing {
+        var timing = self
+        timing.refreshAt = min(refreshAt, 1.0 / 3.0)
+        timing.deadlineFraction = max(deadlineFraction, 0.25)
+        return timing
+    }
+
     public var backoff: Backoff {
         Backoff(base: backoffMinimum, cap: backoffMaximum, floor: backoffMinimum)
     }

@@ -50,7 +50,7 @@ public struct Refresher: Sendable {
             var state = stateStore.load(for: job.outputPath)
             var hints = ScheduleHints()
             let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state, hints: &hints)
-            schedule(after: outcome, hints: hints, job: job, state: &state)
+            schedule(after: outcome, hints: hints, job: job, mustStaple: chain.leaf.mustStaple, state: &state)
             do {
                 try stateStore.save(state, for: job.outputPath)
             } catch {
@@ -69,10 +69,10 @@ public struct Refresher: Sendable {
     }
 
     /// Records the run and when the next fetch is due (see `RefreshSchedule`).
-    private func schedule(after outcome: RefreshOutcome, hints: ScheduleHints, job: RefreshJob, state: inout StapleState) {
+    private func schedule(after outcome: RefreshOutcome, hints: ScheduleHints, job: RefreshJob, mustStaple: Bool, state: inout StapleState) {
         var random = SystemRandomNumberGenerator()
         let moment = now()
-        let timing = job.timing
+        let timing = mustStaple ? job.timing.forMustStaple : job.timing
         switch outcome {
         case .stapled(let staple, _), .revoked(let staple?, written: true, _), .unchanged(let staple, .newerOnDisk):
             let next = RefreshSchedule.nextRefresh(after: staple, lastSuccess: moment, timing: timing, random: &random)
@@ -189,10 +189,12 @@ public struct Refresher: Sendable {
         var failures: [ResponderFailure] = []
         for url in urls {
             let fetched: OCSPFetcher.Fetched
+            state.countRequest(to: url)
             switch fetcher.fetch(request, from: url) {
             case .failure(let failure):
                 logger.debug("\(failure)")
                 failures.append(failure)
+                state.countFailure(at: url, reason: failure.category)
                 continue
             case .success(let result):
                 fetched = result
@@ -206,6 +208,7 @@ public struct Refresher: Sendable {
                 let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure), retryAfter: retryAfter)
                 logger.debug("\(rejected)")
                 failures.append(rejected)
+                state.countFailure(at: url, reason: rejected.category)
                 continue
             case .success(let verified):
                 staple = verified
@@ -254,6 +257,7 @@ public struct Refresher: Sendable {
                 let refused = ResponderFailure(url: url, method: fetched.method, reason: .refused(refusal))
                 logger.debug("\(refused)")
                 failures.append(refused)
+                state.countFailure(at: url, reason: refused.category)
             }
         }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
@@ -315,9 +319,10 @@ public struct Refresher: Sendable {
         if let leaf {
             metadata["subject"] = "\(leaf.subject)"
             metadata["serial"] = "\(leaf.serialNumber)"
+            metadata["must_staple"] = "\(leaf.mustStaple)"
         }
         if let nextAttempt { metadata["next_refresh"] = "\(RFC3339.string(nextAttempt))" }
-        let certificate = leaf.map { "\($0.subject) (serial \($0.serialNumber))" } ?? job.chainPath
+        let certificate = leaf.map { "\($0.subject) (serial \($0.serialNumber)\($0.mustStaple ? ", Must-Staple" : ""))" } ?? job.chainPath
         let next = nextAttempt.map { "; next refresh \(RFC3339.string($0))" } ?? ""
         func facts(_ staple: VerifiedStaple) -> String {
             metadata["status"] = "\(staple.status.name)"

@@ -8,12 +8,16 @@ public struct InspectReport: Sendable {
     public let moment: Date
     /// Verified for a certificate chain (not just an issuer), so target rules apply.
     public let forCertificate: Bool
+    /// Whether that certificate demands stapling (RFC 7633), when a chain was given.
+    public let mustStaple: Bool?
 
-    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date, forCertificate: Bool = false) {
+    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date,
+                forCertificate: Bool = false, mustStaple: Bool? = nil) {
         self.response = response
         self.verification = verification
         self.moment = moment
         self.forCertificate = forCertificate
+        self.mustStaple = mustStaple
     }
 
     /// Whether each target would accept the file now (only when verified for a chain):
@@ -61,6 +65,7 @@ public struct InspectReport: Sendable {
         case .failure(let failure):
             members.append(("verification", .object([("verified", .bool(false)), ("error", .string(failure.description))])))
         }
+        members.append(("mustStaple", mustStaple.map(JSONValue.bool) ?? .null))
         if let verdicts = targetVerdicts {
             members.append(("targets", .object(verdicts.map { target, reason in
                 (target.rawValue, .object([("acceptable", .bool(reason == nil)), ("reason", .optional(reason))]))
@@ -135,6 +140,9 @@ public struct InspectReport: Sendable {
             lines.append("Effective expiry:    unknown (no nextUpdate)")
         }
         lines.append(verificationLine)
+        if let mustStaple {
+            lines.append("Must-Staple:         \(mustStaple ? "yes: clients refuse this certificate without a valid staple" : "no")")
+        }
         for (target, reason) in targetVerdicts ?? [] {
             let name = "For \(target):".padding(toLength: 21, withPad: " ", startingAt: 0)
             lines.append(name + (reason.map { "not acceptable: \($0)" } ?? "acceptable"))

@@ -43,7 +43,8 @@ public enum Inspection {
             return .failure(.verificationInput(IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
         }
         let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)
-        return .success(InspectReport(response: response, verification: verification, at: moment, forCertificate: true))
+        return .success(InspectReport(response: response, verification: verification, at: moment, forCertificate: true,
+                                      mustStaple: chain.leaf.mustStaple))
     }
 }
 

@@ -15,6 +15,35 @@ public struct StapleState: Codable, Sendable, Equatable {
     /// The certificate (`issuerKeyHash/serial`) the last attempt was for: backoff belongs to it,
     /// and a renewed certificate is tried at once.
     public var certificate: String?
+    /// Requests made, by responder URL, and failures, by `responder reason`: Prometheus counters.
+    public var requests: [String: Int] = [:]
+    public var failures: [String: Int] = [:]
+
+    private enum CodingKeys: String, CodingKey {
+        case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests, failures
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        outputPath = try container.decode(String.self, forKey: .outputPath)
+        lastAttempt = try container.decodeIfPresent(Date.self, forKey: .lastAttempt)
+        lastSuccess = try container.decodeIfPresent(Date.self, forKey: .lastSuccess)
+        consecutiveFailures = try container.decodeIfPresent(Int.self, forKey: .consecutiveFailures) ?? 0
+        nextAttempt = try container.decodeIfPresent(Date.self, forKey: .nextAttempt)
+        revokedCertificates = try container.decodeIfPresent([String].self, forKey: .revokedCertificates) ?? []
+        issuer = try container.decodeIfPresent(CachedIssuer.self, forKey: .issuer)
+        certificate = try container.decodeIfPresent(String.self, forKey: .certificate)
+        requests = try container.decodeIfPresent([String: Int].self, forKey: .requests) ?? [:]
+        failures = try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]
+    }
+
+    public mutating func countRequest(to responder: String) {
+        requests[responder, default: 0] += 1
+    }
+
+    public mutating func countFailure(at responder: String, reason: String) {
+        failures["\(responder) \(reason)", default: 0] += 1
+    }
 
     public struct CachedIssuer: Codable, Sendable, Equatable {
         /// Where it came from (a URL or a file), for messages.

@@ -96,6 +96,24 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
+    /// A short label for metrics: transport, http_NNN, not_ocsp, rejected, refused.
+    public var category: String {
+        switch reason {
+        case .transport(let reason):
+            switch reason {
+            case .timedOut: return "timeout"
+            case .connectFailed, .resolveFailed: return "connect"
+            case .bodyTooLarge: return "too_large"
+            default: return "transport"
+            }
+        case .httpStatus(let code, _): return "http_\(code)"
+        case .notOCSP: return "not_ocsp"
+        case .rejected(.unsuccessful(let status)): return status.description
+        case .rejected: return "invalid_proof"
+        case .refused: return "refused"
+        }
+    }
+
     /// A GET the responder did not answer with a response: worth one POST.
     var isRefusal: Bool {
         switch reason {

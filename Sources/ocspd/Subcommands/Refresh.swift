@@ -76,6 +76,9 @@ extension OCSPD {
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
                 let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
                 let outcomes = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                if let metricsFile = logging.metricsFile {
+                    MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
+                }
                 throw ExitCode(BatchRefresh.exitCode(of: outcomes))
             }
             guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
@@ -84,6 +87,9 @@ extension OCSPD {
             let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses)
             let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
             let outcome = refresher.refresh(job)
+            if let metricsFile = logging.metricsFile {
+                MetricsWriting.write([job], store: refresher.stateStore, to: metricsFile, logger: logger)
+            }
             throw ExitCode(outcome.exitCode)
         }
     }

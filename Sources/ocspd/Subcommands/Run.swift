@@ -35,7 +35,7 @@ extension OCSPD {
                 }
                 return
             }
-            let daemon = StapleDaemon(configurationPath: config, configuration: configuration, logger: logger)
+            let daemon = StapleDaemon(configurationPath: config, configuration: configuration, metricsFile: logging.metricsFile, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: daemon)],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,0 +1,65 @@
+import Foundation
+
+/// `ocspd check`: one status line with perfdata (Nagios plugin conventions), then one line
+/// per staple; or one JSON object.
+public struct CheckReport: Sendable {
+    public let staples: [StapleHealth]
+    public let warning: TimeInterval
+    public let critical: TimeInterval
+    public let moment: Date
+
+    public init(staples: [StapleHealth], warning: TimeInterval, critical: TimeInterval, at moment: Date) {
+        self.staples = staples
+        self.warning = warning
+        self.critical = critical
+        self.moment = moment
+    }
+
+    public var level: StapleHealth.Level {
+        staples.map(\.level).max() ?? .unknown
+    }
+
+    public var text: String {
+        let worst = staples.filter { $0.level == level }
+        let summary: String
+        if staples.isEmpty {
+            summary = "no staples configured"
+        } else if level == .ok {
+            let soonest = staples.compactMap { health in health.staple.map { (health, $0.effectiveExpiry) } }.min { $0.1 < $1.1 }
+            summary = "\(staples.count) staple(s) fine" + (soonest.map { ", soonest expiry \($0.0.job.outputPath) in \(InspectReport.duration($0.1.timeIntervalSince(moment)))" } ?? "")
+        } else {
+            summary = worst.map { "\($0.job.outputPath): \($0.reason)" }.joined(separator: "; ")
+        }
+        let perfdata = staples.map { health -> String in
+            let left = health.staple.map { Int($0.effectiveExpiry.timeIntervalSince(moment)) } ?? 0
+            return "'\(health.job.outputPath)'=\(left)s;\(Int(warning));\(Int(critical));0;"
+        }.joined(separator: " ")
+        var lines = ["OCSPD \(level) - \(summary)" + (perfdata.isEmpty ? "" : " | \(perfdata)")]
+        lines += staples.map { "\($0.level): \($0.job.outputPath): \($0.reason)" }
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("status", .string(level.description)),
+            ("exitCode", .number(Double(level.rawValue))),
+            ("staples", .array(staples.map { health in
+                .object([
+                    ("output", .string(health.job.outputPath)),
+                    ("chain", .string(health.job.chainPath)),
+                    ("target", .string(health.job.policy.target.rawValue)),
+                    ("status", .string(health.level.description)),
+                    ("reason", .string(health.reason)),
+                    ("serialNumber", .optional(health.leaf?.serialNumber)),
+                    ("mustStaple", .bool(health.mustStaple)),
+                    ("certStatus", .optional(health.staple?.status.name)),
+                    ("effectiveExpiry", .time(health.staple?.effectiveExpiry)),
+                    ("secondsLeft", health.staple.map { .number($0.effectiveExpiry.timeIntervalSince(moment).rounded()) } ?? .null),
+                    ("consecutiveFailures", .number(Double(health.state.consecutiveFailures))),
+                    ("lastSuccess", .time(health.state.lastSuccess)),
+                    ("nextRefresh", .time(health.state.nextAttempt)),
+                ])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// How one configured staple stands, judged from the files on disk and the state folder
+/// alone (no network): for `ocspd check` and the metrics file.
+public struct StapleHealth: Sendable {
+    /// Nagios/Icinga/Sensu plugin states, in their exit-code order.
+    public enum Level: Int32, Sendable, Comparable, CustomStringConvertible {
+        case ok = 0, warning = 1, critical = 2, unknown = 3
+
+        public static func < (lhs: Level, rhs: Level) -> Bool {
+            // UNKNOWN ranks between WARNING and CRITICAL when combining.
+            lhs.rank < rhs.rank
+        }
+
+        var rank: Int { [0, 1, 3, 2][Int(rawValue)] }
+
+        public var description: String { ["OK", "WARNING", "CRITICAL", "UNKNOWN"][Int(rawValue)] }
+    }
+
+    public let job: RefreshJob
+    public let leaf: Certificate?
+    /// The proof in place, if it verifies for the current certificate.
+    public let staple: VerifiedStaple?
+    public let state: StapleState
+    public let level: Level
+    public let reason: String
+
+    public var mustStaple: Bool { leaf?.mustStaple ?? false }
+
+    /// - Parameters:
+    ///   - warning, critical: time left before the effective expiry below which the staple is a warning, critical.
+    public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+        let state = store.load(for: job.outputPath)
+        let chain: CertificateChain
+        do {
+            chain = try CertificateChain.read(from: job.chainPath)
+        } catch {
+            return StapleHealth(job: job, leaf: nil, staple: nil, state: state, level: .unknown, reason: error.description)
+        }
+        let leaf = chain.leaf
+        if leaf.ocspURLs.isEmpty && job.responderURL == nil {
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .ok, reason: "names no OCSP responder: nothing to staple")
+        }
+        var candidates = chain.intermediates
+        if let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)) { candidates.append(issuer) }
+        if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
+            candidates += CertificateBundle.certificates(in: bytes)
+        }
+        guard let issuer = candidates.first(where: { leaf.isSigned(by: $0) }) else {
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
+                                reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
+        }
+        var extra: [Certificate] = []
+        if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
+            extra = CertificateBundle.certificates(in: bytes)
+        }
+        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: leaf, issuer: issuer), extraCertificates: extra, at: now)
+        let missingLevel: Level = leaf.mustStaple ? .critical : .warning
+        let mustStapleNote = leaf.mustStaple ? " and the certificate demands stapling (Must-Staple)" : ""
+        let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
+        switch onDisk {
+        case .missing:
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "no staple\(mustStapleNote)\(failures)")
+        case .unreadable(let why), .unusable(let why):
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "the staple is not usable: \(why)\(mustStapleNote)")
+        case .expired:
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "the staple has expired\(mustStapleNote)\(failures)")
+        case .foreign:
+            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .critical, reason: "the staple is for another certificate\(failures)")
+        case .valid(let staple):
+            let left = staple.effectiveExpiry.timeIntervalSince(now)
+            let leftText = InspectReport.duration(left)
+            if staple.status.isRevoked {
+                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
+            }
+            if let refusal = job.policy.refusal(of: staple, at: now) {
+                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: missingLevel, reason: "\(job.policy.target) will not serve it: \(refusal)")
+            }
+            if left < critical {
+                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "\(leftText)\(failures)")
+            }
+            if left < warning {
+                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .warning, reason: "\(leftText)\(failures)")
+            }
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .ok, reason: "\(leftText)\(failures)")
+        }
+    }
+}

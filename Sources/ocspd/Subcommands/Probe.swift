@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import OCSPCore
+
+extension TLSProbe.StartTLS: ExpressibleByArgument {}
+
+extension OCSPD {
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect to a server as a client would and report what it really staples.",
+            discussion: """
+                A real TLS handshake (OpenSSL) asking for certificate status, after EHLO and STARTTLS for
+                mail protocols. Exit codes as for check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no connection).
+                Examples:
+                  ocspd probe mail.example.org:25 --starttls smtp --expect /var/lib/ocspd/staples/mail.der
+                  ocspd probe [2001:db8::1]:443 --servername www.example.org --json
+                """
+        )
+
+        @Argument(help: ArgumentHelp("HOST, HOST:PORT or [IPv6]:PORT (default port 443, or 25/143/110 with --starttls).", valueName: "host[:port]"))
+        var endpoint: String
+
+        @Option(help: ArgumentHelp("smtp, imap or pop3: switch to TLS with STARTTLS first.", valueName: "protocol"))
+        var starttls: TLSProbe.StartTLS?
+
+        @Option(help: ArgumentHelp("The name to ask for with SNI (default: the host, unless it is an address).", valueName: "name"))
+        var servername: String?
+
+        @Option(help: ArgumentHelp("A staple file the server should be serving byte for byte.", valueName: "staple"))
+        var expect: String?
+
+        @Option(help: ArgumentHelp("WARNING when the stapled proof has less than this left (default 24h).", valueName: "duration"))
+        var warning: String = "24h"
+
+        @Option(help: ArgumentHelp("CRITICAL when the stapled proof has less than this left (default 4h).", valueName: "duration"))
+        var critical: String = "4h"
+
+        @Flag(help: "Print one JSON object instead.")
+        var json = false
+
+        func validate() throws {
+            guard ProbeReport.parseEndpoint(endpoint, defaultPort: 443) != nil else {
+                throw ValidationError("'\(endpoint)' is not HOST, HOST:PORT or [IPv6]:PORT.")
+            }
+            for (name, value) in [("--warning", warning), ("--critical", critical)] where DurationText.parse(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not a duration such as 3600, 30m, 24h or 2d.")
+            }
+        }
+
+        func run() throws {
+            let defaultPort: UInt16 = switch starttls { case .smtp: 25; case .imap: 143; case .pop3: 110; case nil: 443 }
+            guard let (host, port) = ProbeReport.parseEndpoint(endpoint, defaultPort: defaultPort) else { throw ExitCode(64) }
+            var expected: (path: String, bytes: [UInt8])? = nil
+            if let expect {
+                guard case .success(let bytes) = FileBytes.read(expect, maximum: 1 << 20) else {
+                    print("OCSPD UNKNOWN - cannot read \(expect)")
+                    throw ExitCode(StapleHealth.Level.unknown.rawValue)
+                }
+                expected = (expect, bytes)
+            }
+            let probe = TLSProbe(host: host, port: port, startTLS: starttls, serverName: servername)
+            switch probe.run() {
+            case .failure(let error):
+                print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(error.description))]).rendered()
+                           : "OCSPD UNKNOWN - \(error)")
+                throw ExitCode(StapleHealth.Level.unknown.rawValue)
+            case .success(let result):
+                let report = ProbeReport(endpoint: endpoint, result: result, expected: expected, at: Date(),
+                                         warning: DurationText.parse(warning) ?? 86400, critical: DurationText.parse(critical) ?? 14400)
+                print(json ? report.json.rendered() : report.text)
+                throw ExitCode(report.level.rawValue)
+            }
+        }
+    }
+}

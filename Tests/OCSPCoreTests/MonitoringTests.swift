@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import OCSPCore
+
+/// `ocspd check`, the metrics file and Must-Staple handling.
+@Suite struct MonitoringTests {
+    private func config(_ scenario: Scenario, entries: [(chain: String, output: String)]) throws -> String {
+        let path = "\(scenario.folder)/ocspd-\(UUID().uuidString.prefix(4)).yaml"
+        var text = "state-dir: \(scenario.stateDirectory)\ndefaults:\n  target: generic\nstaples:\n"
+        for entry in entries { text += "  - chain: \(entry.chain)\n    output: \(entry.output)\n" }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func checkIsOKForFreshStaplesWithPerfdataAndJudgesFromDiskOnly() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: 120)
+        let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
+        #expect(try OCSPDBinary.run(["refresh", "--config", path]).status == 0)
+        scenario.stopResponders()
+        let result = try OCSPDBinary.run(["check", "--config", path, "--warning", "30m", "--critical", "10m"])
+        #expect(result.status == 0, "\(result.stdoutText)")
+        let first = try #require(result.stdoutText.split(separator: "\n").first)
+        #expect(first.hasPrefix("OCSPD OK - 1 staple(s) fine"))
+        #expect(first.contains("| '\(scenario.output)'="))
+        #expect(first.hasSuffix(";1800;600;0;"))
+        // Thresholds above the time left turn it into a WARNING, then CRITICAL.
+        #expect(try OCSPDBinary.run(["check", "--config", path, "--warning", "3h", "--critical", "10m"]).status == 1)
+        #expect(try OCSPDBinary.run(["check", "--config", path, "--warning", "4h", "--critical", "3h"]).status == 2)
+    }
+
+    @Test func missingStapleIsAWarningButCriticalForMustStaple() throws {
+        let scenario = try Scenario()
+        let pki = scenario.pki
+        let mustStaple = try pki.issueLeaf(ocspURLs: [scenario.url], mustStaple: true)
+        let path = try config(scenario, entries: [
+            (try scenario.chainFile(), "\(scenario.folder)/plain.der"),
+        ])
+        let plain = try OCSPDBinary.run(["check", "--config", path])
+        #expect(plain.status == 1)
+        #expect(plain.stdoutText.contains("WARNING: \(scenario.folder)/plain.der: no staple"))
+        let mustPath = try config(scenario, entries: [
+            (try pki.chainFile(for: mustStaple, in: scenario.folder), "\(scenario.folder)/must.der"),
+        ])
+        let must = try OCSPDBinary.run(["check", "--config", mustPath, "--json"])
+        #expect(must.status == 2)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(must.stdout)) as? [String: Any])
+        #expect(json["status"] as? String == "CRITICAL")
+        let staple = try #require((json["staples"] as? [[String: Any]])?.first)
+        #expect(staple["mustStaple"] as? Bool == true)
+        #expect((staple["reason"] as? String)?.contains("Must-Staple") == true)
+    }
+
+    @Test func unreadableConfigurationIsUnknown() throws {
+        let result = try OCSPDBinary.run(["check", "--config", "/nonexistent/ocspd.yaml"])
+        #expect(result.status == 3)
+        #expect(result.stdoutText.hasPrefix("OCSPD UNKNOWN - "))
+    }
+
+    @Test func metricsFileFollowsPrometheusConventions() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        #expect(try OCSPDBinary.run(["refresh", "--config", path, "--metrics-file", metrics]).status == 0)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        let labels = "output=\"\(scenario.output)\",serial=\"\(scenario.leaf.serial)\""
+        #expect(text.contains("# TYPE ocspd_staple_effective_expiry_timestamp_seconds gauge"))
+        #expect(text.contains("ocspd_staple_effective_expiry_timestamp_seconds{\(labels)} "))
+        #expect(text.contains("ocspd_staple_status{\(labels),status=\"good\"} 1"))
+        #expect(text.contains("ocspd_staple_status{\(labels),status=\"revoked\"} 0"))
+        #expect(text.contains("ocspd_staple_consecutive_failures{\(labels)} 0"))
+        #expect(text.contains("ocspd_staple_must_staple{\(labels)} 0"))
+        #expect(text.contains("ocspd_requests_total{responder=\"\(scenario.url)\"} 1"))
+        #expect(text.contains("# TYPE ocspd_failures_total counter"))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.hasPrefix("ocspd_"))
+            #expect(Double(line.split(separator: " ").last ?? "") != nil, "\(line)")
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let check = try Command.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", metrics])
+            #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
+        }
+    }
+
+    @Test func failuresAreCountedByResponderAndReason() throws {
+        let scenario = try Scenario()
+        let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        #expect(try OCSPDBinary.run(["refresh", "--config", path, "--metrics-file", metrics]).status == 2)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("ocspd_failures_total{responder=\"\(scenario.url)\",reason=\"connect\"} 1"), "\(text)")
+        #expect(text.contains("ocspd_staple_consecutive_failures{output=\"\(scenario.output)\",serial=\"\(scenario.leaf.serial)\"} 1"))
+    }
+
+    @Test func mustStapleIsShownAndScheduledEarlier() throws {
+        let scenario = try Scenario()
+        let mustStaple = try scenario.pki.issueLeaf(ocspURLs: [scenario.url], mustStaple: true)
+        try scenario.startResponder()
+        let chain = try scenario.pki.chainFile(for: mustStaple, in: scenario.folder)
+        #expect(try scenario.runRefresh(chain: chain).status == 0)
+        let inspect = try OCSPDBinary.run(["inspect", scenario.output, "--chain", chain])
+        #expect(inspect.stdoutText.contains("Must-Staple:         yes"))
+        var timing = Timing()
+        timing.jitter = 0
+        #expect(timing.forMustStaple.refreshAt < timing.refreshAt)
+        #expect(timing.forMustStaple.deadlineFraction > timing.deadlineFraction)
+    }
+}
