@@ -17,20 +17,10 @@ extension OCSPD {
         @Option(help: ArgumentHelp("The configuration file (YAML).", valueName: "file"))
         var config: String
 
-        @Option(help: ArgumentHelp("WARNING when a staple has less than this left (default 24h).", valueName: "duration"))
-        var warning: String = "24h"
-
-        @Option(help: ArgumentHelp("CRITICAL when a staple has less than this left (default 4h).", valueName: "duration"))
-        var critical: String = "4h"
+        @OptionGroup var thresholds: ThresholdOptions
 
         @Flag(help: "Print one JSON object instead.")
         var json = false
-
-        func validate() throws {
-            for (name, value) in [("--warning", warning), ("--critical", critical)] where DurationText.parse(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not a duration such as 3600, 30m, 24h or 2d.")
-            }
-        }
 
         func run() throws {
             let configuration: Configuration
@@ -41,7 +31,7 @@ extension OCSPD {
                 throw ExitCode(StapleHealth.Level.unknown.rawValue)
             }
             let moment = Date()
-            let warningSeconds = DurationText.parse(warning) ?? 86400, criticalSeconds = DurationText.parse(critical) ?? 14400
+            let warningSeconds = thresholds.warningSeconds, criticalSeconds = thresholds.criticalSeconds
             let store = StateStore(directory: configuration.stateDirectory)
             let staples = configuration.jobs().map {
                 StapleHealth.assess($0, store: store, at: moment, warning: warningSeconds, critical: criticalSeconds)

@@ -29,11 +29,7 @@ extension OCSPD {
         @Option(help: ArgumentHelp("A staple file the server should be serving byte for byte.", valueName: "staple"))
         var expect: String?
 
-        @Option(help: ArgumentHelp("WARNING when the stapled proof has less than this left (default 24h).", valueName: "duration"))
-        var warning: String = "24h"
-
-        @Option(help: ArgumentHelp("CRITICAL when the stapled proof has less than this left (default 4h).", valueName: "duration"))
-        var critical: String = "4h"
+        @OptionGroup var thresholds: ThresholdOptions
 
         @Flag(help: "Print one JSON object instead.")
         var json = false
@@ -41,9 +37,6 @@ extension OCSPD {
         func validate() throws {
             guard ProbeReport.parseEndpoint(endpoint, defaultPort: 443) != nil else {
                 throw ValidationError("'\(endpoint)' is not HOST, HOST:PORT or [IPv6]:PORT.")
-            }
-            for (name, value) in [("--warning", warning), ("--critical", critical)] where DurationText.parse(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not a duration such as 3600, 30m, 24h or 2d.")
             }
         }
 
@@ -66,7 +59,7 @@ extension OCSPD {
                 throw ExitCode(StapleHealth.Level.unknown.rawValue)
             case .success(let result):
                 let report = ProbeReport(endpoint: endpoint, result: result, expected: expected, at: Date(),
-                                         warning: DurationText.parse(warning) ?? 86400, critical: DurationText.parse(critical) ?? 14400)
+                                         warning: thresholds.warningSeconds, critical: thresholds.criticalSeconds)
                 print(json ? report.json.rendered() : report.text)
                 throw ExitCode(report.level.rawValue)
             }
