@@ -27,7 +27,8 @@ struct FixedRandom: RandomNumberGenerator {
         Row(name: "7-day proof, no jitter drawn (middle)", window: 7 * 86400, lastSuccessAfter: nil, random: UInt64.max / 2, expectedOffset: 3.5 * 86400),
         Row(name: "7-day proof, lowest jitter", window: 7 * 86400, lastSuccessAfter: nil, random: 0, expectedOffset: 0.4 * 7 * 86400),
         Row(name: "7-day proof, highest jitter", window: 7 * 86400, lastSuccessAfter: nil, random: UInt64.max, expectedOffset: 0.6 * 7 * 86400),
-        Row(name: "just refreshed: not before 5 minutes later", window: 600, lastSuccessAfter: 200, random: UInt64.max / 2, expectedOffset: -3000),
+        Row(name: "10-minute proof just refreshed: deadline behind us, so 10% of the window after the success", window: 600, lastSuccessAfter: 200, random: UInt64.max / 2, expectedOffset: 260),
+        Row(name: "1-hour proof just refreshed: 5 minutes after the success, not at once", window: 3600, lastSuccessAfter: 10, random: UInt64.max / 2, expectedOffset: 310),
         Row(name: "1-hour proof: the deadline (expiry − 1 h) wins", window: 3600, lastSuccessAfter: nil, random: UInt64.max / 2, expectedOffset: 0),
         Row(name: "30-hour proof refreshed late: deadline at expiry − 3 h", window: 30 * 3600, lastSuccessAfter: 26.95 * 3600, random: UInt64.max / 2, expectedOffset: 27 * 3600),
     ]

@@ -23,7 +23,9 @@ public enum RefreshSchedule {
 
     /// After a success: thisUpdate + refreshAt × window ± jitter × window, not before
     /// lastSuccess + minimumInterval, not after the deadline. When the window is too short
-    /// for both limits, the deadline wins.
+    /// for both limits, the deadline wins; but a deadline already behind us (a proof shorter
+    /// than deadlineMinimum) would mean asking again at once, forever, so the next attempt
+    /// still waits min(minimumInterval, 10% of the window) after the last success.
     public static func nextRefresh(thisUpdate: Date, effectiveExpiry: Date, lastSuccess: Date?, timing: Timing,
                                    random: inout some RandomNumberGenerator) -> Date {
         let window = effectiveExpiry.timeIntervalSince(thisUpdate)
@@ -32,7 +34,11 @@ public enum RefreshSchedule {
         if let lastSuccess {
             next = max(next, lastSuccess.addingTimeInterval(timing.minimumInterval))
         }
-        return min(next, deadline(thisUpdate: thisUpdate, effectiveExpiry: effectiveExpiry, timing: timing))
+        let limit = deadline(thisUpdate: thisUpdate, effectiveExpiry: effectiveExpiry, timing: timing)
+        if let lastSuccess, limit <= lastSuccess {
+            return lastSuccess.addingTimeInterval(min(timing.minimumInterval, 0.1 * window))
+        }
+        return min(next, limit)
     }
 
     public static func nextRefresh(after staple: VerifiedStaple, lastSuccess: Date?, timing: Timing,
