@@ -172,3 +172,68 @@ import Testing
         }
     }
 }
+
+/// Every bad proof, served where the responder should be, against a good staple on disk:
+/// refused, the URL and the certificate named, the staple byte-identical, no temp file.
+@Suite struct BadProofTableTests {
+    enum Proof: String, CaseIterable, Sendable {
+        case forAnotherCertificate, signedByUnrelatedSelfSigned, signedByServerKey, signerWithoutEKU
+        case expiredSigner, notYetValidSigner, impostorWithIssuersName, alteredSignedData
+        case thisUpdateInFuture, nextUpdatePassed, nextUpdateBeforeThisUpdate, noNextUpdate, unknownStatus
+    }
+
+    private func bytes(_ proof: Proof, _ scenario: Scenario) throws -> [UInt8] {
+        let pki = scenario.pki, now = Date()
+        func served(by signer: IssuedCertificate, for leaf: IssuedCertificate? = nil) throws -> [UInt8] {
+            let responder = try OpenSSLResponder(pki: pki, signer: signer)
+            defer { responder.stop() }
+            try responder.sync(probe: scenario.leaf)
+            return try scenario.fetchWithOpenSSL(for: leaf, from: responder.url).derBytes
+        }
+        func forged(_ answer: ProofForger.Answer) throws -> [UInt8] {
+            try ProofForger.sign(for: scenario.leaf, issuer: pki.intermediate, signer: pki.intermediate, answers: [answer])
+        }
+        switch proof {
+        case .forAnotherCertificate: return try served(by: pki.intermediate, for: pki.issueLeaf(ocspURLs: []))
+        case .signedByUnrelatedSelfSigned:
+            let folder = scenario.folder
+            try TestPKI.makeKey("\(folder)/rogue.key")
+            try Command.openssl(["req", "-x509", "-new", "-key", "\(folder)/rogue.key", "-subj", "/CN=Rogue", "-days", "2",
+                                 "-addext", "extendedKeyUsage=OCSPSigning", "-out", "\(folder)/rogue.pem"])
+            return try served(by: IssuedCertificate(certificatePath: "\(folder)/rogue.pem", keyPath: "\(folder)/rogue.key",
+                                                    certificate: TestPKI.load("\(folder)/rogue.pem"), issuerDatabase: nil))
+        case .signedByServerKey: return try served(by: scenario.leaf)
+        case .signerWithoutEKU: return try served(by: pki.issueResponder(ocspSigning: false))
+        case .expiredSigner: return try served(by: pki.issueResponder(notBefore: now.addingTimeInterval(-7200), notAfter: now.addingTimeInterval(-3600)))
+        case .notYetValidSigner: return try served(by: pki.issueResponder(notBefore: now.addingTimeInterval(3600), notAfter: now.addingTimeInterval(7200)))
+        case .impostorWithIssuersName: return try served(by: pki.issueCA(commonName: "Test Intermediate"))
+        case .alteredSignedData:
+            var bytes = try served(by: pki.intermediate)
+            let index = try #require(bytes.indices.first { bytes[$0] == 0x18 && bytes[$0 + 1] == 15 && bytes[$0 + 16] == 0x5a })
+            bytes[index + 14] = bytes[index + 14] == 0x30 ? 0x31 : 0x30
+            return bytes
+        case .thisUpdateInFuture: return try forged(.init(thisUpdate: now.addingTimeInterval(900), nextUpdate: now.addingTimeInterval(7200)))
+        case .nextUpdatePassed: return try forged(.init(thisUpdate: now.addingTimeInterval(-7200), nextUpdate: now.addingTimeInterval(-60)))
+        case .nextUpdateBeforeThisUpdate: return try forged(.init(thisUpdate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(-120)))
+        case .noNextUpdate: return try forged(.init(nextUpdate: nil))
+        case .unknownStatus: return try forged(.init(status: 2))
+        }
+    }
+
+    @Test(arguments: Proof.allCases)
+    func refusedAndTheGoodStapleStays(proof: Proof) throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        #expect(try scenario.refresh(target: .exim).exitCode == 0)
+        let before = try #require(scenario.stapleBytes)
+        let bad = try bytes(proof, scenario)
+        let server = try TestHTTPServer { _ in .ok(bad, contentType: "application/ocsp-response") }
+        defer { server.stop() }
+        let log = CapturedLog()
+        let outcome = try scenario.refresh(target: .exim, force: true, responder: server.url, log: log)
+        #expect(outcome.exitCode == 1, "\(proof): \(log.text)")
+        #expect(scenario.stapleBytes == before)
+        #expect(scenario.temporaryFiles.isEmpty)
+        #expect(log.text.contains(server.url) && log.text.contains(scenario.leaf.serial), "\(log.text)")
+    }
+}
