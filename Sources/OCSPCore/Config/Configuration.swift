@@ -12,6 +12,8 @@ public struct Configuration: Sendable {
     public var directories: [DirectorySource]
     /// Refuse responder and caIssuers addresses on loopback, private and link-local ranges.
     public var refusePrivateAddresses: Bool = false
+    /// How many refreshes run at once, overall and per responder.
+    public var concurrency = ConcurrencyLimits()
 
     public static let defaultWatchInterval: TimeInterval = 30
 

@@ -20,7 +20,8 @@ public enum ConfigurationLoader {
         "target", "expiry-margin", "issuer", "responder", "responder-cert", "nonce", "hook", "hook-timeout",
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
     ]
-    static let topKeys: Set<String> = ["state-dir", "watch-interval", "refuse-private-addresses", "defaults", "staples", "directories"]
+    static let topKeys: Set<String> = ["state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
+                                       "responder-rate", "defaults", "staples", "directories"]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
         let text: String
@@ -58,6 +59,19 @@ public enum ConfigurationLoader {
         }
         if let node = top["refuse-private-addresses"], let value = reader.bool(node, at: "refuse-private-addresses") {
             configuration.refusePrivateAddresses = value
+        }
+        if let node = top["max-concurrent"], let value = reader.count(node, at: "max-concurrent") {
+            configuration.concurrency.global = value
+        }
+        if let node = top["max-per-responder"], let value = reader.count(node, at: "max-per-responder") {
+            configuration.concurrency.perResponder = value
+        }
+        if let node = top["responder-rate"] {
+            if let text = node.scalar?.string, let rate = Double(text), rate > 0 {
+                configuration.concurrency.perResponderRate = rate
+            } else {
+                reader.problem("responder-rate", node, "expected requests per second per responder, such as 10 or 0.5")
+            }
         }
         var defaults = RefreshJob(chainPath: "", outputPath: "")
         if let node = top["defaults"], let mapping = reader.mapping(node, at: "defaults") {
@@ -162,6 +176,14 @@ private struct Reader {
         let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
         guard let value, (0...1).contains(value) else {
             problem(keyPath, node, "expected a fraction between 0% and 100%, not '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func count(_ node: Node, at keyPath: String) -> Int? {
+        guard let text = node.scalar?.string, let value = Int(text), value >= 1 else {
+            problem(keyPath, node, "expected a whole number of at least 1")
             return nil
         }
         return value

@@ -29,6 +29,21 @@ final class CurlEasy {
         sink = ResponseSink(limit: maximumBodyBytes)
     }
 
+    /// Readies the handle for another transfer: options back to defaults, but the connection
+    /// cache kept, so the next request to the same responder can reuse its connection.
+    func reset() {
+        curl_easy_reset(handle)
+        curl_slist_free_all(headers)
+        headers = nil
+        body?.deallocate()
+        body = nil
+        cancellation = nil
+        addressGuard = nil
+        sink.bytes.removeAll(keepingCapacity: true)
+        sink.exceeded = false
+        errorBuffer[0] = 0
+    }
+
     deinit {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headers)

@@ -91,20 +91,24 @@ public struct StapleDaemon: Service {
         let transport = CurlTransport(cancellation: cancellation, refusePrivateAddresses: state.configuration.refusePrivateAddresses)
         let refresher = Refresher(transport: transport,
                                   stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger)
-        for output in state.dueOutputs(at: moment) {
-            guard !cancellation.isCancelled, let entry = state.entries[output] else { return }
-            var scheduled = entry.job
-            scheduled.followsSchedule = true
-            let job = scheduled
-            let outcome = await Self.onOwnThread { refresher.refresh(job) }
-            state.schedule(output, after: outcome, store: refresher.stateStore, at: now())
+        let jobs = state.dueOutputs(at: moment).compactMap { output -> RefreshJob? in
+            guard var job = state.entries[output]?.job else { return nil }
+            job.followsSchedule = true
+            return job
+        }
+        guard !jobs.isEmpty, !cancellation.isCancelled else { return }
+        let pool = RefreshPool(limits: state.configuration.concurrency)
+        // Jobs not yet started when shutdown begins are skipped, not failed.
+        let outcomes = await Self.onOwnThread { pool.run(jobs) { cancellation.isCancelled ? .busy : refresher.refresh($0) } }
+        for (job, outcome) in zip(jobs, outcomes) {
+            state.schedule(job.outputPath, after: outcome, store: refresher.stateStore, at: now())
         }
         if let metricsFile {
             MetricsWriting.write(state.entries.values.map(\.job), store: refresher.stateStore, to: metricsFile, logger: logger)
         }
     }
 
-    /// The refresh blocks (libcurl, fsync): it gets a thread of its own, not a cooperative one.
+    /// Refreshes block (libcurl, fsync): they run on threads of their own, not cooperative ones.
     static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: work()) }

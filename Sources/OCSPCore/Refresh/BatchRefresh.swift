@@ -14,14 +14,16 @@ public enum BatchRefresh {
         return codes.max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
     }
 
+    /// Every staple once, concurrently within the configuration's limits.
     public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
                            expiryMargin: TimeInterval? = nil) -> [RefreshOutcome] {
-        configuration.jobs().map { template in
+        let jobs = configuration.jobs().map { template in
             var job = template
             job.followsSchedule = true
             job.force = force
             if let expiryMargin { job.policy = TargetPolicy(target: job.policy.target, expiryMargin: expiryMargin) }
-            return refresher.refresh(job)
+            return job
         }
+        return RefreshPool(limits: configuration.concurrency).run(jobs) { refresher.refresh($0) }
     }
 }

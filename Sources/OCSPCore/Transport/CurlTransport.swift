@@ -28,7 +28,7 @@ public struct CurlTransport: HTTPTransport {
         if cancellation?.isCancelled == true {
             return .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
         }
-        guard let easy = CurlEasy(maximumBodyBytes: limits.maximumBodyBytes) else {
+        guard let easy = handleForThisThread() else {
             return .failure(TransportError(url: request.url, reason: .failed("libcurl could not create a handle")))
         }
         let guardian = AddressGuard()
@@ -54,6 +54,20 @@ public struct CurlTransport: HTTPTransport {
             effectiveURL: easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
         )
         return .success(response)
+    }
+
+    /// One easy handle per thread, reset between transfers: its connection cache is what lets
+    /// consecutive requests to one responder reuse a keep-alive (or HTTP/2) connection.
+    private func handleForThisThread() -> CurlEasy? {
+        let key = "ocspd.curl.\(limits.maximumBodyBytes)"
+        let dictionary = Thread.current.threadDictionary
+        if let easy = dictionary[key] as? CurlEasy {
+            easy.reset()
+            return easy
+        }
+        guard let easy = CurlEasy(maximumBodyBytes: limits.maximumBodyBytes) else { return nil }
+        dictionary[key] = easy
+        return easy
     }
 
     private func configure(_ easy: CurlEasy, for request: HTTPRequest) throws(CurlSetupError) {
