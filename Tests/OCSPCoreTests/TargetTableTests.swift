@@ -5,20 +5,6 @@ import Testing
 /// Targets × situations: what is on disk afterwards and the exit code. The refresher runs
 /// in-process against a real `openssl ocsp`, with the clock moved where a situation needs time to pass.
 @Suite struct TargetTableTests {
-    enum FileState: Equatable, CustomStringConvertible {
-        case absent
-        case same(as: [UInt8])
-        case changed(from: [UInt8]?)
-
-        var description: String {
-            switch self {
-            case .absent: return "absent"
-            case .same: return "unchanged"
-            case .changed: return "replaced"
-            }
-        }
-    }
-
     private func fileState(_ scenario: Scenario, before: [UInt8]?) -> String {
         guard let now = scenario.stapleBytes else { return "absent" }
         if let before, before == now { return "unchanged" }

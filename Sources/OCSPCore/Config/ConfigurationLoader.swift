@@ -249,8 +249,7 @@ private struct Reader {
             job.issuerPath = value
         }
         if let node = mapping["responder"], let value = string(node, at: at("responder")) {
-            let lowered = value.lowercased()
-            if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            if FetchableURL.isAllowed(value) {
                 job.responderURL = value
             } else {
                 problem(at("responder"), node, "'\(value)' is not an http:// or https:// URL")

@@ -49,8 +49,7 @@ public final class ChildProcess: @unchecked Sendable {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let low = status & 0x7f
-        let result = low == 0 ? (status >> 8) & 0xff : 128 + low
+        let result = Self.decode(status)
         exitStatus = result
         return result
     }
@@ -62,11 +61,16 @@ public final class ChildProcess: @unchecked Sendable {
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
         if reaped == pid {
-            let low = status & 0x7f
-            exitStatus = low == 0 ? (status >> 8) & 0xff : 128 + low
+            exitStatus = Self.decode(status)
             return false
         }
         return true
+    }
+
+    /// A wait status as a shell shows it: the exit code, or 128 + the signal that killed it.
+    private static func decode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
     public func signal(_ signal: Int32) {

@@ -20,7 +20,12 @@ public enum StapleOnDisk: Sendable {
 
     /// Reads and judges the file at `path`. The only I/O is the read.
     public static func assess(_ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
-        switch FileBytes.read(path, maximum: 1 << 20) {
+        assess(FileBytes.read(path, maximum: 1 << 20), for: subject, extraCertificates: extraCertificates, at: now)
+    }
+
+    /// Judges what reading the staple file gave.
+    public static func assess(_ read: Result<[UInt8], FileReadError>, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
+        switch read {
         case .failure(.missing): return .missing
         case .failure(let reason): return .unreadable(reason.description)
         case .success(let bytes): return judge(bytes, for: subject, extraCertificates: extraCertificates, at: now)

@@ -26,7 +26,7 @@ public struct Refresher: Sendable {
             return report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job, leaf: nil, nextAttempt: nil)
         }
         let leaf = chain.leaf
-        let responderURLs = job.responderURL.map { [$0] } ?? leaf.ocspURLs.filter(Self.isHTTP)
+        let responderURLs = job.responderURL.map { [$0] } ?? leaf.ocspURLs.filter(FetchableURL.isAllowed)
         guard !responderURLs.isEmpty else {
             let others = leaf.ocspURLs.isEmpty ? "" : " (only non-HTTP ones: \(leaf.ocspURLs.joined(separator: ", ")))"
             logger.notice("nothing to staple: \(leaf) names no OCSP responder\(others); pass --responder URL if it has one")
@@ -92,9 +92,10 @@ public struct Refresher: Sendable {
         }
 
         let started = now()
-        let onDiskBytes: [UInt8]? = try? FileBytes.read(job.outputPath, maximum: 1 << 20).get()
-        let onDisk = onDiskBytes.map { StapleOnDisk.judge($0, for: subject, extraCertificates: extra, at: started) }
-            ?? StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: extra, at: started)
+        // Read once: the same bytes are judged now and compared with the new proof later.
+        let read = FileBytes.read(job.outputPath, maximum: 1 << 20)
+        let onDiskBytes: [UInt8]? = try? read.get()
+        let onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
         if let staple = onDisk.validStaple, staple.status.isRevoked {
             state.recordRevocation(of: subject)
         }
@@ -259,8 +260,4 @@ public struct Refresher: Sendable {
         }
     }
 
-    static func isHTTP(_ url: String) -> Bool {
-        let lowered = url.lowercased()
-        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
-    }
 }

@@ -21,8 +21,7 @@ public struct CurlTransport: HTTPTransport {
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
-        let lowercased = request.url.lowercased()
-        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://") else {
+        guard FetchableURL.isAllowed(request.url) else {
             return .failure(TransportError(url: request.url, reason: .unsupportedScheme))
         }
         if cancellation?.isCancelled == true {

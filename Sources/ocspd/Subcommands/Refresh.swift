@@ -63,7 +63,7 @@ extension OCSPD {
             } else if chain == nil || output == nil {
                 throw ValidationError("Give --chain and --output for one staple, or --config for every configured staple.")
             }
-            if let responder, !(responder.lowercased().hasPrefix("http://") || responder.lowercased().hasPrefix("https://")) {
+            if let responder, !FetchableURL.isAllowed(responder) {
                 throw ValidationError("--responder must be an http:// or https:// URL, not '\(responder)'.")
             }
         }

@@ -27,6 +27,3 @@ extension Scenario {
     }
 }
 
-extension RefreshOutcome {
-    var exitStatus: Int32 { exitCode }
-}
