@@ -34,55 +34,95 @@ import Testing
         (0..<count).map { RefreshJob(chainPath: "/nonexistent", outputPath: "/tmp/\(responder.hashValue)-\($0)", responderURL: responder) }
     }
 
+    private func key(_ job: RefreshJob) -> String { ResponderKey.of(job.responderURL ?? "") }
+
     @Test func neverMoreThanTheLimitsAgainstOneResponderOrOverall() {
         let gauge = Gauge()
         let a = "http://ocsp-a.example.test", b = "http://ocsp-b.example.test:8080"
         let all = jobs(20, responder: a) + jobs(20, responder: b)
         let pool = RefreshPool(limits: ConcurrencyLimits(global: 6, perResponder: 3))
-        let outcomes = pool.run(all) { job in
-            let key = RefreshPool.responderKey(for: job)
-            gauge.enter(key)
+        let outcomes = pool.run(all, prepare: { job in PoolStep<RefreshJob, Int>.fetch(job, responder: key(job)) }, fetch: { job in
+            gauge.enter(key(job))
             usleep(20_000)
-            gauge.leave(key)
-            return .busy
-        }
+            gauge.leave(key(job))
+            return 1
+        })
         #expect(outcomes.count == 40)
         #expect(gauge.peak["http://ocsp-a.example.test:80"] == 3)
         #expect(gauge.peak["http://ocsp-b.example.test:8080"] == 3)
         #expect(gauge.peakTotal == 6)
     }
 
-    @Test func outcomesComeBackInTheJobsOrder() {
+    @Test func outputsComeBackInTheJobsOrder() {
         let all = jobs(30, responder: "http://ocsp.example.test")
-        let outcomes = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all) { job in
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all, prepare: { job in
+            usleep(UInt32.random(in: 0...2000))
+            // Every third job is decided without a fetch, the way a fresh staple is.
+            return job.outputPath.hasSuffix("3") ? .done(job.outputPath) : PoolStep<RefreshJob, String>.fetch(job, responder: key(job))
+        }, fetch: { job in
             usleep(UInt32.random(in: 0...5000))
-            return job.outputPath.hasSuffix("-7") ? .busy : .failed(.assembly(job.outputPath), stapleOnDisk: nil, removed: nil)
-        }
-        for (job, outcome) in zip(all, outcomes) {
-            if job.outputPath.hasSuffix("-7") {
-                guard case .busy = outcome else { Issue.record("wrong outcome for \(job.outputPath)"); continue }
-            } else {
-                guard case .failed(.assembly(let path), _, _) = outcome, path == job.outputPath else {
-                    Issue.record("wrong outcome for \(job.outputPath)")
-                    continue
-                }
-            }
-        }
+            return job.outputPath
+        })
+        #expect(outputs == all.map(\.outputPath))
     }
 
     @Test func perResponderRateSpacesRequests() {
         let gauge = Gauge()
         let responder = "http://ocsp.example.test"
         let started = Date()
-        _ = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8, perResponderRate: 20)).run(jobs(10, responder: responder)) { job in
-            gauge.enter(RefreshPool.responderKey(for: job))
-            gauge.leave(RefreshPool.responderKey(for: job))
-            return .busy
-        }
+        _ = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8, perResponderRate: 20)).run(jobs(10, responder: responder), prepare: { job in
+            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job))
+        }, fetch: { job in
+            gauge.enter(key(job))
+            gauge.leave(key(job))
+            return 0
+        })
         // 10 requests at 20 per second: the last starts at least 0.45 s after the first.
         #expect(Date().timeIntervalSince(started) >= 0.44)
         let starts = gauge.starts["http://ocsp.example.test:80"] ?? []
         #expect(starts.count == 10)
+    }
+
+    @Test func staplesNeedingNoFetchDoNotWaitForABusyResponder() {
+        let responder = "http://ocsp.example.test"
+        final class Flag: @unchecked Sendable {
+            private let lock = NSLock()
+            private var raised = false
+            var isRaised: Bool { lock.withLock { raised } }
+            func raise() { lock.withLock { raised = true } }
+        }
+        let slowFetchDone = Flag()
+        let all = jobs(1, responder: responder) + jobs(50, responder: responder).map { var job = $0; job.outputPath += "-fresh"; return job }
+        let finishedBeforeTheFetch = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 1)).run(all, prepare: { job in
+            guard job.outputPath.hasSuffix("-fresh") else { return PoolStep<RefreshJob, Bool>.fetch(job, responder: key(job)) }
+            return .done(!slowFetchDone.isRaised)
+        }, fetch: { job in
+            usleep(300_000)
+            slowFetchDone.raise()
+            return true
+        })
+        #expect(finishedBeforeTheFetch.allSatisfy { $0 })
+    }
+
+    @Test func preparedJobsWaitingForTheirResponderStayWithinTheBacklog() {
+        final class Waiting: @unchecked Sendable {
+            let lock = NSLock()
+            var now = 0, peak = 0
+            func change(_ delta: Int) { lock.withLock { now += delta; peak = max(peak, now) } }
+        }
+        let waiting = Waiting()
+        let all = jobs(200, responder: "http://ocsp.example.test")
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 2), backlog: 10).run(all, prepare: { job in
+            waiting.change(1)
+            return PoolStep<RefreshJob, Int>.fetch(job, responder: key(job))
+        }, fetch: { job in
+            waiting.change(-1)
+            usleep(1000)
+            return 1
+        })
+        #expect(outputs.count == 200)
+        // The backlog plus one job being prepared on each other worker.
+        #expect(waiting.peak <= 10 + 8)
     }
 
     @Test func configuredStaplesRefreshConcurrentlyAgainstARealResponder() throws {

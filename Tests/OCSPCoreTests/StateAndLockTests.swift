@@ -104,7 +104,7 @@ import Testing
     @Test func staleTempFilesOfAKilledRunAreCleaned() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let stale = "\(scenario.folder)/.staple.ocsp\(StapleWriter.temporaryMarker)deadbeef"
+        let stale = StapleWriter.lockedTemporaryPath(for: scenario.output)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stale))
         #expect(try scenario.runRefresh().status == 0)
         #expect(scenario.temporaryFiles.isEmpty)

@@ -98,10 +98,16 @@ public struct StapleDaemon: Service {
         }
         guard !jobs.isEmpty, !cancellation.isCancelled else { return }
         let pool = RefreshPool(limits: state.configuration.concurrency)
+        let watchInterval = state.configuration.watchInterval
+        let now = self.now
         // Jobs not yet started when shutdown begins are skipped, not failed.
-        let outcomes = await Self.onOwnThread { pool.run(jobs) { cancellation.isCancelled ? .busy : refresher.refresh($0) } }
-        for (job, outcome) in zip(jobs, outcomes) {
-            state.schedule(job.outputPath, after: outcome, store: refresher.stateStore, at: now())
+        let wakes = await Self.onOwnThread {
+            pool.run(jobs, refresher: refresher, skip: { cancellation.isCancelled }) { job, refreshed in
+                DaemonState.wake(after: refreshed, policy: job.policy, watchInterval: watchInterval, at: now())
+            }
+        }
+        for (job, wake) in zip(jobs, wakes) {
+            state.entries[job.outputPath]?.wake = wake
         }
         if let metricsFile {
             MetricsWriting.write(state.entries.values.map(\.job), store: refresher.stateStore, to: metricsFile, logger: logger)
@@ -172,29 +178,18 @@ final class DaemonState: @unchecked Sendable {
         nextWatch = moment.addingTimeInterval(configuration.watchInterval)
     }
 
-    /// When this staple needs the daemon next: its next fetch, or its target's removal
-    /// deadline if that comes first (so an Exim staple is removed in time while the responder is down).
-    func schedule(_ output: String, after outcome: RefreshOutcome, store: StateStore, at moment: Date) {
-        guard var entry = entries[output] else { return }
-        let state = store.load(for: output)
-        var wake = state.nextAttempt ?? moment.addingTimeInterval(configuration.watchInterval)
-        let inPlace: VerifiedStaple?
-        switch outcome {
-        case .stapled(let staple, _), .unchanged(let staple, _): inPlace = staple
-        case .failed(_, let staple, _): inPlace = staple
-        case .revoked(let staple, written: true, _): inPlace = staple
-        case .nothingToStaple:
-            inPlace = nil
-            wake = moment.addingTimeInterval(86400)
-        case .busy:
-            inPlace = nil
-            wake = moment.addingTimeInterval(configuration.watchInterval)
-        default: inPlace = nil
+    /// When a staple needs the daemon next: its next fetch, or its target's removal deadline
+    /// if that comes first (so an Exim staple is removed in time while the responder is down).
+    static func wake(after refreshed: Refreshed, policy: TargetPolicy, watchInterval: TimeInterval, at moment: Date) -> Date {
+        var wake = refreshed.nextAttempt ?? moment.addingTimeInterval(watchInterval)
+        switch refreshed.outcome {
+        case .nothingToStaple: wake = moment.addingTimeInterval(86400)
+        case .busy: wake = moment.addingTimeInterval(watchInterval)
+        default: break
         }
-        if let staple = inPlace, let removal = RefreshSchedule.removalTime(staple, policy: entry.job.policy), removal > moment {
+        if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment {
             wake = min(wake, removal)
         }
-        entry.wake = max(wake, moment.addingTimeInterval(1))
-        entries[output] = entry
+        return max(wake, moment.addingTimeInterval(1))
     }
 }

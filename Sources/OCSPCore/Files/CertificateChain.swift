@@ -16,9 +16,12 @@ public struct CertificateChain: Sendable, Hashable {
 
     public var certificates: [Certificate] { [leaf] + intermediates }
 
+    /// No chain file is larger; a bigger one is not a chain.
+    public static let maximumFileSize = 1 << 20
+
     /// Reads a PEM or DER chain file.
     public static func read(from path: String) throws(ChainError) -> CertificateChain {
-        let bytes = try FileBytes.read(path, maximum: 1 << 20).mapError { ChainError.unreadable(path: path, reason: $0) }.get()
+        let bytes = try FileBytes.read(path, maximum: maximumFileSize).mapError { ChainError.unreadable(path: path, reason: $0) }.get()
         return try parse(bytes, path: path)
     }
 

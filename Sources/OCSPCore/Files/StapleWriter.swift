@@ -7,13 +7,31 @@ import Foundation
 /// in the output's own folder under a dot-name (HAProxy loads every non-dot file in a `crt`
 /// folder as a certificate), written, fsynced, given the old file's mode (else 0644),
 /// renamed over the output, and the folder fsynced so the rename survives a crash.
+///
+/// A writer holding the staple's lock uses one fixed temp name per output, so cleaning what
+/// a killed run left is one unlink, not a scan of a folder that may hold thousands of staples.
+/// Writers without a lock (the metrics file) use a random name.
 public enum StapleWriter {
     /// Temp files carry this marker, so a later run can recognise and clean the ones a killed run left.
     public static let temporaryMarker = ".ocspd-tmp-"
 
-    public static func write(_ bytes: [UInt8], to path: String) throws(StapleWriteError) {
+    /// How the temp file is named.
+    public enum Temporary: Sendable {
+        /// The caller holds the output's lock: no other writer can be using the fixed name.
+        case lockHeld
+        /// Several writers may race: a random name each.
+        case unique
+    }
+
+    /// The fixed temp file of a writer holding the lock on `path`.
+    public static func lockedTemporaryPath(for path: String) -> String {
         let target = resolvedTarget(path)
-        let folder = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
+        return "\(folder(of: target))/.\((target as NSString).lastPathComponent)\(temporaryMarker)locked"
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique) throws(StapleWriteError) {
+        let target = resolvedTarget(path)
+        let folder = folder(of: target)
         let name = (target as NSString).lastPathComponent
 
         var existing = stat()
@@ -23,7 +41,15 @@ public enum StapleWriter {
         }
         let mode = hasExisting ? existing.st_mode & 0o7777 : 0o644
 
-        let temporary = "\(folder)/.\(name)\(temporaryMarker)\(randomSuffix())"
+        let temporary: String
+        switch naming {
+        case .lockHeld:
+            temporary = "\(folder)/.\(name)\(temporaryMarker)locked"
+            // Left by a run killed mid-write; nobody else writes it while we hold the lock.
+            unlink(temporary)
+        case .unique:
+            temporary = "\(folder)/.\(name)\(temporaryMarker)\(randomSuffix())"
+        }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw .cannotCreate(folder: folder, reason: FileReadError(errno: errno).description)
@@ -50,21 +76,21 @@ public enum StapleWriter {
         syncFolder(folder)
     }
 
-    /// Removes temp files a killed run left beside `path`. Call only while holding the staple's lock.
-    public static func removeStaleTemporaries(besides path: String) {
-        let target = resolvedTarget(path)
-        let folder = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
-        let prefix = ".\((target as NSString).lastPathComponent)\(temporaryMarker)"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
-            unlink("\(folder)/\(name)")
-        }
+    /// Removes the temp file a killed run left beside `path`. Call only while holding the staple's lock.
+    public static func removeStaleTemporary(besides path: String) {
+        unlink(lockedTemporaryPath(for: path))
+    }
+
+    private static func folder(of target: String) -> String {
+        let folder = (target as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     /// Removes a staple: one unlink, atomic, never a truncation a reader could catch half-way.
     public static func remove(_ path: String) throws(StapleWriteError) {
         let target = resolvedTarget(path)
         guard unlink(target) == 0 || errno == ENOENT else { throw .removeFailed(path: target, reason: errnoText()) }
-        syncFolder((target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent)
+        syncFolder(folder(of: target))
     }
 
     /// A symlinked output (certbot-style `live/` links) is written through: the link's

@@ -6,6 +6,10 @@ public enum RefreshSchedule {
     /// The single form's rule (`ocspd refresh` without --config): due halfway through the
     /// effective validity, and never later than the target's removal margin.
     public static func due(_ staple: VerifiedStaple, policy: TargetPolicy) -> Date {
+        due(staple.facts, policy: policy)
+    }
+
+    public static func due(_ staple: StapleFacts, policy: TargetPolicy) -> Date {
         let halfway = staple.halfLife
         guard policy.target == .exim else { return halfway }
         return min(halfway, staple.effectiveExpiry.addingTimeInterval(-policy.expiryMargin))
@@ -17,7 +21,7 @@ public enum RefreshSchedule {
         return effectiveExpiry.addingTimeInterval(-max(timing.deadlineMinimum, timing.deadlineFraction * window))
     }
 
-    public static func deadline(_ staple: VerifiedStaple, timing: Timing) -> Date {
+    public static func deadline(_ staple: StapleFacts, timing: Timing) -> Date {
         deadline(thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, timing: timing)
     }
 
@@ -41,7 +45,7 @@ public enum RefreshSchedule {
         return min(next, limit)
     }
 
-    public static func nextRefresh(after staple: VerifiedStaple, lastSuccess: Date?, timing: Timing,
+    public static func nextRefresh(after staple: StapleFacts, lastSuccess: Date?, timing: Timing,
                                    random: inout some RandomNumberGenerator) -> Date {
         nextRefresh(thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, lastSuccess: lastSuccess,
                     timing: timing, random: &random)
@@ -63,7 +67,7 @@ public enum RefreshSchedule {
     }
 
     /// Whether to warn: less than `warningFraction` of the window left and no success since thisUpdate.
-    public static func needsAttention(_ staple: VerifiedStaple, at now: Date, timing: Timing) -> Bool {
+    public static func needsAttention(_ staple: StapleFacts, at now: Date, timing: Timing) -> Bool {
         let window = staple.effectiveExpiry.timeIntervalSince(staple.thisUpdate)
         return staple.effectiveExpiry.timeIntervalSince(now) < timing.warningFraction * window
     }
@@ -71,6 +75,10 @@ public enum RefreshSchedule {
     /// When the target's removal rule would take the staple away if nothing replaces it:
     /// the daemon wakes then even while the responder is down.
     public static func removalTime(_ staple: VerifiedStaple, policy: TargetPolicy) -> Date? {
+        removalTime(staple.facts, policy: policy)
+    }
+
+    public static func removalTime(_ staple: StapleFacts, policy: TargetPolicy) -> Date? {
         switch policy.target {
         case .exim: return staple.effectiveExpiry.addingTimeInterval(-policy.expiryMargin)
         case .haproxy: return staple.effectiveExpiry.addingTimeInterval(-Target.haproxyMinimumValidity)

@@ -63,6 +63,10 @@ public struct TargetPolicy: Sendable, Hashable {
 
     /// Whether `staple` (verified for the current certificate) may be in place for this target at `now`.
     public func refusal(of staple: VerifiedStaple, at now: Date) -> TargetRefusal? {
+        refusal(of: staple.facts, at: now)
+    }
+
+    public func refusal(of staple: StapleFacts, at now: Date) -> TargetRefusal? {
         let left = staple.effectiveExpiry.timeIntervalSince(now)
         switch target {
         case .exim:
@@ -70,8 +74,8 @@ public struct TargetPolicy: Sendable, Hashable {
             if staple.singleIndex != 0 { return .notFirstSingleResponse(index: staple.singleIndex) }
             if left <= expiryMargin { return .tooLittleTimeLeft(seconds: Int(left), minimum: Int(expiryMargin)) }
         case .haproxy:
-            if staple.basic.responses.count != 1 { return .multipleSingleResponses(staple.basic.responses.count) }
-            if staple.single.certID.hashAlgorithm != "sha1" { return .nonSHA1CertID(staple.single.certID.hashAlgorithm) }
+            if staple.singleResponseCount != 1 { return .multipleSingleResponses(staple.singleResponseCount) }
+            if staple.certIDHashAlgorithm != "sha1" { return .nonSHA1CertID(staple.certIDHashAlgorithm) }
             if left < Target.haproxyMinimumValidity {
                 return .tooLittleTimeLeft(seconds: Int(left), minimum: Int(Target.haproxyMinimumValidity))
             }

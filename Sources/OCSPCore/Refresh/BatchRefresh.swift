@@ -4,19 +4,15 @@ import Foundation
 public enum BatchRefresh {
     /// The worst outcome decides the exit code, in the order 3 > 2 > 1 > 4 > 0: a revoked
     /// certificate matters most, then a server without a valid staple, then a stale one.
-    public static func exitCode(of outcomes: [RefreshOutcome]) -> Int32 {
-        worst(outcomes.map(\.exitCode))
-    }
-
     public static func worst(_ codes: [Int32]) -> Int32 {
         let severity: [Int32: Int] = [ExitStatus.revoked: 4, ExitStatus.noValidStaple: 3, ExitStatus.staleButValid: 2,
                                       ExitStatus.nothingToStaple: 1, ExitStatus.stapled: 0]
         return codes.max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
     }
 
-    /// Every staple once, concurrently within the configuration's limits.
+    /// Every staple once, concurrently within the configuration's limits; the exit code of the worst outcome.
     public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
-                           expiryMargin: TimeInterval? = nil) -> [RefreshOutcome] {
+                           expiryMargin: TimeInterval? = nil) -> Int32 {
         let jobs = configuration.jobs().map { template in
             var job = template
             job.followsSchedule = true
@@ -24,6 +20,9 @@ public enum BatchRefresh {
             if let expiryMargin { job.policy = TargetPolicy(target: job.policy.target, expiryMargin: expiryMargin) }
             return job
         }
-        return RefreshPool(limits: configuration.concurrency).run(jobs) { refresher.refresh($0) }
+        let codes = RefreshPool(limits: configuration.concurrency).run(jobs, refresher: refresher) { _, refreshed in
+            refreshed.outcome.exitCode
+        }
+        return worst(codes)
     }
 }

@@ -4,7 +4,9 @@ public enum RefreshOutcome: Sendable {
     case stapled(VerifiedStaple, responder: String)
     /// The file was left alone and holds a valid proof: still fresh (no request made), the
     /// responder sent the same bytes again, or the file holds a newer proof.
-    case unchanged(VerifiedStaple, reason: UnchangedReason)
+    /// Carries the proof's facts only: a fresh staple is often judged from the state's record
+    /// of its last verification, without parsing it again.
+    case unchanged(StapleFacts, reason: UnchangedReason)
     /// The certificate is revoked. `written` tells whether the revoked proof is in place
     /// (not for Exim, which refuses STARTTLS with one); `removed` whether a stale staple was taken away.
     case revoked(VerifiedStaple?, written: Bool, removed: Bool)
@@ -24,6 +26,17 @@ public enum RefreshOutcome: Sendable {
 
     /// 0 a valid staple is in place; 1 refresh failed but the staple on disk is still valid;
     /// 2 refresh failed and no valid staple is in place; 3 revoked; 4 no OCSP responder.
+    /// The proof in place afterwards, when there is one.
+    public var factsInPlace: StapleFacts? {
+        switch self {
+        case .stapled(let staple, _): return staple.facts
+        case .unchanged(let facts, _): return facts
+        case .revoked(let staple?, written: true, _): return staple.facts
+        case .failed(_, let staple?, _): return staple.facts
+        default: return nil
+        }
+    }
+
     public var exitCode: Int32 {
         switch self {
         case .stapled, .busy: return ExitStatus.stapled

@@ -16,85 +16,126 @@ public struct ConcurrencyLimits: Sendable, Hashable {
     }
 }
 
+/// What the first step of one job produced: its result, or a fetch waiting for room at a responder.
+public enum PoolStep<Pending: Sendable, Output: Sendable>: Sendable {
+    case done(Output)
+    case fetch(Pending, responder: String)
+}
+
 /// Runs refreshes on a fixed set of worker threads (each keeps its own libcurl handle, so
 /// connections to a responder are reused where it allows keep-alive), never more than the
 /// limits allow against one responder. Each staple appears once, so no certificate is ever
 /// fetched twice at the same time.
+///
+/// A job runs in two steps. The first (reading the chain, recognising a fresh staple)
+/// needs no responder and runs on any free worker. A job that needs a fetch then waits in
+/// its responder's queue; workers take fetches first, so at most `backlog` prepared jobs
+/// wait at any time and memory does not grow with the number of staples.
 public final class RefreshPool: @unchecked Sendable {
     public let limits: ConcurrencyLimits
+    public let backlog: Int
     private let condition = NSCondition()
 
-    public init(limits: ConcurrencyLimits) {
+    public init(limits: ConcurrencyLimits, backlog: Int? = nil) {
         self.limits = limits
+        self.backlog = max(1, backlog ?? max(64, 4 * limits.global))
     }
 
-    /// The responder a job will ask first, as `scheme://host:port`: the unit the per-responder limit counts.
-    public static func responderKey(for job: RefreshJob) -> String {
-        let url = job.responderURL ?? (try? CertificateChain.read(from: job.chainPath))?.leaf.ocspURLs.first ?? ""
-        guard let components = URLComponents(string: url), let host = components.host else { return url }
-        return "\(components.scheme ?? "http")://\(host):\(components.port ?? (components.scheme == "https" ? 443 : 80))"
-    }
-
-    /// Runs `work` for every job and returns the outcomes in the jobs' order.
-    public func run(_ jobs: [RefreshJob], work: @escaping @Sendable (RefreshJob) -> RefreshOutcome) -> [RefreshOutcome] {
+    /// Runs every job and returns the outputs in the jobs' order.
+    public func run<Job: Sendable, Pending: Sendable, Output: Sendable>(
+        _ jobs: [Job],
+        prepare: @escaping @Sendable (Job) -> PoolStep<Pending, Output>,
+        fetch: @escaping @Sendable (Pending) -> Output
+    ) -> [Output] {
         guard !jobs.isEmpty else { return [] }
-        let keys = jobs.map(Self.responderKey)
-        let state = PoolState(count: jobs.count)
+        let state = PoolState<Pending, Output>(count: jobs.count)
         let workers = min(limits.global, jobs.count)
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
-                while let index = next(keys: keys, state: state) {
-                    let outcome = work(jobs[index])
-                    finish(index, key: keys[index], outcome: outcome, state: state)
-                }
+                work(jobs, state: state, prepare: prepare, fetch: fetch)
                 group.leave()
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
         group.wait()
-        return state.outcomes.map { $0 ?? .busy }
+        return state.outputs.compactMap { $0 }
     }
 
-    private final class PoolState: @unchecked Sendable {
-        var pending: [Int]
+    private final class PoolState<Pending, Output>: @unchecked Sendable {
+        var nextJob = 0
+        let count: Int
+        /// Prepared jobs waiting for room, per responder; a responder leaves the table when its queue empties.
+        var queues: [String: FetchQueue<Pending>] = [:]
+        var waiting = 0
         var inFlight: [String: Int] = [:]
         var nextSlot: [String: Date] = [:]
-        var outcomes: [RefreshOutcome?]
+        var outputs: [Output?]
 
         init(count: Int) {
-            pending = Array(0..<count)
-            outcomes = Array(repeating: nil, count: count)
+            self.count = count
+            outputs = Array(repeating: nil, count: count)
         }
     }
 
-    /// The next job whose responder has room, waiting while every remaining job's responder is full.
-    private func next(keys: [String], state: PoolState) -> Int? {
+    /// A first-in, first-out queue with O(1) removal at the front.
+    private struct FetchQueue<Pending> {
+        private var items: [(index: Int, pending: Pending)] = []
+        private var head = 0
+
+        var isEmpty: Bool { head == items.count }
+
+        mutating func append(_ index: Int, _ pending: Pending) {
+            items.append((index, pending))
+        }
+
+        mutating func removeFirst() -> (index: Int, pending: Pending) {
+            let first = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return first
+        }
+    }
+
+    private func work<Job, Pending, Output>(_ jobs: [Job], state: PoolState<Pending, Output>,
+                                            prepare: (Job) -> PoolStep<Pending, Output>, fetch: (Pending) -> Output) {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if state.pending.isEmpty { return nil }
             let now = Date()
             var earliest: Date? = nil
-            if let position = state.pending.firstIndex(where: { index in
-                let key = keys[index]
-                guard state.inFlight[key, default: 0] < limits.perResponder else { return false }
-                if let slot = state.nextSlot[key], slot > now {
-                    earliest = min(earliest ?? slot, slot)
-                    return false
-                }
-                return true
-            }) {
-                let index = state.pending.remove(at: position)
-                let key = keys[index]
-                state.inFlight[key, default: 0] += 1
-                if let rate = limits.perResponderRate, rate > 0 {
-                    state.nextSlot[key] = max(state.nextSlot[key] ?? now, now).addingTimeInterval(1 / rate)
-                }
-                return index
+            if let (key, item) = takeFetch(state, now: now, earliest: &earliest) {
+                condition.broadcast()
+                condition.unlock()
+                let output = fetch(item.pending)
+                condition.lock()
+                state.outputs[item.index] = output
+                state.inFlight[key, default: 1] -= 1
+                condition.broadcast()
+                continue
             }
+            if state.nextJob < state.count, state.waiting < backlog {
+                let index = state.nextJob
+                state.nextJob += 1
+                condition.unlock()
+                let step = prepare(jobs[index])
+                condition.lock()
+                switch step {
+                case .done(let output):
+                    state.outputs[index] = output
+                case .fetch(let pending, let responder):
+                    state.queues[responder, default: FetchQueue()].append(index, pending)
+                    state.waiting += 1
+                    condition.broadcast()
+                }
+                continue
+            }
+            if state.nextJob == state.count, state.waiting == 0 { return }
             if let earliest {
                 _ = condition.wait(until: earliest)
             } else {
@@ -103,11 +144,44 @@ public final class RefreshPool: @unchecked Sendable {
         }
     }
 
-    private func finish(_ index: Int, key: String, outcome: RefreshOutcome, state: PoolState) {
-        condition.lock()
-        state.outcomes[index] = outcome
-        state.inFlight[key, default: 1] -= 1
-        condition.broadcast()
-        condition.unlock()
+    /// The oldest waiting fetch of a responder with room, if any; else when the rate limit next opens one.
+    private func takeFetch<Pending, Output>(_ state: PoolState<Pending, Output>, now: Date, earliest: inout Date?) -> (String, (index: Int, pending: Pending))? {
+        for key in state.queues.keys {
+            guard state.inFlight[key, default: 0] < limits.perResponder else { continue }
+            if let slot = state.nextSlot[key], slot > now {
+                earliest = min(earliest ?? slot, slot)
+                continue
+            }
+            guard var queue = state.queues[key] else { continue }
+            let item = queue.removeFirst()
+            state.queues[key] = queue.isEmpty ? nil : queue
+            state.waiting -= 1
+            state.inFlight[key, default: 0] += 1
+            if let rate = limits.perResponderRate, rate > 0 {
+                state.nextSlot[key] = max(state.nextSlot[key] ?? now, now).addingTimeInterval(1 / rate)
+            }
+            return (key, item)
+        }
+        return nil
+    }
+}
+
+extension RefreshPool {
+    /// Every job through `refresher`. Each result is reduced by `summarize` on its worker, so
+    /// that thousands of verified proofs (and their OpenSSL objects) are never held at once.
+    /// Jobs not yet started when `skip` turns true end as `.busy`.
+    public func run<Output: Sendable>(_ jobs: [RefreshJob], refresher: Refresher,
+                                      skip: @escaping @Sendable () -> Bool = { false },
+                                      summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output) -> [Output] {
+        let skipped = Refreshed(outcome: .busy, nextAttempt: nil)
+        return run(jobs, prepare: { job -> PoolStep<PendingRefresh, Output> in
+            if skip() { return .done(summarize(job, skipped)) }
+            switch refresher.prepare(job) {
+            case .finished(let refreshed): return .done(summarize(job, refreshed))
+            case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey)
+            }
+        }, fetch: { pending in
+            summarize(pending.job, skip() ? skipped : refresher.complete(pending))
+        })
     }
 }

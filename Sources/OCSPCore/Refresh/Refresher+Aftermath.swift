@@ -9,7 +9,8 @@ extension Refresher {
         let moment = now()
         let timing = mustStaple ? job.timing.forMustStaple : job.timing
         switch outcome {
-        case .stapled(let staple, _), .revoked(let staple?, written: true, _), .unchanged(let staple, .newerOnDisk):
+        case .stapled, .revoked(_?, written: true, _), .unchanged(_, .newerOnDisk):
+            guard let staple = outcome.factsInPlace else { return }
             let next = RefreshSchedule.nextRefresh(after: staple, lastSuccess: moment, timing: timing, random: &random)
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .identical):

@@ -4,7 +4,7 @@ import Logging
 extension Refresher {
     /// One line per outcome, with the facts an operator greps for (and as metadata, for
     /// `--log-format json`), at a level cron and journald treat sensibly.
-    func report(_ outcome: RefreshOutcome, job: RefreshJob, leaf: Certificate?, nextAttempt: Date?) -> RefreshOutcome {
+    func report(_ outcome: RefreshOutcome, job: RefreshJob, leaf: LeafIdentity?, nextAttempt: Date?) -> RefreshOutcome {
         var metadata: Logger.Metadata = ["output": "\(job.outputPath)", "target": "\(job.policy.target)"]
         if let leaf {
             metadata["subject"] = "\(leaf.subject)"
@@ -14,7 +14,7 @@ extension Refresher {
         if let nextAttempt { metadata["next_refresh"] = "\(RFC3339.string(nextAttempt))" }
         let certificate = leaf.map { "\($0.subject) (serial \($0.serialNumber)\($0.mustStaple ? ", Must-Staple" : ""))" } ?? job.chainPath
         let next = nextAttempt.map { "; next refresh \(RFC3339.string($0))" } ?? ""
-        func facts(_ staple: VerifiedStaple) -> String {
+        func facts(_ staple: StapleFacts) -> String {
             metadata["status"] = "\(staple.status.name)"
             metadata["effective_expiry"] = "\(RFC3339.string(staple.effectiveExpiry))"
             return "status \(staple.status.name), effective expiry \(RFC3339.string(staple.effectiveExpiry))"
@@ -22,7 +22,7 @@ extension Refresher {
         switch outcome {
         case .stapled(let staple, let responder):
             metadata["responder"] = "\(responder)"
-            logger.info("wrote \(job.outputPath) for \(certificate) from \(responder) (target \(job.policy.target)): \(facts(staple))\(next)", metadata: metadata)
+            logger.info("wrote \(job.outputPath) for \(certificate) from \(responder) (target \(job.policy.target)): \(facts(staple.facts))\(next)", metadata: metadata)
         case .unchanged(let staple, _) where staple.status.isRevoked:
             logger.critical("certificate \(certificate) is REVOKED; the revoked proof in \(job.outputPath) is current: \(facts(staple)). Replace the certificate now.", metadata: metadata)
         case .unchanged(let staple, let reason):
@@ -56,7 +56,7 @@ extension Refresher {
             metadata["status"] = "failed"
             if let nextAttempt { line += " Next attempt \(RFC3339.string(nextAttempt))." }
             logger.error("\(line)", metadata: metadata)
-            if let onDisk, RefreshSchedule.needsAttention(onDisk, at: now(), timing: job.timing) {
+            if let onDisk, RefreshSchedule.needsAttention(onDisk.facts, at: now(), timing: job.timing) {
                 logger.warning("\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the staple's validity is left and refreshing keeps failing", metadata: metadata)
             }
         case .nothingToStaple, .busy:

@@ -19,47 +19,108 @@ public struct Refresher: Sendable {
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
+        refreshWithSchedule(job).outcome
+    }
+
+    /// The outcome and the next attempt the state now holds.
+    public func refreshWithSchedule(_ job: RefreshJob) -> Refreshed {
+        switch prepare(job) {
+        case .finished(let refreshed): return refreshed
+        case .needsLock(let pending): return complete(pending)
+        }
+    }
+
+    /// Step one, with no lock and no network: reads the chain and, in the common case of a
+    /// staple that is fresh, already scheduled and verified before byte for byte, answers at
+    /// once. Checking thousands of fresh staples must cost a few file reads each, not a lock,
+    /// X.509 parsing, signature checks and a state write.
+    public func prepare(_ job: RefreshJob) -> RefreshStep {
+        let chainBytes: [UInt8]
         let chain: CertificateChain
         do {
-            chain = try CertificateChain.read(from: job.chainPath)
+            chainBytes = try FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize)
+                .mapError { ChainError.unreadable(path: job.chainPath, reason: $0) }.get()
+            let chainSHA256 = VerifiedRecord.digest(chainBytes)
+            if let fresh = freshFromRecord(job, chainSHA256: chainSHA256) {
+                let outcome = report(.unchanged(fresh.facts, reason: .fresh), job: job, leaf: fresh.leaf, nextAttempt: fresh.nextAttempt)
+                return .finished(Refreshed(outcome: outcome, nextAttempt: fresh.nextAttempt))
+            }
+            chain = try CertificateChain.parse(chainBytes, path: job.chainPath)
         } catch {
-            return report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job, leaf: nil, nextAttempt: nil)
+            let outcome = report(.failed(.chain(error), stapleOnDisk: nil, removed: nil), job: job, leaf: nil, nextAttempt: nil)
+            return .finished(Refreshed(outcome: outcome, nextAttempt: nil))
         }
         let leaf = chain.leaf
         let responderURLs = job.responderURL.map { [$0] } ?? leaf.ocspURLs.filter(FetchableURL.isAllowed)
         guard !responderURLs.isEmpty else {
             let others = leaf.ocspURLs.isEmpty ? "" : " (only non-HTTP ones: \(leaf.ocspURLs.joined(separator: ", ")))"
             logger.notice("nothing to staple: \(leaf) names no OCSP responder\(others); pass --responder URL if it has one")
-            return .nothingToStaple(leaf)
+            return .finished(Refreshed(outcome: .nothingToStaple(leaf), nextAttempt: nil))
         }
+        return .needsLock(PendingRefresh(job: job, chain: chain, chainSHA256: VerifiedRecord.digest(chainBytes), urls: responderURLs))
+    }
 
+    /// The recorded verification, when the chain and the staple are the bytes it was made
+    /// for, the proof still passes the time checks, and the staple is fresh and scheduled.
+    /// Inputs outside the two files (`--issuer`, `--responder-cert`) always take the full path.
+    private func freshFromRecord(_ job: RefreshJob, chainSHA256: String) -> (facts: StapleFacts, leaf: LeafIdentity, nextAttempt: Date)? {
+        guard !job.force, job.issuerPath == nil, job.responderCertificatePath == nil else { return nil }
+        let state = stateStore.load(for: job.outputPath)
+        guard let record = state.verified, record.chainSHA256 == chainSHA256, let scheduled = state.nextAttempt,
+              job.responderURL != nil || record.leafHasResponder,
+              case .success(let stapleBytes) = FileBytes.read(job.outputPath, maximum: 1 << 20),
+              VerifiedRecord.digest(stapleBytes) == record.stapleSHA256 else { return nil }
+        let moment = now()
+        guard let facts = record.facts(at: moment), freshUntil(facts, job: job, scheduled: scheduled, at: moment) != nil else { return nil }
+        return (facts, record.leaf, scheduled)
+    }
+
+    /// Step two, under the staple's lock: everything else, the fetch included (it may still
+    /// find the staple fresh, and then records the verification for step one next time).
+    public func complete(_ pending: PendingRefresh) -> Refreshed {
+        let job = pending.job, chain = pending.chain
         let lock: StapleLock
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
                 logger.notice("another ocspd is refreshing \(job.outputPath) right now; skipping")
-                return .busy
+                return Refreshed(outcome: .busy, nextAttempt: nil)
             }
             lock = acquired
         } catch {
-            return report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job, leaf: leaf, nextAttempt: nil)
+            return Refreshed(outcome: report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
+                             nextAttempt: nil)
         }
         return withExtendedLifetime(lock) {
-            StapleWriter.removeStaleTemporaries(besides: job.outputPath)
-            StapleWriter.removeStaleTemporaries(besides: stateStore.statePath(for: job.outputPath))
-            var state = stateStore.load(for: job.outputPath)
+            StapleWriter.removeStaleTemporary(besides: job.outputPath)
+            StapleWriter.removeStaleTemporary(besides: stateStore.statePath(for: job.outputPath))
+            let loaded = stateStore.load(for: job.outputPath)
+            var state = loaded
             var hints = ScheduleHints()
-            let outcome = refresh(job, chain: chain, urls: responderURLs, state: &state, hints: &hints)
+            let outcome = refresh(job, chain: chain, chainSHA256: pending.chainSHA256, urls: pending.urls, state: &state, hints: &hints)
             schedule(after: outcome, hints: hints, job: job, mustStaple: chain.leaf.mustStaple, state: &state)
-            do {
-                try stateStore.save(state, for: job.outputPath)
-            } catch {
-                logger.warning("could not save the state of \(job.outputPath): \(error)")
+            if state != loaded {
+                do {
+                    try stateStore.save(state, for: job.outputPath)
+                } catch {
+                    logger.warning("could not save the state of \(job.outputPath): \(error)")
+                }
             }
-            _ = report(outcome, job: job, leaf: chain.leaf, nextAttempt: state.nextAttempt)
+            _ = report(outcome, job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: state.nextAttempt)
             runHook(after: outcome, job: job)
-            return outcome
+            return Refreshed(outcome: outcome, nextAttempt: state.nextAttempt)
         }
+    }
+
+    /// When the staple on disk stops being fresh, if it is fresh at `moment`: good for the
+    /// target and before its due time (the schedule's, for the configured forms).
+    private func freshUntil(_ staple: StapleFacts, job: RefreshJob, scheduled: Date?, at moment: Date) -> Date? {
+        guard job.policy.refusal(of: staple, at: moment) == nil else { return nil }
+        var due = RefreshSchedule.due(staple, policy: job.policy)
+        if job.followsSchedule, let scheduled {
+            due = min(scheduled, RefreshSchedule.removalTime(staple, policy: job.policy) ?? scheduled)
+        }
+        return moment < due ? due : nil
     }
 
     /// What the responder said about when to ask again.
@@ -69,7 +130,9 @@ public struct Refresher: Sendable {
     }
 
     /// The part of a refresh that runs under the staple's lock.
-    private func refresh(_ job: RefreshJob, chain: CertificateChain, urls: [String], state: inout StapleState, hints: inout ScheduleHints) -> RefreshOutcome {
+    private func refresh(_ job: RefreshJob, chain: CertificateChain, chainSHA256: String, urls: [String], state: inout StapleState, hints: inout ScheduleHints) -> RefreshOutcome {
+        // Set again below only where a good proof ends up verified in place.
+        state.verified = nil
         let policy = job.policy
         let issuer: Certificate
         switch resolveIssuer(chain: chain, job: job, state: &state) {
@@ -78,17 +141,10 @@ public struct Refresher: Sendable {
         }
         let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
 
-        var extra: [Certificate] = []
-        if let path = job.responderCertificatePath {
-            switch FileBytes.read(path, maximum: 1 << 20) {
-            case .failure(let reason):
-                return .failed(.responderCertificate(path: path, reason: reason.description), stapleOnDisk: nil, removed: nil)
-            case .success(let bytes):
-                extra = CertificateBundle.certificates(in: bytes)
-                if extra.isEmpty {
-                    return .failed(.responderCertificate(path: path, reason: "it holds no certificate"), stapleOnDisk: nil, removed: nil)
-                }
-            }
+        let extra: [Certificate]
+        switch extraCertificates(job) {
+        case .failure(let error): return .failed(error, stapleOnDisk: nil, removed: nil)
+        case .success(let certificates): extra = certificates
         }
 
         let started = now()
@@ -109,15 +165,11 @@ public struct Refresher: Sendable {
         let certificateKey = StapleState.certificateKey(subject)
         let sameCertificate = state.certificate == certificateKey
         state.certificate = certificateKey
-        if !job.force, let staple = onDisk.validStaple, policy.refusal(of: staple, at: started) == nil {
-            var due = RefreshSchedule.due(staple, policy: policy)
-            if job.followsSchedule, sameCertificate, let scheduled = state.nextAttempt {
-                due = min(scheduled, RefreshSchedule.removalTime(staple, policy: policy) ?? scheduled)
-            }
-            if started < due {
-                logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
-                return .unchanged(staple, reason: .fresh)
-            }
+        if !job.force, let staple = onDisk.validStaple,
+           let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
+            logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
+            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256) }
+            return .unchanged(staple.facts, reason: .fresh)
         }
         // Backoff after failures holds for the configured forms, for the same certificate only.
         if !job.force, job.followsSchedule, sameCertificate, state.consecutiveFailures > 0,
@@ -179,19 +231,24 @@ public struct Refresher: Sendable {
             switch decision {
             case .write:
                 do {
-                    try StapleWriter.write(bytes, to: job.outputPath)
+                    try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
                 } catch {
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
             case .identical:
                 hints.maxAge = fetched.http.maxAge
                 logger.debug("\(url) sent the proof already in \(job.outputPath) again; left as it is")
-                return .unchanged(staple, reason: .identical)
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                return .unchanged(staple.facts, reason: .identical)
             case .keepNewer:
                 let existing = onDisk.validStaple ?? staple
+                if let onDiskBytes, let kept = onDisk.validStaple {
+                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                }
                 logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
-                return .unchanged(existing, reason: .newerOnDisk)
+                return .unchanged(existing.facts, reason: .newerOnDisk)
             case .refuse(let refusal):
                 if staple.status.isRevoked || refusal == .goodAfterRevoked {
                     // The certificate is revoked; the target may not serve that proof (Exim), or the
@@ -243,12 +300,31 @@ public struct Refresher: Sendable {
         }
     }
 
+    /// The delegated responder certificates named by `--responder-cert`, if any.
+    private func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
+        guard let path = job.responderCertificatePath else { return .success([]) }
+        switch FileBytes.read(path, maximum: 1 << 20) {
+        case .failure(let reason):
+            return .failure(.responderCertificate(path: path, reason: reason.description))
+        case .success(let bytes):
+            let certificates = CertificateBundle.certificates(in: bytes)
+            return certificates.isEmpty ? .failure(.responderCertificate(path: path, reason: "it holds no certificate")) : .success(certificates)
+        }
+    }
+
+    /// The issuer from the chain or the state's cache: no file named by `--issuer`, no download.
+    private func issuerWithoutNetwork(chain: CertificateChain, job: RefreshJob, state: StapleState) -> Certificate? {
+        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+            return issuer
+        }
+        guard job.issuerPath == nil, let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)),
+              chain.leaf.isSigned(by: issuer) else { return nil }
+        return issuer
+    }
+
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
     private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState) -> Result<Certificate, IssuerError> {
-        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
-            return .success(issuer)
-        }
-        if job.issuerPath == nil, let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)), chain.leaf.isSigned(by: issuer) {
+        if let issuer = issuerWithoutNetwork(chain: chain, job: job, state: state) {
             return .success(issuer)
         }
         return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath).map { issuer, source in

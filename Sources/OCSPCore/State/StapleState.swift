@@ -18,9 +18,11 @@ public struct StapleState: Codable, Sendable, Equatable {
     /// Requests made, by responder URL, and failures, by `responder reason`: Prometheus counters.
     public var requests: [String: Int] = [:]
     public var failures: [String: Int] = [:]
+    /// The good proof last verified in place, for judging it fresh without verifying it again.
+    public var verified: VerifiedRecord?
 
     private enum CodingKeys: String, CodingKey {
-        case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests, failures
+        case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests, failures, verified
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +37,7 @@ public struct StapleState: Codable, Sendable, Equatable {
         certificate = try container.decodeIfPresent(String.self, forKey: .certificate)
         requests = try container.decodeIfPresent([String: Int].self, forKey: .requests) ?? [:]
         failures = try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]
+        verified = try? container.decodeIfPresent(VerifiedRecord.self, forKey: .verified)
     }
 
     public mutating func countRequest(to responder: String) {

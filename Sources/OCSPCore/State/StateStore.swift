@@ -49,12 +49,13 @@ public struct StateStore: Sendable {
         return state
     }
 
+    /// Call only while holding the staple's lock.
     public func save(_ state: StapleState, for output: String) throws(StapleWriteError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(state) else { return }
-        try StapleWriter.write(Array(data), to: statePath(for: output))
+        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld)
     }
 
     /// The exclusive lock for one staple, or nil when another ocspd holds it.

@@ -75,11 +75,11 @@ extension OCSPD {
                 let configuration = try ConfigurationLoading.load(config, logger: logger)
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
                 let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
-                let outcomes = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                let exitCode = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
                 if let metricsFile = logging.metricsFile {
                     MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
                 }
-                throw ExitCode(BatchRefresh.exitCode(of: outcomes))
+                throw ExitCode(exitCode)
             }
             guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
             let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,

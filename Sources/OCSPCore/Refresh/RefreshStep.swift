@@ -1,0 +1,35 @@
+import Foundation
+
+/// A finished refresh: what happened, and when the state says to try next.
+public struct Refreshed: Sendable {
+    public var outcome: RefreshOutcome
+    public var nextAttempt: Date?
+}
+
+/// Where a refresh stands after its first, lock-free step.
+public enum RefreshStep: Sendable {
+    /// Decided without a fetch: a fresh staple, an unreadable chain, nothing to staple.
+    case finished(Refreshed)
+    /// The rest runs under the staple's lock and probably fetches, so it waits for room at its responder.
+    case needsLock(PendingRefresh)
+}
+
+/// A refresh that goes on under the lock, with the chain it has already read.
+public struct PendingRefresh: Sendable {
+    let job: RefreshJob
+    let chain: CertificateChain
+    /// Of the chain file's bytes: the key of the verification record.
+    let chainSHA256: String
+    let urls: [String]
+
+    /// The responder asked first, as `scheme://host:port`: the unit the per-responder limit counts.
+    public var responderKey: String { ResponderKey.of(urls.first ?? "") }
+}
+
+public enum ResponderKey {
+    public static func of(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        let scheme = components.scheme ?? "http"
+        return "\(scheme)://\(host):\(components.port ?? (scheme == "https" ? 443 : 80))"
+    }
+}

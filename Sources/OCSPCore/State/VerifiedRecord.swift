@@ -1,0 +1,78 @@
+import Foundation
+
+/// What ocspd last verified for a staple, bound to the exact bytes it verified. While the
+/// chain file and the staple file are byte for byte the same, every signature and CertID
+/// check still holds and only the clock can change the verdict, so a fresh staple is judged
+/// from these dates alone. Checking thousands of fresh staples then costs two file reads and
+/// two hashes each, not X.509 parsing and three signature verifications.
+///
+/// Only good proofs are recorded; revoked ones always take the full path.
+public struct VerifiedRecord: Codable, Sendable, Equatable {
+    /// SHA-256 of the chain file and of the staple file, hex.
+    public var chainSHA256: String
+    public var stapleSHA256: String
+    public var thisUpdate: Date
+    public var nextUpdate: Date?
+    public var effectiveExpiry: Date
+    public var expiryLimit: String
+    public var singleIndex: Int
+    public var singleResponseCount: Int
+    public var certIDHashAlgorithm: String
+    /// The signer's notBefore: the one time check that `effectiveExpiry` does not cover.
+    public var signerNotBefore: Date
+    public var leafSubject: String
+    public var leafSerialNumber: String
+    public var leafMustStaple: Bool
+    /// Whether the leaf names an HTTP responder itself (else only a configured one made this possible).
+    public var leafHasResponder: Bool
+
+    init?(_ staple: VerifiedStaple, stapleBytes: [UInt8], leaf: Certificate, chainSHA256: String) {
+        guard staple.status == .good else { return nil }
+        self.chainSHA256 = chainSHA256
+        self.stapleSHA256 = Self.digest(stapleBytes)
+        thisUpdate = staple.thisUpdate
+        nextUpdate = staple.single.nextUpdate
+        effectiveExpiry = staple.effectiveExpiry
+        expiryLimit = staple.expiryLimit.rawValue
+        singleIndex = staple.singleIndex
+        singleResponseCount = staple.basic.responses.count
+        certIDHashAlgorithm = staple.single.certID.hashAlgorithm
+        signerNotBefore = staple.signer.notBefore
+        leafSubject = leaf.subject
+        leafSerialNumber = leaf.serialNumber
+        leafMustStaple = leaf.mustStaple
+        leafHasResponder = leaf.ocspURLs.contains(where: FetchableURL.isAllowed)
+    }
+
+    static func digest(_ bytes: [UInt8]) -> String {
+        Hex.string(Digest.sha256(bytes))
+    }
+
+    /// The facts, if the recorded proof still passes the verifier's time checks at `now`.
+    public func facts(at now: Date) -> StapleFacts? {
+        guard let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit),
+              signerNotBefore <= now,
+              thisUpdate <= now.addingTimeInterval(StapleVerifier.clockSkewAllowance),
+              now < effectiveExpiry else { return nil }
+        return StapleFacts(status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
+                           expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
+                           certIDHashAlgorithm: certIDHashAlgorithm)
+    }
+
+    var leaf: LeafIdentity {
+        LeafIdentity(subject: leafSubject, serialNumber: leafSerialNumber, mustStaple: leafMustStaple)
+    }
+}
+
+/// The certificate a log line names.
+public struct LeafIdentity: Sendable {
+    public var subject: String
+    public var serialNumber: String
+    public var mustStaple: Bool
+}
+
+extension LeafIdentity {
+    init(_ certificate: Certificate) {
+        self.init(subject: certificate.subject, serialNumber: certificate.serialNumber, mustStaple: certificate.mustStaple)
+    }
+}
