@@ -29,7 +29,17 @@ public enum StapleWriter {
         return "\(folder(of: target))/.\((target as NSString).lastPathComponent)\(temporaryMarker)locked"
     }
 
-    public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique) throws(StapleWriteError) {
+    /// How far a write goes to survive a power cut.
+    public enum Durability: Sendable {
+        /// The file and the rename are on disk before `write` returns: staples.
+        case synced
+        /// Atomic for every reader, but a power cut may lose it: bookkeeping that is safe to
+        /// lose (the state: a lost one means one extra fetch), spared two fsyncs per staple.
+        case atomicOnly
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
+                             durability: Durability = .synced) throws(StapleWriteError) {
         let target = resolvedTarget(path)
         let folder = folder(of: target)
         let name = (target as NSString).lastPathComponent
@@ -45,12 +55,15 @@ public enum StapleWriter {
         switch naming {
         case .lockHeld:
             temporary = "\(folder)/.\(name)\(temporaryMarker)locked"
-            // Left by a run killed mid-write; nobody else writes it while we hold the lock.
-            unlink(temporary)
         case .unique:
             temporary = "\(folder)/.\(name)\(temporaryMarker)\(randomSuffix())"
         }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor < 0, errno == EEXIST, case .lockHeld = naming {
+            // Left by a run killed mid-write; nobody else writes it while we hold the lock.
+            unlink(temporary)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
             throw .cannotCreate(folder: folder, reason: FileReadError(errno: errno).description)
         }
@@ -65,7 +78,9 @@ public enum StapleWriter {
                 _ = fchown(descriptor, existing.st_uid, existing.st_gid)
             }
             guard fchmod(descriptor, mode) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
-            guard fsync(descriptor) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
+            if durability == .synced {
+                guard fsync(descriptor) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
+            }
         } catch {
             close(descriptor)
             throw error
@@ -73,12 +88,16 @@ public enum StapleWriter {
         guard close(descriptor) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
         guard rename(temporary, target) == 0 else { throw .renameFailed(path: target, reason: errnoText()) }
         keepTemporary = true
-        syncFolder(folder)
+        if durability == .synced { syncFolder(folder) }
     }
 
     /// Removes the temp file a killed run left beside `path`. Call only while holding the staple's lock.
     public static func removeStaleTemporary(besides path: String) {
-        unlink(lockedTemporaryPath(for: path))
+        // Looked up first: an unlink takes the folder's write lock even when nothing is
+        // there, and thousands of staples share one folder.
+        let temporary = lockedTemporaryPath(for: path)
+        var status = stat()
+        if lstat(temporary, &status) == 0 { unlink(temporary) }
     }
 
     private static func folder(of target: String) -> String {

@@ -101,7 +101,8 @@ public struct Refresher: Sendable {
             schedule(after: outcome, hints: hints, job: job, mustStaple: chain.leaf.mustStaple, state: &state)
             if state != loaded {
                 do {
-                    try stateStore.save(state, for: job.outputPath)
+                    let revocationLearned = state.revokedCertificates != loaded.revokedCertificates
+                    try stateStore.save(state, for: job.outputPath, durability: revocationLearned ? .synced : .atomicOnly)
                 } catch {
                     logger.warning("could not save the state of \(job.outputPath): \(error)")
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The state folder (default /var/lib/ocspd): one JSON file and one lock file per staple.
 /// Written atomically, read tolerantly: a missing or corrupt file means "start fresh".
@@ -27,8 +28,18 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// `NAME-HASH`: readable, and unique per absolute output path.
+    /// `NAME-HASH`: readable, and unique per absolute output path. Remembered per process:
+    /// making a path absolute resolves symlinks, and a refresh asks four times.
     func key(for output: String) -> String {
+        if let known = Self.keys.withLock({ $0[output] }) { return known }
+        let key = Self.computeKey(for: output)
+        Self.keys.withLock { $0[output] = key }
+        return key
+    }
+
+    private static let keys = Mutex<[String: String]>([:])
+
+    private static func computeKey(for output: String) -> String {
         let absolute = Self.absolute(output)
         let name = (absolute as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
         return "\(name)-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
@@ -49,13 +60,15 @@ public struct StateStore: Sendable {
         return state
     }
 
-    /// Call only while holding the staple's lock.
-    public func save(_ state: StapleState, for output: String) throws(StapleWriteError) {
+    /// Call only while holding the staple's lock. `durability` is `.synced` where losing the
+    /// change to a power cut would matter (a revocation seen); otherwise losing it costs one
+    /// extra fetch, which is not worth two fsyncs per staple.
+    public func save(_ state: StapleState, for output: String, durability: StapleWriter.Durability = .synced) throws(StapleWriteError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(state) else { return }
-        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld)
+        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld, durability: durability)
     }
 
     /// The exclusive lock for one staple, or nil when another ocspd holds it.
