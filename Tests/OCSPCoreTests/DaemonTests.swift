@@ -101,6 +101,41 @@ import Testing
         #expect(daemon.text.contains("ocspd stopped"))
     }
 
+    @Test func aRenewedChainAndANewChainInAWatchedFolderArePickedUpAtOnceNotAtTheNextCheck() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/chains", out = "\(scenario.folder)/out"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        let chain = "\(chains)/mail.pem"
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: chain)
+        let config = "\(scenario.folder)/ocspd.yaml"
+        // An hour between periodic checks: only the folder watch can notice the changes in time.
+        try """
+            state-dir: \(scenario.stateDirectory)
+            watch-interval: 1h
+            defaults: { target: generic }
+            directories: [ { path: \(chains), output-dir: \(out) } ]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let daemon = try Daemon(config: config, folder: scenario.folder)
+        #expect(eventually(10) { FileManager.default.fileExists(atPath: "\(out)/mail.pem.ocsp") }, "\(daemon.text)")
+
+        let renewed = try scenario.renewLeaf()
+        rename(try scenario.pki.chainFile(for: renewed, in: scenario.folder), chain)
+        let renewedServed = eventually(10) {
+            guard let bytes = FileManager.default.contents(atPath: "\(out)/mail.pem.ocsp"),
+                  let response = try? OCSPResponse(derBytes: Array(bytes)) else { return false }
+            return response.basic?.responses.first?.certID.serialNumber == renewed.serial
+        }
+        #expect(renewedServed, "\(daemon.text)")
+
+        let added = try scenario.renewLeaf()
+        rename(try scenario.pki.chainFile(for: added, in: scenario.folder), "\(chains)/web.pem")
+        #expect(eventually(10) { FileManager.default.fileExists(atPath: "\(out)/web.pem.ocsp") }, "\(daemon.text)")
+        daemon.process.signal(SIGTERM)
+        #expect(daemon.process.wait() == 0)
+    }
+
     @Test func sighupWithABadConfigurationKeepsTheOldOne() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

@@ -15,7 +15,7 @@ public struct Configuration: Sendable {
     /// How many refreshes run at once, overall and per responder.
     public var concurrency = ConcurrencyLimits()
 
-    public static let defaultWatchInterval: TimeInterval = 30
+    public static let defaultWatchInterval: TimeInterval = 300
 
     /// A folder of chains (HAProxy's `crt` folder): `NAME.ocsp` beside each chain, or in `outputDirectory`.
     public struct DirectorySource: Sendable, Hashable {

@@ -5,7 +5,7 @@ import Yams
 /// at once, with the file, the key path and the line, before anything is fetched.
 ///
 ///     state-dir: /var/lib/ocspd
-///     watch-interval: 30s
+///     watch-interval: 5m
 ///     defaults:
 ///       target: exim
 ///       expiry-margin: 5m

@@ -28,13 +28,27 @@ public struct StapleDaemon: Service {
     enum Event: Sendable {
         case timer
         case reload
+        /// Something changed in a folder holding chains.
+        case foldersChanged
     }
+
+    /// After a change in a chain folder, the chains are checked this much later: a renewal
+    /// writes several files (certificate, chain, key) in a burst.
+    static let settleDelay: TimeInterval = 1
 
     public func run() async throws {
         let cancellation = CancellationFlag()
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let state = DaemonState(configuration: initialConfiguration, now: now())
         logger.notice("ocspd \(OCSPDVersion.current) started: \(state.entries.count) staple(s) from \(configurationPath)")
+        let watcher = FolderWatcher()
+        if let watcher {
+            watchFolders(of: state, with: watcher)
+            watcher.start { continuation.yield(.foldersChanged) }
+        } else {
+            logger.warning("cannot watch the chain folders (inotify: \(String(cString: strerror(errno)))); renewed chains are noticed by the check every \(Int(state.configuration.watchInterval)) s")
+        }
+        defer { watcher?.stop() }
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -55,8 +69,15 @@ public struct StapleDaemon: Service {
                 arm(now())
                 for await event in events {
                     if cancellation.isCancelled { break }
+                    if event == .foldersChanged {
+                        state.nextWatch = min(state.nextWatch, now().addingTimeInterval(Self.settleDelay))
+                        arm(state.nextWake)
+                        continue
+                    }
                     if event == .reload { reload(state) }
+                    let watchedBefore = state.watchedFolders
                     await runDue(state, cancellation: cancellation)
+                    if let watcher, state.watchedFolders != watchedBefore { watchFolders(of: state, with: watcher) }
                     if cancellation.isCancelled { break }
                     arm(state.nextWake)
                 }
@@ -69,6 +90,13 @@ public struct StapleDaemon: Service {
             continuation.finish()
         }
         logger.notice("ocspd stopped")
+    }
+
+    private func watchFolders(of state: DaemonState, with watcher: FolderWatcher) {
+        let failed = watcher.watch(state.watchedFolders)
+        if let (folder, reason) = failed.first {
+            logger.warning("cannot watch \(failed.count) chain folder(s), \(folder) among them: \(reason); changes there are noticed by the check every \(Int(state.configuration.watchInterval)) s")
+        }
     }
 
     private func reload(_ state: DaemonState) {
@@ -134,6 +162,12 @@ final class DaemonState: @unchecked Sendable {
     var configuration: Configuration
     var entries: [String: Entry] = [:]
     var nextWatch: Date
+
+    /// The folders of every chain, and the configured folders new chains appear in.
+    var watchedFolders: Set<String> {
+        Set(entries.values.map { ($0.job.chainPath as NSString).deletingLastPathComponent }
+            + configuration.directories.map(\.path)).subtracting([""])
+    }
 
     init(configuration: Configuration, now: Date) {
         self.configuration = configuration

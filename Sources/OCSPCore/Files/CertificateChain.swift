@@ -57,7 +57,9 @@ public struct CertificateChain: Sendable, Hashable {
         }
         var certificates: [Certificate] = []
         for block in blocks where !block.isPrivateKey && isCertificateLabel(block.label) {
-            guard let der = block.decoded(), let certificate = Certificate(derBytes: der) else {
+            // The first is the leaf; the rest are intermediates that many chains share.
+            let decode = certificates.isEmpty ? Certificate.init(derBytes:) : SharedCertificates.certificate(derBytes:)
+            guard let der = block.decoded(), let certificate = decode(der) else {
                 throw .notACertificate(path: path, detail: "the \(block.label) block at line \(block.line) does not decode")
             }
             certificates.append(certificate)

@@ -18,9 +18,9 @@ public struct StapleHealth: Sendable {
     }
 
     public let job: RefreshJob
-    public let leaf: Certificate?
+    public let leaf: LeafIdentity?
     /// The proof in place, if it verifies for the current certificate.
-    public let staple: VerifiedStaple?
+    public let staple: StapleFacts?
     public let state: StapleState
     public let level: Level
     public let reason: String
@@ -31,14 +31,24 @@ public struct StapleHealth: Sendable {
     ///   - warning, critical: time left before the effective expiry below which the staple is a warning, critical.
     public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
         let state = store.load(for: job.outputPath)
+        // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
+        // rewritten after every daemon round, and must not verify thousands of proofs each time.
+        if job.issuerPath == nil, job.responderCertificatePath == nil, let record = state.verified,
+           case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
+           VerifiedRecord.digest(chainBytes) == record.chainSHA256,
+           case .success(let stapleBytes) = FileBytes.read(job.outputPath, maximum: 1 << 20),
+           VerifiedRecord.digest(stapleBytes) == record.stapleSHA256,
+           let facts = record.facts(at: now) {
+            return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
+        }
         let chain: CertificateChain
         do {
             chain = try CertificateChain.read(from: job.chainPath)
         } catch {
             return StapleHealth(job: job, leaf: nil, staple: nil, state: state, level: .unknown, reason: error.description)
         }
-        let leaf = chain.leaf
-        if leaf.ocspURLs.isEmpty && job.responderURL == nil {
+        let leaf = LeafIdentity(chain.leaf)
+        if chain.leaf.ocspURLs.isEmpty && job.responderURL == nil {
             return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .ok, reason: "names no OCSP responder: nothing to staple")
         }
         var candidates = chain.intermediates
@@ -46,7 +56,7 @@ public struct StapleHealth: Sendable {
         if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
             candidates += CertificateBundle.certificates(in: bytes)
         }
-        guard let issuer = candidates.first(where: { leaf.isSigned(by: $0) }) else {
+        guard let issuer = candidates.first(where: { chain.leaf.isSigned(by: $0) }) else {
             return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
                                 reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
         }
@@ -54,7 +64,7 @@ public struct StapleHealth: Sendable {
         if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
             extra = CertificateBundle.certificates(in: bytes)
         }
-        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: leaf, issuer: issuer), extraCertificates: extra, at: now)
+        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: now)
         let missingLevel: Level = leaf.mustStaple ? .critical : .warning
         let mustStapleNote = leaf.mustStaple ? " and the certificate demands stapling (Must-Staple)" : ""
         let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
@@ -68,21 +78,30 @@ public struct StapleHealth: Sendable {
         case .foreign:
             return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .critical, reason: "the staple is for another certificate\(failures)")
         case .valid(let staple):
-            let left = staple.effectiveExpiry.timeIntervalSince(now)
-            let leftText = InspectReport.duration(left)
-            if staple.status.isRevoked {
-                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
-            }
-            if let refusal = job.policy.refusal(of: staple, at: now) {
-                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: missingLevel, reason: "\(job.policy.target) will not serve it: \(refusal)")
-            }
-            if left < critical {
-                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "\(leftText)\(failures)")
-            }
-            if left < warning {
-                return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .warning, reason: "\(leftText)\(failures)")
-            }
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .ok, reason: "\(leftText)\(failures)")
+            return judge(staple.facts, leaf: leaf, job: job, state: state, at: now, warning: warning, critical: critical)
         }
+    }
+
+    /// A proof that verifies for the current certificate: how much time it has left, and
+    /// whether the target serves it.
+    private static func judge(_ staple: StapleFacts, leaf: LeafIdentity, job: RefreshJob, state: StapleState, at now: Date,
+                              warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+        let missingLevel: Level = leaf.mustStaple ? .critical : .warning
+        let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
+        let left = staple.effectiveExpiry.timeIntervalSince(now)
+        let leftText = InspectReport.duration(left)
+        if staple.status.isRevoked {
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
+        }
+        if let refusal = job.policy.refusal(of: staple, at: now) {
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: missingLevel, reason: "\(job.policy.target) will not serve it: \(refusal)")
+        }
+        if left < critical {
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "\(leftText)\(failures)")
+        }
+        if left < warning {
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .warning, reason: "\(leftText)\(failures)")
+        }
+        return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .ok, reason: "\(leftText)\(failures)")
     }
 }

@@ -318,7 +318,7 @@ public struct Refresher: Sendable {
         if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
             return issuer
         }
-        guard job.issuerPath == nil, let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)),
+        guard job.issuerPath == nil, let cached = state.issuer, let issuer = SharedCertificates.certificate(derBytes: Array(cached.der)),
               chain.leaf.isSigned(by: issuer) else { return nil }
         return issuer
     }

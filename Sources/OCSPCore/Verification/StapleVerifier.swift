@@ -60,7 +60,7 @@ public enum StapleVerifier {
             if let leaf, signer == leaf || signer.hasSamePublicKey(as: leaf) {
                 return .failure(.signerIsServerCertificate(signer.description))
             }
-            guard signer.isSigned(by: issuer) else {
+            guard SharedCertificates.isSigned(signer, by: issuer) else {
                 return .failure(.signerNotIssuedByIssuer(signer: signer.description, issuer: issuer.subject))
             }
             guard signer.hasOCSPSigningUsage else {
