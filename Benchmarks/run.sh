@@ -34,7 +34,12 @@ timed() {
                 /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { r = $2 / 1024 }
                 END { printf "%.2f %.2f %.1f\n", w, u + s, r }' "$work/time.txt"
 }
-ab_rate() { ab "$@" 2>/dev/null | awk '/Requests per second/ { print $4 }'; }
+# Requests per second, counting only complete 2xx answers: a failed or non-2xx request is
+# not capacity. Prints "rate failed non2xx".
+ab_rate() {
+    ab "$@" 2>/dev/null | awk '/Complete requests/ { c = $3 } /Failed requests/ { f = $3 } /Non-2xx responses/ { x = $3 }
+                               /Time taken for tests/ { t = $5 } END { printf "%.0f %d %d\n", (c - f - x) / t, f, x }'
+}
 requests_sent() { awk '/^ocspd_requests_total/ { s += $2 } END { print s + 0 }' "$1" 2>/dev/null || echo 0; }
 
 rows=()
@@ -54,11 +59,13 @@ for n in "${sizes[@]}"; do
     expiry=$(date -u -d '+2 days' +%y%m%d%H%M%SZ)
     : > index.txt
     echo "unique_subject = no" > index.txt.attr
+    # One openssl process per certificate, on every core.
+    seq 0 $((n - 1)) | xargs -P "$(nproc)" -I{} sh -c '
+        serial=$(printf "%08X" $((0x10000000 + {})))
+        openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -set_serial "0x$serial" -days 2 -extfile leaf.ext -out "chains/leaf-{}.pem" 2>/dev/null
+        cat int.pem >> "chains/leaf-{}.pem"'
     for i in $(seq 0 $((n - 1))); do
-        serial=$(printf '%08X' $((0x10000000 + i)))
-        openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -set_serial "0x$serial" -days 2 -extfile leaf.ext -out "chains/leaf-$i.pem" 2>/dev/null
-        cat int.pem >> "chains/leaf-$i.pem"
-        printf 'V\t%s\t\t%s\tunknown\t/CN=bench.example.test\n' "$expiry" "$serial" >> index.txt
+        printf 'V\t%s\t\t%08X\tunknown\t/CN=bench.example.test\n' "$expiry" $((0x10000000 + i)) >> index.txt
     done
 
     p1=$(free_port); p2=$(free_port)
@@ -127,13 +134,15 @@ NGINX
     pids+=($!); wait_port "$p2"
 
     echo "==> N=$n: responder capacity (ab)"
-    cap_openssl=$(ab_rate -n 3000 -c 4 "http://127.0.0.1:$p1$first_path")
+    read -r cap_openssl fail_openssl non2xx_openssl < <(ab_rate -n 3000 -c 4 "http://127.0.0.1:$p1$first_path")
+    echo "    openssl ocsp: $cap_openssl/s, $fail_openssl failed, $non2xx_openssl non-2xx"
     # ab may close a connection it opened without sending a request, after which an
     # `openssl ocsp` worker spins and never answers again: start a fresh responder.
     pkill -9 -P "$openssl_pid" 2>/dev/null || true; kill -9 "$openssl_pid" 2>/dev/null || true; wait "$openssl_pid" 2>/dev/null || true
     while port_listening "$p1"; do sleep 0.1; done
     start_openssl
-    cap_nginx=$(ab_rate -k -n 50000 -c 8 "http://127.0.0.1:$p2$first_path")
+    read -r cap_nginx fail_nginx non2xx_nginx < <(ab_rate -k -n 50000 -c 8 "http://127.0.0.1:$p2$first_path")
+    echo "    nginx: $cap_nginx/s, $fail_nginx failed, $non2xx_nginx non-2xx"
 
     echo "==> N=$n: ocspd against nginx (keep-alive)"
     : > nginx-access.log

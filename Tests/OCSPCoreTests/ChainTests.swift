@@ -30,6 +30,14 @@ import Testing
         #expect(chain.leaf.ocspURLs == ["http://127.0.0.1:1"])
     }
 
+    @Test func windowsLineEndingsAndIndentedLinesRead() throws {
+        let leaf = try pki.issueLeaf(ocspURLs: ["http://127.0.0.1:1"])
+        let text = (try pem(leaf) + pem(pki.intermediate)).split(separator: "\n").map { "  \($0)\t" }.joined(separator: "\r\n")
+        let chain = try CertificateChain.read(from: write(text))
+        #expect(chain.leaf == leaf.certificate)
+        #expect(chain.intermediates == [pki.intermediate.certificate])
+    }
+
     @Test func privateKeyBlocksAreSkippedWhereverTheyStand() throws {
         let leaf = try pki.issueLeaf(ocspURLs: [])
         let key = try String(contentsOfFile: leaf.keyPath, encoding: .utf8)

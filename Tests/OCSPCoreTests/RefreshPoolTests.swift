@@ -125,6 +125,20 @@ import Testing
         #expect(waiting.peak <= 10 + 8)
     }
 
+    @Test func aQueueThatNeverEmptiesDoesNotKeepWhatWasTaken() {
+        var queue = RefreshPool.FetchQueue<Int>()
+        for index in 0..<5 { queue.append(index, index) }
+        var taken: [Int] = []
+        var largest = 0
+        for index in 5..<10_000 {
+            queue.append(index, index)
+            if let first = queue.removeFirst() { taken.append(first.index) }
+            largest = max(largest, queue.storage)
+        }
+        #expect(taken == Array(0..<9_995))
+        #expect(largest <= 64)
+    }
+
     @Test func configuredStaplesRefreshConcurrentlyAgainstARealResponder() throws {
         let scenario = try Scenario()
         var text = "state-dir: \(scenario.stateDirectory)\nmax-concurrent: 8\nmax-per-responder: 4\ndefaults:\n  target: generic\nstaples:\n"

@@ -37,8 +37,11 @@ public enum FileBytes {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
         if status.st_mode & S_IFMT == S_IFDIR { return .failure(.isDirectory) }
+        if Int(status.st_size) > maximum { return .failure(.tooLarge(limit: maximum)) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Sized from the file: thousands of small files are read per run. Files that report
+        // no size (/proc, pipes) are read in pages.
+        var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, Int(status.st_size) + 1)))
         while true {
             let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {

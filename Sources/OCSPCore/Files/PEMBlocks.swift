@@ -36,8 +36,10 @@ enum PEMSplitter {
     static func blocks(in text: String) throws(PEMSplitError) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var open: (label: String, line: Int, body: [Substring])? = nil
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Split on the byte, not the Character: in Swift "\r\n" is one Character, so a file
+        // with Windows line endings would otherwise be one long line.
+        for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let line = trimmed(rawLine)
             if let current = open {
                 if let label = marker(line, kind: "END") {
                     guard label == current.label else {
@@ -58,6 +60,13 @@ enum PEMSplitter {
             throw .unterminated(label: current.label, line: current.line)
         }
         return blocks
+    }
+
+    /// The line without ASCII whitespace (CR included) at either end.
+    private static func trimmed(_ line: Substring.UTF8View) -> String {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0B || byte == 0x0C }
+        guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(Substring(line[first...last]))
     }
 
     private static func marker(_ line: String, kind: String) -> String? {

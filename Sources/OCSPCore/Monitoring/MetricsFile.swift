@@ -2,57 +2,114 @@ import Foundation
 
 /// Prometheus text exposition for node_exporter's textfile collector, written atomically.
 public enum MetricsFile {
+    /// What the file says about one staple: a few numbers, not the whole assessment, so that
+    /// ten thousand staples fit in little memory.
+    public struct Row: Sendable {
+        /// `output="...",serial="..."`, escaped once.
+        let labels: String
+        let effectiveExpiry: Date?
+        let thisUpdate: Date?
+        let lastSuccess: Date?
+        let nextAttempt: Date?
+        let consecutiveFailures: Int
+        let valid: Bool
+        let mustStaple: Bool
+        let status: String?
+        let requests: [String: Int]
+        let failures: [String: Int]
+
+        public init(_ health: StapleHealth) {
+            labels = "output=\"\(MetricsFile.escape(health.job.outputPath))\",serial=\"\(MetricsFile.escape(health.leaf?.serialNumber ?? ""))\""
+            effectiveExpiry = health.staple?.effectiveExpiry
+            thisUpdate = health.staple?.thisUpdate
+            lastSuccess = health.state.lastSuccess
+            nextAttempt = health.state.nextAttempt
+            consecutiveFailures = health.state.consecutiveFailures
+            valid = health.staple != nil && health.level != .critical
+            mustStaple = health.mustStaple
+            status = health.staple?.status.name
+            requests = health.state.requests
+            failures = health.state.failures
+        }
+    }
+
     public static func render(_ staples: [StapleHealth]) -> String {
+        render(rows: staples.map(Row.init))
+    }
+
+    public static func render(rows: [Row]) -> String {
         var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+        func family(_ name: String, _ type: String, _ help: String, _ samples: (_ add: (String, Double) -> Void) -> Void) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for sample in samples {
-                let labels = sample.labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
-                out += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(sample.value))\n"
+            samples { labels, value in
+                out += labels.isEmpty ? "\(name) \(format(value))\n" : "\(name){\(labels)} \(format(value))\n"
             }
         }
-        func labels(_ health: StapleHealth) -> [(String, String)] {
-            [("output", health.job.outputPath), ("serial", health.leaf?.serialNumber ?? "")]
+        func dates(_ name: String, _ help: String, _ date: (Row) -> Date?) {
+            family(name, "gauge", help) { add in
+                for row in rows { if let value = date(row) { add(row.labels, value.timeIntervalSince1970) } }
+            }
         }
-        family("ocspd_staple_effective_expiry_timestamp_seconds", "gauge", "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter).",
-               staples.compactMap { h in h.staple.map { (labels(h), $0.effectiveExpiry.timeIntervalSince1970) } })
-        family("ocspd_staple_this_update_timestamp_seconds", "gauge", "thisUpdate of the staple in place.",
-               staples.compactMap { h in h.staple.map { (labels(h), $0.thisUpdate.timeIntervalSince1970) } })
-        family("ocspd_staple_last_success_timestamp_seconds", "gauge", "When the last refresh succeeded.",
-               staples.compactMap { h in h.state.lastSuccess.map { (labels(h), $0.timeIntervalSince1970) } })
-        family("ocspd_staple_next_refresh_timestamp_seconds", "gauge", "When the next refresh is scheduled.",
-               staples.compactMap { h in h.state.nextAttempt.map { (labels(h), $0.timeIntervalSince1970) } })
-        family("ocspd_staple_consecutive_failures", "gauge", "Failed refreshes since the last success.",
-               staples.map { (labels($0), Double($0.state.consecutiveFailures)) })
-        family("ocspd_staple_valid", "gauge", "1 when a staple the target accepts is in place.",
-               staples.map { (labels($0), $0.staple != nil && $0.level != .critical ? 1 : 0) })
-        family("ocspd_staple_must_staple", "gauge", "1 when the certificate demands stapling (TLS Feature, RFC 7633).",
-               staples.map { (labels($0), $0.mustStaple ? 1 : 0) })
-        family("ocspd_staple_status", "gauge", "Certificate status of the staple in place, one series per status.",
-               staples.flatMap { h in ["good", "revoked", "unknown"].map { status in
-                   (labels(h) + [("status", status)], h.staple?.status.name == status ? 1 : 0) } })
+        dates("ocspd_staple_effective_expiry_timestamp_seconds",
+              "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter).") { $0.effectiveExpiry }
+        dates("ocspd_staple_this_update_timestamp_seconds", "thisUpdate of the staple in place.") { $0.thisUpdate }
+        dates("ocspd_staple_last_success_timestamp_seconds", "When the last refresh succeeded.") { $0.lastSuccess }
+        dates("ocspd_staple_next_refresh_timestamp_seconds", "When the next refresh is scheduled.") { $0.nextAttempt }
+        family("ocspd_staple_consecutive_failures", "gauge", "Failed refreshes since the last success.") { add in
+            for row in rows { add(row.labels, Double(row.consecutiveFailures)) }
+        }
+        family("ocspd_staple_valid", "gauge", "1 when a staple the target accepts is in place.") { add in
+            for row in rows { add(row.labels, row.valid ? 1 : 0) }
+        }
+        family("ocspd_staple_must_staple", "gauge", "1 when the certificate demands stapling (TLS Feature, RFC 7633).") { add in
+            for row in rows { add(row.labels, row.mustStaple ? 1 : 0) }
+        }
+        family("ocspd_staple_status", "gauge", "Certificate status of the staple in place, one series per status.") { add in
+            for row in rows {
+                for status in ["good", "revoked", "unknown"] { add("\(row.labels),status=\"\(status)\"", row.status == status ? 1 : 0) }
+            }
+        }
         var requests: [String: Int] = [:]
         var failures: [String: Int] = [:]
-        for health in staples {
-            requests.merge(health.state.requests, uniquingKeysWith: +)
-            failures.merge(health.state.failures, uniquingKeysWith: +)
+        for row in rows {
+            requests.merge(row.requests, uniquingKeysWith: +)
+            failures.merge(row.failures, uniquingKeysWith: +)
         }
-        family("ocspd_requests_total", "counter", "OCSP requests sent, by responder.",
-               requests.keys.sorted().map { ([("responder", $0)], Double(requests[$0] ?? 0)) })
-        family("ocspd_failures_total", "counter", "Failed OCSP requests, by responder and reason.",
-               failures.keys.sorted().map { key in
-                   let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
-                   return ([("responder", parts.first ?? ""), ("reason", parts.count > 1 ? parts[1] : "")], Double(failures[key] ?? 0))
-               })
+        family("ocspd_requests_total", "counter", "OCSP requests sent, by responder.") { add in
+            for responder in requests.keys.sorted() { add("responder=\"\(escape(responder))\"", Double(requests[responder] ?? 0)) }
+        }
+        family("ocspd_failures_total", "counter", "Failed OCSP requests, by responder and reason.") { add in
+            for key in failures.keys.sorted() {
+                let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+                add("responder=\"\(escape(parts.first ?? ""))\",reason=\"\(escape(parts.count > 1 ? parts[1] : ""))\"", Double(failures[key] ?? 0))
+            }
+        }
         return out
     }
 
     public static func write(_ staples: [StapleHealth], to path: String) throws(StapleWriteError) {
-        try StapleWriter.write(Array(render(staples).utf8), to: path)
+        try write(rows: staples.map(Row.init), to: path)
     }
 
-    private static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    public static func write(rows: [Row], to path: String) throws(StapleWriteError) {
+        try StapleWriter.write(Array(render(rows: rows).utf8), to: path)
+    }
+
+    /// Label values escape backslash, double quote and newline.
+    static func escape(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            return value
+        }
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     private static func format(_ value: Double) -> String {

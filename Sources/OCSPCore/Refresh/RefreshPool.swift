@@ -80,22 +80,30 @@ public final class RefreshPool: @unchecked Sendable {
         }
     }
 
-    /// A first-in, first-out queue with O(1) removal at the front.
-    private struct FetchQueue<Pending> {
-        private var items: [(index: Int, pending: Pending)] = []
+    /// A first-in, first-out queue with O(1) removal at the front. Taken entries are dropped
+    /// at once (each holds a parsed chain), and the array is compacted as the front advances,
+    /// so a queue that never quite empties does not keep every job it ever held.
+    struct FetchQueue<Pending> {
+        private var items: [(index: Int, pending: Pending)?] = []
         private var head = 0
 
         var isEmpty: Bool { head == items.count }
+        /// Slots held, taken ones included: what the compaction bounds.
+        var storage: Int { items.count }
 
         mutating func append(_ index: Int, _ pending: Pending) {
             items.append((index, pending))
         }
 
-        mutating func removeFirst() -> (index: Int, pending: Pending) {
-            let first = items[head]
+        mutating func removeFirst() -> (index: Int, pending: Pending)? {
+            guard head < items.count, let first = items[head] else { return nil }
+            items[head] = nil
             head += 1
             if head == items.count {
                 items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 32, head * 2 >= items.count {
+                items.removeFirst(head)
                 head = 0
             }
             return first
@@ -152,8 +160,7 @@ public final class RefreshPool: @unchecked Sendable {
                 earliest = min(earliest ?? slot, slot)
                 continue
             }
-            guard var queue = state.queues[key] else { continue }
-            let item = queue.removeFirst()
+            guard var queue = state.queues[key], let item = queue.removeFirst() else { continue }
             state.queues[key] = queue.isEmpty ? nil : queue
             state.waiting -= 1
             state.inFlight[key, default: 0] += 1

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The state folder (default /var/lib/ocspd): one JSON file and one lock file per staple.
 /// Written atomically, read tolerantly: a missing or corrupt file means "start fresh".
@@ -28,20 +27,10 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// `NAME-HASH`: readable, and unique per absolute output path. Remembered per process:
-    /// making a path absolute resolves symlinks, and a refresh asks four times.
+    /// `NAME-HASH`: readable, and unique per absolute output path.
     func key(for output: String) -> String {
-        if let known = Self.keys.withLock({ $0[output] }) { return known }
-        let key = Self.computeKey(for: output)
-        Self.keys.withLock { $0[output] = key }
-        return key
-    }
-
-    private static let keys = Mutex<[String: String]>([:])
-
-    private static func computeKey(for output: String) -> String {
         let absolute = Self.absolute(output)
-        let name = (absolute as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        let name = absolute.split(separator: "/").last.map(String.init)?.filter { $0.isLetter || $0.isNumber || "._-".contains($0) } ?? ""
         return "\(name)-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
     }
 
@@ -76,9 +65,20 @@ public struct StateStore: Sendable {
         try StapleLock.acquire(lockPath(for: output))
     }
 
+    /// The absolute form of `path`, made lexically: `.` and `..` folded, repeated slashes
+    /// merged, symlinks left as they are. Resolving symlinks would give one output two state
+    /// files, one from before the file existed and one from after.
     static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
-        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var parts: [Substring] = []
+        for part in full.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": _ = parts.popLast()
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     static func canonical(_ path: String) -> String {
