@@ -161,21 +161,29 @@ NGINX
     baseline=$(awk -v a="$start" -v b="$(date +%s.%N)" -v n="$sample" 'BEGIN { printf "%.6f", (b - a) / n }')
 
     echo "==> N=$n: idle daemon for ${IDLE_SECONDS:-60} s"
-    # Context switches of the whole process (exited threads included), from /usr/bin/time:
-    # a run of 5 s minus it gives what the idle stretch after start-up costs.
-    idle_run() {
-        /usr/bin/time -v timeout -s TERM "$1" "$ocspd" run --config config-nginx.yaml --quiet 2> "$work/idle.txt" || true
-        awk -F': ' '/context switches/ { s += $2 } /Maximum resident/ { r = $2 / 1024 } END { printf "%d %.1f\n", s, r }' "$work/idle.txt"
-    }
-    read -r s0 _ < <(idle_run 5)
-    read -r s1 idle_rss < <(idle_run $((5 + ${IDLE_SECONDS:-60})))
+    # The daemon's first round checks every staple; once its CPU time stops moving, the idle
+    # window starts. Wake-ups are context switches summed over all its threads (from
+    # /proc/PID/task/*/status), before and after the window; CPU from /proc/PID/stat.
+    "$ocspd" run --config config-nginx.yaml --quiet > "$work/idle.log" 2>&1 &
+    daemon=$!; pids+=($daemon)
+    cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+    switches() { cat /proc/$daemon/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
+    sleep 2; last=-1
+    for _ in $(seq 120); do now=$(cpu_ticks); [ "$now" = "$last" ] && break; last=$now; sleep 1; done
+    s0=$(switches); c0=$(cpu_ticks)
+    sleep "${IDLE_SECONDS:-60}"
+    s1=$(switches); c1=$(cpu_ticks)
+    idle_rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$daemon/status")
+    idle_threads=$(ls "/proc/$daemon/task" | wc -l)
+    idle_cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    kill -TERM "$daemon"; wait "$daemon" 2>/dev/null || true
     row=$(python3 - <<PY
 n=$n; ow=$o_wall; kw=$k_wall
 co=float("$cap_openssl" or 0); ck=float("$cap_nginx" or 0)
 so=n/ow if ow else 0; sk=n/kw if kw else 0
 print(f"| {n} | openssl -multi 2 | {co:.0f}/s | {ow:.1f} s | {float('$o_cpu'):.1f} s | {float('$o_rss'):.0f} MB | {so:.0f}/s | {100*so/co if co else 0:.0f}% | {float('$of_wall'):.2f} s, {$of_requests} req | {float('$baseline')/(ow/n):.0f}× |")
 print(f"| {n} | nginx keep-alive | {ck:.0f}/s | {kw:.1f} s | {float('$k_cpu'):.1f} s | {float('$k_rss'):.0f} MB | {sk:.0f}/s | {100*sk/ck if ck else 0:.0f}% | {float('$kf_wall'):.2f} s, {$kf_requests} req | |")
-print(f"| {n} | idle daemon, ${IDLE_SECONDS:-60} s | | | | {float('$idle_rss'):.0f} MB | | | {int('$s1') - int('$s0')} context switches | |")
+print(f"| {n} | idle daemon, ${IDLE_SECONDS:-60} s after its first round | | | $idle_cpu s | {float('$idle_rss'):.0f} MB (now) | | | {int('$s1') - int('$s0')} context switches in {$idle_threads} threads | |")
 PY
 )
     rows+=("$row")

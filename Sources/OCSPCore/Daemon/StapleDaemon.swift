@@ -36,6 +36,10 @@ public struct StapleDaemon: Service {
     /// writes several files (certificate, chain, key) in a burst.
     static let settleDelay: TimeInterval = 1
 
+    /// The longest single sleep: after a suspend or a clock step, the daemon looks at the wall
+    /// clock again within this long, whatever is scheduled.
+    static let longestSleep: TimeInterval = 600
+
     public func run() async throws {
         let cancellation = CancellationFlag()
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
@@ -60,7 +64,7 @@ public struct StapleDaemon: Service {
                 var timer: Task<Void, Never>? = nil
                 func arm(_ date: Date) {
                     timer?.cancel()
-                    let delay = max(0, date.timeIntervalSince(now()))
+                    let delay = min(max(0, date.timeIntervalSince(now())), Self.longestSleep)
                     timer = Task {
                         try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
                         if !Task.isCancelled { continuation.yield(.timer) }
