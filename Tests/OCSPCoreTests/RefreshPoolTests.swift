@@ -36,12 +36,17 @@ import Testing
 
     private func key(_ job: RefreshJob) -> String { ResponderKey.of(job.responderURL ?? "") }
 
+    /// Even and odd jobs stand for two certificates.
+    private func certificate(_ job: RefreshJob) -> String {
+        "certificate-\((Int(job.outputPath.split(separator: "-").last ?? "") ?? 0) % 2)"
+    }
+
     @Test func neverMoreThanTheLimitsAgainstOneResponderOrOverall() {
         let gauge = Gauge()
         let a = "http://ocsp-a.example.test", b = "http://ocsp-b.example.test:8080"
         let all = jobs(20, responder: a) + jobs(20, responder: b)
         let pool = RefreshPool(limits: ConcurrencyLimits(global: 6, perResponder: 3))
-        let outcomes = pool.run(all, prepare: { job in PoolStep<RefreshJob, Int>.fetch(job, responder: key(job)) }, fetch: { job in
+        let outcomes = pool.run(all, prepare: { job in PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath) }, fetch: { job in
             gauge.enter(key(job))
             usleep(20_000)
             gauge.leave(key(job))
@@ -58,7 +63,7 @@ import Testing
         let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all, prepare: { job in
             usleep(UInt32.random(in: 0...2000))
             // Every third job is decided without a fetch, the way a fresh staple is.
-            return job.outputPath.hasSuffix("3") ? .done(job.outputPath) : PoolStep<RefreshJob, String>.fetch(job, responder: key(job))
+            return job.outputPath.hasSuffix("3") ? .done(job.outputPath) : PoolStep<RefreshJob, String>.fetch(job, responder: key(job), certificate: job.outputPath)
         }, fetch: { job in
             usleep(UInt32.random(in: 0...5000))
             return job.outputPath
@@ -71,7 +76,7 @@ import Testing
         let responder = "http://ocsp.example.test"
         let started = Date()
         _ = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8, perResponderRate: 20)).run(jobs(10, responder: responder), prepare: { job in
-            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job))
+            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
         }, fetch: { job in
             gauge.enter(key(job))
             gauge.leave(key(job))
@@ -94,7 +99,7 @@ import Testing
         let slowFetchDone = Flag()
         let all = jobs(1, responder: responder) + jobs(50, responder: responder).map { var job = $0; job.outputPath += "-fresh"; return job }
         let finishedBeforeTheFetch = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 1)).run(all, prepare: { job in
-            guard job.outputPath.hasSuffix("-fresh") else { return PoolStep<RefreshJob, Bool>.fetch(job, responder: key(job)) }
+            guard job.outputPath.hasSuffix("-fresh") else { return PoolStep<RefreshJob, Bool>.fetch(job, responder: key(job), certificate: job.outputPath) }
             return .done(!slowFetchDone.isRaised)
         }, fetch: { job in
             usleep(300_000)
@@ -114,7 +119,7 @@ import Testing
         let all = jobs(200, responder: "http://ocsp.example.test")
         let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 2), backlog: 10).run(all, prepare: { job in
             waiting.change(1)
-            return PoolStep<RefreshJob, Int>.fetch(job, responder: key(job))
+            return PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
         }, fetch: { job in
             waiting.change(-1)
             usleep(1000)
@@ -123,6 +128,23 @@ import Testing
         #expect(outputs.count == 200)
         // The backlog plus one job being prepared on each other worker.
         #expect(waiting.peak <= 10 + 8)
+    }
+
+    @Test func neverTwoFetchesForOneCertificateAtOnce() {
+        let gauge = Gauge()
+        // Twenty outputs for two certificates (as when one chain feeds an Exim and a generic staple).
+        let all = jobs(20, responder: "http://ocsp.example.test")
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all, prepare: { job in
+            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: certificate(job))
+        }, fetch: { job in
+            gauge.enter(certificate(job))
+            usleep(5_000)
+            gauge.leave(certificate(job))
+            return 1
+        })
+        #expect(outputs.count == 20)
+        #expect(gauge.peak.values.allSatisfy { $0 == 1 })
+        #expect(gauge.peakTotal == 2)
     }
 
     @Test func aQueueThatNeverEmptiesDoesNotKeepWhatWasTaken() {

@@ -19,7 +19,9 @@ public struct ConcurrencyLimits: Sendable, Hashable {
 /// What the first step of one job produced: its result, or a fetch waiting for room at a responder.
 public enum PoolStep<Pending: Sendable, Output: Sendable>: Sendable {
     case done(Output)
-    case fetch(Pending, responder: String)
+    /// `certificate` names the certificate asked about: two fetches for one certificate (two
+    /// outputs of one chain, say) never run at the same time.
+    case fetch(Pending, responder: String, certificate: String)
 }
 
 /// Runs refreshes on a fixed set of worker threads (each keeps its own libcurl handle, so
@@ -71,6 +73,7 @@ public final class RefreshPool: @unchecked Sendable {
         var queues: [String: FetchQueue<Pending>] = [:]
         var waiting = 0
         var inFlight: [String: Int] = [:]
+        var certificatesInFlight: Set<String> = []
         var nextSlot: [String: Date] = [:]
         var outputs: [Output?]
 
@@ -84,21 +87,47 @@ public final class RefreshPool: @unchecked Sendable {
     /// at once (each holds a parsed chain), and the array is compacted as the front advances,
     /// so a queue that never quite empties does not keep every job it ever held.
     struct FetchQueue<Pending> {
-        private var items: [(index: Int, pending: Pending)?] = []
+        typealias Item = (index: Int, pending: Pending, certificate: String)
+        private var items: [Item?] = []
         private var head = 0
+        private var live = 0
 
-        var isEmpty: Bool { head == items.count }
+        var isEmpty: Bool { live == 0 }
         /// Slots held, taken ones included: what the compaction bounds.
         var storage: Int { items.count }
 
-        mutating func append(_ index: Int, _ pending: Pending) {
-            items.append((index, pending))
+        /// How far past the front a fetch for a busy certificate may be overtaken.
+        static var lookahead: Int { 32 }
+
+        mutating func append(_ index: Int, _ pending: Pending, certificate: String = "") {
+            items.append((index, pending, certificate))
+            live += 1
         }
 
-        mutating func removeFirst() -> (index: Int, pending: Pending)? {
-            guard head < items.count, let first = items[head] else { return nil }
-            items[head] = nil
-            head += 1
+        mutating func removeFirst() -> Item? {
+            removeFirst { _ in true }
+        }
+
+        /// The oldest item, among the first `lookahead`, whose certificate `allowed` accepts.
+        mutating func removeFirst(where allowed: (String) -> Bool) -> Item? {
+            var position = head, seen = 0
+            while position < items.count, seen < Self.lookahead {
+                if let item = items[position] {
+                    if allowed(item.certificate) {
+                        items[position] = nil
+                        live -= 1
+                        while head < items.count, items[head] == nil { head += 1 }
+                        compact()
+                        return item
+                    }
+                    seen += 1
+                }
+                position += 1
+            }
+            return nil
+        }
+
+        private mutating func compact() {
             if head == items.count {
                 items.removeAll(keepingCapacity: true)
                 head = 0
@@ -106,7 +135,6 @@ public final class RefreshPool: @unchecked Sendable {
                 items.removeFirst(head)
                 head = 0
             }
-            return first
         }
     }
 
@@ -124,6 +152,7 @@ public final class RefreshPool: @unchecked Sendable {
                 condition.lock()
                 state.outputs[item.index] = output
                 state.inFlight[key, default: 1] -= 1
+                state.certificatesInFlight.remove(item.certificate)
                 condition.broadcast()
                 continue
             }
@@ -136,8 +165,8 @@ public final class RefreshPool: @unchecked Sendable {
                 switch step {
                 case .done(let output):
                     state.outputs[index] = output
-                case .fetch(let pending, let responder):
-                    state.queues[responder, default: FetchQueue()].append(index, pending)
+                case .fetch(let pending, let responder, let certificate):
+                    state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
                     state.waiting += 1
                     condition.broadcast()
                 }
@@ -153,15 +182,17 @@ public final class RefreshPool: @unchecked Sendable {
     }
 
     /// The oldest waiting fetch of a responder with room, if any; else when the rate limit next opens one.
-    private func takeFetch<Pending, Output>(_ state: PoolState<Pending, Output>, now: Date, earliest: inout Date?) -> (String, (index: Int, pending: Pending))? {
+    private func takeFetch<Pending, Output>(_ state: PoolState<Pending, Output>, now: Date, earliest: inout Date?) -> (String, FetchQueue<Pending>.Item)? {
         for key in state.queues.keys {
             guard state.inFlight[key, default: 0] < limits.perResponder else { continue }
             if let slot = state.nextSlot[key], slot > now {
                 earliest = min(earliest ?? slot, slot)
                 continue
             }
-            guard var queue = state.queues[key], let item = queue.removeFirst() else { continue }
+            guard var queue = state.queues[key],
+                  let item = queue.removeFirst(where: { !state.certificatesInFlight.contains($0) }) else { continue }
             state.queues[key] = queue.isEmpty ? nil : queue
+            state.certificatesInFlight.insert(item.certificate)
             state.waiting -= 1
             state.inFlight[key, default: 0] += 1
             if let rate = limits.perResponderRate, rate > 0 {
@@ -185,7 +216,7 @@ extension RefreshPool {
             if skip() { return .done(summarize(job, skipped)) }
             switch refresher.prepare(job) {
             case .finished(let refreshed): return .done(summarize(job, refreshed))
-            case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey)
+            case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.certificateKey)
             }
         }, fetch: { pending in
             summarize(pending.job, skip() ? skipped : refresher.complete(pending))

@@ -24,6 +24,9 @@ public struct PendingRefresh: Sendable {
 
     /// The responder asked first, as `scheme://host:port`: the unit the per-responder limit counts.
     public var responderKey: String { ResponderKey.of(urls.first ?? "") }
+
+    /// The certificate asked about: its issuer's name and its serial.
+    public var certificateKey: String { "\(chain.leaf.issuer)/\(chain.leaf.serialNumber)" }
 }
 
 public enum ResponderKey {

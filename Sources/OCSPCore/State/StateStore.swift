@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The state folder (default /var/lib/ocspd): one JSON file and one lock file per staple.
 /// Written atomically, read tolerantly: a missing or corrupt file means "start fresh".
@@ -6,14 +7,28 @@ public struct StateStore: Sendable {
     public static let defaultDirectory = "/var/lib/ocspd"
 
     public let directory: String
+    /// Output folders already checked against this state folder: the check resolves paths,
+    /// and thousands of staples share a handful of folders.
+    private let checkedFolders = CheckedFolders()
 
     public init(directory: String) {
         self.directory = directory
     }
 
+    private final class CheckedFolders: Sendable {
+        let folders = Mutex<Set<String>>([])
+    }
+
     /// Creates the folder if needed and refuses the staple's own folder (HAProxy would load
     /// our files as certificates, and cleaning there would be dangerous).
     public func prepare(forOutput output: String) throws(StateError) {
+        let outputFolder = (Self.absolute(output) as NSString).deletingLastPathComponent
+        if checkedFolders.folders.withLock({ $0.contains(outputFolder) }) { return }
+        try check(outputFolder: outputFolder)
+        checkedFolders.folders.withLock { _ = $0.insert(outputFolder) }
+    }
+
+    private func check(outputFolder: String) throws(StateError) {
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             throw .cannotCreate(directory: directory, reason: String(cString: strerror(errno)))
         }
@@ -21,7 +36,6 @@ public struct StateStore: Sendable {
         guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
             throw .cannotCreate(directory: directory, reason: "not a directory")
         }
-        let outputFolder = (Self.absolute(output) as NSString).deletingLastPathComponent
         if Self.canonical(outputFolder) == Self.canonical(directory) {
             throw .sameAsOutputFolder(directory: directory)
         }
