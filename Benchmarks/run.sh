@@ -77,8 +77,6 @@ for n in "${sizes[@]}"; do
 
     cat > config-openssl.yaml <<YAML
 state-dir: $dir/state-openssl
-max-concurrent: 16
-max-per-responder: 8
 defaults: { target: generic, responder: "http://127.0.0.1:$p1" }
 directories: [ { path: $dir/chains, output-dir: $dir/out-openssl } ]
 YAML
