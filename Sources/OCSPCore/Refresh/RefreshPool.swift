@@ -145,15 +145,19 @@ public final class RefreshPool: @unchecked Sendable {
         while true {
             let now = Date()
             var earliest: Date? = nil
+            // Every change below makes room for at most one more worker, and any worker can
+            // take any job, so one is woken, not all (with 16 workers on 2 cores, waking all
+            // for every finished fetch cost more than the bookkeeping). The last worker to
+            // find nothing left wakes them all to leave.
             if let (key, item) = takeFetch(state, now: now, earliest: &earliest) {
-                condition.broadcast()
+                condition.signal()
                 condition.unlock()
                 let output = fetch(item.pending)
                 condition.lock()
                 state.outputs[item.index] = output
                 state.inFlight[key, default: 1] -= 1
                 state.certificatesInFlight.remove(item.certificate)
-                condition.broadcast()
+                condition.signal()
                 continue
             }
             if state.nextJob < state.count, state.waiting < backlog {
@@ -168,11 +172,14 @@ public final class RefreshPool: @unchecked Sendable {
                 case .fetch(let pending, let responder, let certificate):
                     state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
                     state.waiting += 1
-                    condition.broadcast()
+                    condition.signal()
                 }
                 continue
             }
-            if state.nextJob == state.count, state.waiting == 0 { return }
+            if state.nextJob == state.count, state.waiting == 0 {
+                condition.broadcast()
+                return
+            }
             if let earliest {
                 _ = condition.wait(until: earliest)
             } else {
