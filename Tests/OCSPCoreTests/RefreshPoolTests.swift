@@ -22,6 +22,8 @@ import Testing
             }
         }
 
+        var started: Int { lock.withLock { starts.values.reduce(0) { $0 + $1.count } } }
+
         func leave(_ key: String) {
             lock.withLock {
                 current[key, default: 0] -= 1
@@ -41,21 +43,25 @@ import Testing
         "certificate-\((Int(job.outputPath.split(separator: "-").last ?? "") ?? 0) % 2)"
     }
 
-    @Test func neverMoreThanTheLimitsAgainstOneResponderOrOverall() {
+    @Test func neverMoreRefreshesInProgressThanTheLimitsAllow() {
         let gauge = Gauge()
         let a = "http://ocsp-a.example.test", b = "http://ocsp-b.example.test:8080"
-        let all = jobs(20, responder: a) + jobs(20, responder: b)
-        let pool = RefreshPool(limits: ConcurrencyLimits(global: 6, perResponder: 3))
-        let outcomes = pool.run(all, prepare: { job in PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath) }, fetch: { job in
+        let all = jobs(30, responder: a) + jobs(30, responder: b)
+        let limits = ConcurrencyLimits(global: 10, perResponder: 2)
+        let outcomes = RefreshPool(limits: limits).run(all, prepare: { job in
+            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
+        }, fetch: { job in
             gauge.enter(key(job))
             usleep(20_000)
             gauge.leave(key(job))
             return 1
         })
-        #expect(outcomes.count == 40)
-        #expect(gauge.peak["http://ocsp-a.example.test:80"] == 3)
-        #expect(gauge.peak["http://ocsp-b.example.test:8080"] == 3)
-        #expect(gauge.peakTotal == 6)
+        #expect(outcomes.count == 60)
+        // Twice the request limit per responder: verifying and writing overlap the requests.
+        #expect(limits.refreshesPerResponder == 4)
+        #expect(gauge.peak["http://ocsp-a.example.test:80"] == 4)
+        #expect(gauge.peak["http://ocsp-b.example.test:8080"] == 4)
+        #expect(gauge.peakTotal == 8)
     }
 
     @Test func outputsComeBackInTheJobsOrder() {
@@ -71,21 +77,67 @@ import Testing
         #expect(outputs == all.map(\.outputPath))
     }
 
-    @Test func perResponderRateSpacesRequests() {
+    /// A transport that records when each request started and holds it for a while.
+    final class RecordingTransport: HTTPTransport, @unchecked Sendable {
         let gauge = Gauge()
-        let responder = "http://ocsp.example.test"
+        let hold: useconds_t
+
+        init(hold: useconds_t) { self.hold = hold }
+
+        func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+            gauge.enter(ResponderKey.of(request.url))
+            usleep(hold)
+            gauge.leave(ResponderKey.of(request.url))
+            return .success(HTTPResponse(statusCode: 200, body: [], effectiveURL: request.url))
+        }
+    }
+
+    /// `count` requests at once, each on a thread of its own.
+    private func requests(_ count: Int, through transport: GatedTransport, urls: [String]) {
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            Thread {
+                _ = transport.perform(.get(urls[index % urls.count] + "/\(index)"))
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
+    @Test func theGateKeepsRequestsInFlightPerResponderWithinTheLimit() {
+        let recorder = RecordingTransport(hold: 20_000)
+        let gate = ResponderGate(limits: ConcurrencyLimits(global: 16, perResponder: 3))
+        requests(24, through: GatedTransport(recorder, gate: gate), urls: ["http://a.example.test", "http://b.example.test:8080"])
+        #expect(recorder.gauge.peak["http://a.example.test:80"] == 3)
+        #expect(recorder.gauge.peak["http://b.example.test:8080"] == 3)
+    }
+
+    @Test func theGateSpacesRequestsToTheConfiguredRate() {
+        let recorder = RecordingTransport(hold: 0)
+        let gate = ResponderGate(limits: ConcurrencyLimits(global: 8, perResponder: 8, perResponderRate: 20))
         let started = Date()
-        _ = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8, perResponderRate: 20)).run(jobs(10, responder: responder), prepare: { job in
-            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
-        }, fetch: { job in
-            gauge.enter(key(job))
-            gauge.leave(key(job))
-            return 0
-        })
+        requests(10, through: GatedTransport(recorder, gate: gate), urls: ["http://ocsp.example.test"])
         // 10 requests at 20 per second: the last starts at least 0.45 s after the first.
         #expect(Date().timeIntervalSince(started) >= 0.44)
-        let starts = gauge.starts["http://ocsp.example.test:80"] ?? []
-        #expect(starts.count == 10)
+        #expect(recorder.gauge.starts["http://ocsp.example.test:80"]?.count == 10)
+    }
+
+    @Test func aRequestWaitingAtTheGateGivesUpWhenShutdownBegins() {
+        let recorder = RecordingTransport(hold: 2_000_000)
+        let cancellation = CancellationFlag()
+        let transport = GatedTransport(recorder, gate: ResponderGate(limits: ConcurrencyLimits(perResponder: 1)), cancellation: cancellation)
+        Thread { _ = transport.perform(.get("http://ocsp.example.test/holder")) }.start()
+        while recorder.gauge.started == 0 { usleep(10_000) }
+        Thread { usleep(200_000); cancellation.cancel() }.start()
+        let started = Date()
+        let result = transport.perform(.get("http://ocsp.example.test/waiter"))
+        #expect(Date().timeIntervalSince(started) < 1)
+        guard case .failure(let error) = result else {
+            Issue.record("the waiting request ran")
+            return
+        }
+        #expect("\(error)".contains("shutting down"))
     }
 
     @Test func staplesNeedingNoFetchDoNotWaitForABusyResponder() {

@@ -134,7 +134,7 @@ public struct StapleDaemon: Service {
         let now = self.now
         // Jobs not yet started when shutdown begins are skipped, not failed.
         let wakes = await Self.onOwnThread {
-            pool.run(jobs, refresher: refresher, skip: { cancellation.isCancelled }) { job, refreshed in
+            pool.run(jobs, refresher: refresher, cancellation: cancellation) { job, refreshed in
                 DaemonState.wake(after: refreshed, policy: job.policy, watchInterval: watchInterval, at: now())
             }
         }

@@ -2,7 +2,9 @@ import Foundation
 
 /// How many refreshes run at once: a global limit, and a small one per responder so that
 /// thousands of certificates behind one CA do not hammer it. Optionally a request rate per
-/// responder.
+/// responder. The per-responder limits apply to requests (`ResponderGate`); the pool lets
+/// twice as many refreshes of one responder be in progress, so that verifying and writing
+/// one proof overlaps the next request.
 public struct ConcurrencyLimits: Sendable, Hashable {
     public var global: Int = 16
     public var perResponder: Int = 4
@@ -14,6 +16,10 @@ public struct ConcurrencyLimits: Sendable, Hashable {
         self.perResponder = max(1, perResponder)
         self.perResponderRate = perResponderRate
     }
+
+    /// Refreshes of one responder in progress at once: its requests in flight, plus as many
+    /// verifying, writing or waiting for the gate.
+    public var refreshesPerResponder: Int { min(global, 2 * perResponder) }
 }
 
 /// What the first step of one job produced: its result, or a fetch waiting for room at a responder.
@@ -74,7 +80,6 @@ public final class RefreshPool: @unchecked Sendable {
         var waiting = 0
         var inFlight: [String: Int] = [:]
         var certificatesInFlight: Set<String> = []
-        var nextSlot: [String: Date] = [:]
         var outputs: [Output?]
 
         init(count: Int) {
@@ -143,13 +148,11 @@ public final class RefreshPool: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            let now = Date()
-            var earliest: Date? = nil
             // Every change below makes room for at most one more worker, and any worker can
             // take any job, so one is woken, not all (with 16 workers on 2 cores, waking all
             // for every finished fetch cost more than the bookkeeping). The last worker to
             // find nothing left wakes them all to leave.
-            if let (key, item) = takeFetch(state, now: now, earliest: &earliest) {
+            if let (key, item) = takeFetch(state) {
                 condition.signal()
                 condition.unlock()
                 let output = fetch(item.pending)
@@ -180,31 +183,20 @@ public final class RefreshPool: @unchecked Sendable {
                 condition.broadcast()
                 return
             }
-            if let earliest {
-                _ = condition.wait(until: earliest)
-            } else {
-                condition.wait()
-            }
+            condition.wait()
         }
     }
 
-    /// The oldest waiting fetch of a responder with room, if any; else when the rate limit next opens one.
-    private func takeFetch<Pending, Output>(_ state: PoolState<Pending, Output>, now: Date, earliest: inout Date?) -> (String, FetchQueue<Pending>.Item)? {
+    /// The oldest waiting fetch of a responder with room whose certificate is not being fetched.
+    private func takeFetch<Pending, Output>(_ state: PoolState<Pending, Output>) -> (String, FetchQueue<Pending>.Item)? {
         for key in state.queues.keys {
-            guard state.inFlight[key, default: 0] < limits.perResponder else { continue }
-            if let slot = state.nextSlot[key], slot > now {
-                earliest = min(earliest ?? slot, slot)
-                continue
-            }
+            guard state.inFlight[key, default: 0] < limits.refreshesPerResponder else { continue }
             guard var queue = state.queues[key],
                   let item = queue.removeFirst(where: { !state.certificatesInFlight.contains($0) }) else { continue }
             state.queues[key] = queue.isEmpty ? nil : queue
             state.certificatesInFlight.insert(item.certificate)
             state.waiting -= 1
             state.inFlight[key, default: 0] += 1
-            if let rate = limits.perResponderRate, rate > 0 {
-                state.nextSlot[key] = max(state.nextSlot[key] ?? now, now).addingTimeInterval(1 / rate)
-            }
             return (key, item)
         }
         return nil
@@ -212,12 +204,14 @@ public final class RefreshPool: @unchecked Sendable {
 }
 
 extension RefreshPool {
-    /// Every job through `refresher`. Each result is reduced by `summarize` on its worker, so
-    /// that thousands of verified proofs (and their OpenSSL objects) are never held at once.
-    /// Jobs not yet started when `skip` turns true end as `.busy`.
-    public func run<Output: Sendable>(_ jobs: [RefreshJob], refresher: Refresher,
-                                      skip: @escaping @Sendable () -> Bool = { false },
+    /// Every job through `refresher`, its requests through a `ResponderGate` of these limits.
+    /// Each result is reduced by `summarize` on its worker, so that thousands of verified
+    /// proofs (and their OpenSSL objects) are never held at once. Jobs not yet started when
+    /// `cancellation` is set end as `.busy`.
+    public func run<Output: Sendable>(_ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag? = nil,
                                       summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output) -> [Output] {
+        let refresher = ungated.with(transport: GatedTransport(ungated.transport, gate: ResponderGate(limits: limits), cancellation: cancellation))
+        let skip: @Sendable () -> Bool = { cancellation?.isCancelled == true }
         let skipped = Refreshed(outcome: .busy, nextAttempt: nil)
         return run(jobs, prepare: { job -> PoolStep<PendingRefresh, Output> in
             if skip() { return .done(summarize(job, skipped)) }

@@ -18,6 +18,11 @@ public struct Refresher: Sendable {
         self.logger = logger
     }
 
+    /// The same refresher over another transport.
+    public func with(transport: any HTTPTransport) -> Refresher {
+        Refresher(transport: transport, stateStore: stateStore, now: now, logger: logger)
+    }
+
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
         refreshWithSchedule(job).outcome
     }
