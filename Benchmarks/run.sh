@@ -190,12 +190,15 @@ NGINX
     "$ocspd" run --config config-nginx.yaml --quiet > "$work/idle.log" 2>&1 &
     daemon=$!; pids+=($daemon)
     cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
-    switches() { cat /proc/$daemon/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
+    # "tid switches" per thread: a thread that ends inside the window (a Dispatch worker
+    # retiring) must not make the sum go down, so only threads alive at both ends count.
+    switches() { for t in /proc/$daemon/task/*; do echo "${t##*/} $(awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' "$t/status" 2>/dev/null)"; done; }
     sleep 2; last=-1
     for _ in $(seq 120); do now=$(cpu_ticks); [ "$now" = "$last" ] && break; last=$now; sleep 1; done
-    s0=$(switches); c0=$(cpu_ticks)
+    switches > "$work/switches0"; c0=$(cpu_ticks)
     sleep "${IDLE_SECONDS:-60}"
-    s1=$(switches); c1=$(cpu_ticks)
+    switches > "$work/switches1"; c1=$(cpu_ticks)
+    idle_switches=$(awk 'NR == FNR { before[$1] = $2; next } ($1 in before) { s += $2 - before[$1] } END { print s + 0 }' "$work/switches0" "$work/switches1")
     idle_rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$daemon/status")
     idle_threads=$(ls "/proc/$daemon/task" | wc -l)
     idle_cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
@@ -207,7 +210,7 @@ so=n/ow if ow else 0; sk=n/kw if kw else 0
 print(f"| {n} | openssl -multi 2 | {co:.0f}/s | {ow:.1f} s | {float('$o_cpu'):.1f} s | {float('$o_rss'):.0f} MB | {so:.0f}/s | {100*so/co if co else 0:.0f}% | {float('$of_wall'):.2f} s, {$of_requests} req | {float('$baseline')/(ow/n):.0f}× |")
 print(f"| {n} | openssl, all fresh, writing --metrics-file | | | | {float('$om_rss'):.0f} MB | | | {float('$om_wall'):.2f} s | |")
 print(f"| {n} | nginx keep-alive | {ck:.0f}/s | {kw:.1f} s | {float('$k_cpu'):.1f} s | {float('$k_rss'):.0f} MB | {sk:.0f}/s | {100*sk/ck if ck else 0:.0f}% | {float('$kf_wall'):.2f} s, {$kf_requests} req | |")
-print(f"| {n} | idle daemon, ${IDLE_SECONDS:-60} s after its first round | | | $idle_cpu s | {float('$idle_rss'):.0f} MB (now) | | | {int('$s1') - int('$s0')} context switches in {$idle_threads} threads | |")
+print(f"| {n} | idle daemon, ${IDLE_SECONDS:-60} s after its first round | | | $idle_cpu s | {float('$idle_rss'):.0f} MB (now) | | | $idle_switches context switches in {$idle_threads} threads | |")
 PY
 )
     rows+=("$row")
