@@ -30,7 +30,9 @@ cleanup() {
     for pid in "${pids[@]}"; do pkill -9 -P "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap cleanup EXIT
+# On exit, the responders go and the script's own status stays (not the killed ones').
+finish() { local status=$?; cleanup; exit "$status"; }
+trap finish EXIT
 
 wait_port() { for _ in $(seq 200); do port_listening "$1" && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; exit 1; }
 # /usr/bin/time -v fields: wall seconds, cpu seconds, max RSS in MB.

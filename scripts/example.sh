@@ -14,9 +14,16 @@ ocspd="$(swift build -c release --show-bin-path)/ocspd"
 
 work=$(mktemp -d)
 responder_pid=""
+# Keeps the script's own exit status: under `set -e`, the killed responder's 143 from
+# `wait` used to become the script's, after a successful run.
 cleanup() {
-    [ -n "$responder_pid" ] && kill "$responder_pid" 2>/dev/null && wait "$responder_pid" 2>/dev/null
+    local status=$?
+    if [ -n "$responder_pid" ]; then
+        kill "$responder_pid" 2>/dev/null || true
+        wait "$responder_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
+    exit "$status"
 }
 trap cleanup EXIT
 port=$(free_port)
