@@ -318,19 +318,13 @@ public struct Refresher: Sendable {
         }
     }
 
-    /// The issuer from the chain or the state's cache: no file named by `--issuer`, no download.
-    private func issuerWithoutNetwork(chain: CertificateChain, job: RefreshJob, state: StapleState) -> Certificate? {
-        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
-            return issuer
-        }
-        guard job.issuerPath == nil, let cached = state.issuer, let issuer = SharedCertificates.certificate(derBytes: Array(cached.der)),
-              chain.leaf.isSigned(by: issuer) else { return nil }
-        return issuer
-    }
-
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
     private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState) -> Result<Certificate, IssuerError> {
-        if let issuer = issuerWithoutNetwork(chain: chain, job: job, state: state) {
+        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+            return .success(issuer)
+        }
+        if job.issuerPath == nil, let cached = state.issuer, let issuer = SharedCertificates.certificate(derBytes: Array(cached.der)),
+           chain.leaf.isSigned(by: issuer) {
             return .success(issuer)
         }
         return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath).map { issuer, source in

@@ -25,9 +25,4 @@ public struct VerifiedStaple: Sendable {
         case signerNotAfter
         case leafNotAfter
     }
-
-    /// When the proof is due for a refresh: halfway through its effective validity.
-    public var halfLife: Date {
-        thisUpdate.addingTimeInterval(effectiveExpiry.timeIntervalSince(thisUpdate) / 2)
-    }
 }
