@@ -140,6 +140,55 @@ import Testing
         #expect("\(error)".contains("shutting down"))
     }
 
+    @Test func aResponderThatKeepsFailingIsPausedThenProbedOnce() {
+        let gate = ResponderGate(limits: ConcurrencyLimits(), failuresBeforePause: 3, probeInterval: 0.3)
+        let url = "http://ocsp.example.test/x"
+        for _ in 0..<3 { gate.record(url, unavailable: true) }
+        guard case .paused(let failures) = gate.pass(url, { () }) else {
+            Issue.record("not paused after three failures in a row")
+            return
+        }
+        #expect(failures == 3)
+        // Another responder is not affected.
+        guard case .ran = gate.pass("http://other.example.test/x", { () }) else { Issue.record("another responder was paused"); return }
+        usleep(350_000)
+        guard case .ran = gate.pass(url, { () }) else { Issue.record("no probe after the pause"); return }
+        // While the probe has not answered, the others still fail at once.
+        guard case .paused = gate.pass(url, { () }) else { Issue.record("a second request went with the probe"); return }
+        gate.record(url, unavailable: false)
+        guard case .ran = gate.pass(url, { () }) else { Issue.record("an answer did not end the pause"); return }
+    }
+
+    @Test func thousandsBehindAFailingResponderCostAFewRequestsNotOneEach() throws {
+        let down = try TestHTTPServer { _ in .respond(status: 503, headers: [], body: Array("<html>maintenance</html>".utf8)) }
+        defer { down.stop() }
+        let scenario = try Scenario()
+        let chains = "\(scenario.folder)/chains"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        for index in 0..<30 {
+            let leaf = try scenario.pki.issueLeaf(ocspURLs: [down.url])
+            try FileManager.default.moveItem(atPath: try scenario.pki.chainFile(for: leaf, in: scenario.folder), toPath: "\(chains)/site\(index).pem")
+        }
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try """
+            state-dir: \(scenario.stateDirectory)
+            max-per-responder: 2
+            defaults: { target: generic }
+            directories: [ { path: \(chains), output-dir: \(scenario.folder) } ]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(result.status == 2)
+        // Ten failures in a row pause it; at most the two then in flight follow.
+        #expect(down.requests.count <= 12, "\(down.requests.count) requests")
+        #expect(result.stderr.contains("requests in a row"))
+        // Each staple still has its own failure and backoff on record.
+        let states = try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory).filter { $0.hasSuffix(".json") }
+        #expect(states.count == 30)
+        let store = StateStore(directory: scenario.stateDirectory)
+        let failed = (0..<30).map { store.load(for: "\(scenario.folder)/site\($0).pem.ocsp") }.filter { $0.consecutiveFailures == 1 && $0.nextAttempt != nil }
+        #expect(failed.count == 30)
+    }
+
     @Test func staplesNeedingNoFetchDoNotWaitForABusyResponder() {
         let responder = "http://ocsp.example.test"
         final class Flag: @unchecked Sendable {

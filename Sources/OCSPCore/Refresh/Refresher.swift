@@ -195,14 +195,15 @@ public struct Refresher: Sendable {
         var failures: [ResponderFailure] = []
         for url in urls {
             let fetched: OCSPFetcher.Fetched
-            state.countRequest(to: url)
             switch fetcher.fetch(request, from: url) {
             case .failure(let failure):
                 logger.debug("\(failure)")
                 failures.append(failure)
+                if !failure.wasNotSent { state.countRequest(to: url) }
                 state.countFailure(at: url, reason: failure.category)
                 continue
             case .success(let result):
+                state.countRequest(to: url)
                 fetched = result
             }
             for warning in fetched.warnings { logger.warning("\(warning)") }

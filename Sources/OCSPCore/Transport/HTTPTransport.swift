@@ -69,6 +69,8 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case redirectRefused(String)
         case tooManyRedirects(limit: Int)
         case privateAddress(String)
+        /// Not asked: the responder failed this many requests in a row and is paused (`ResponderGate`).
+        case responderPaused(failures: Int, seconds: Int)
         case failed(String)
     }
 
@@ -98,6 +100,8 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): more than \(limit) redirects (a loop?)"
         case .privateAddress(let address):
             return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
+        case .responderPaused(let failures, let seconds):
+            return "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
         case .failed(let detail):
             return "\(url): \(detail)"
         }

@@ -104,6 +104,7 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             case .timedOut: return "timeout"
             case .connectFailed, .resolveFailed: return "connect"
             case .bodyTooLarge: return "too_large"
+            case .responderPaused: return "paused"
             default: return "transport"
             }
         case .httpStatus(let code, _): return "http_\(code)"
@@ -112,6 +113,12 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case .rejected: return "invalid_proof"
         case .refused: return "refused"
         }
+    }
+
+    /// Failed before anything was sent: the responder was paused.
+    public var wasNotSent: Bool {
+        if case .transport(.responderPaused) = reason { return true }
+        return false
     }
 
     /// A GET the responder did not answer with a response: worth one POST.

@@ -4,27 +4,55 @@ import Foundation
 /// flight to one responder (`scheme://host:port`) at once, and, if set, no more than
 /// `limits.perResponderRate` started per second. Verifying a proof and writing it to disk
 /// happen outside the gate, so a slow disk never holds a responder slot.
+///
+/// A responder that fails `failuresBeforePause` requests in a row (no answer, a timeout, a
+/// 5xx or 429) is not asked again for `probeInterval`: the rest of the round's staples fail at
+/// once and each goes into its own backoff with jitter. Thousands of staples behind a hanging
+/// responder then cost seconds, not hours of timeouts, and the responder is not hammered.
+/// After the pause one request probes it; an answer ends the pause.
 public final class ResponderGate: @unchecked Sendable {
     public let limits: ConcurrencyLimits
+    public let failuresBeforePause: Int
+    public let probeInterval: TimeInterval
     private let condition = NSCondition()
     private var inFlight: [String: Int] = [:]
     private var nextSlot: [String: Date] = [:]
+    private var failuresInARow: [String: Int] = [:]
+    private var pausedUntil: [String: Date] = [:]
 
-    public init(limits: ConcurrencyLimits) {
+    public init(limits: ConcurrencyLimits, failuresBeforePause: Int = 10, probeInterval: TimeInterval = 60) {
         self.limits = limits
+        self.failuresBeforePause = max(1, failuresBeforePause)
+        self.probeInterval = probeInterval
     }
 
-    /// Runs `body` once the responder of `url` has room; nil, without running it, when
-    /// `cancelled` turns true while waiting.
-    public func pass<T>(_ url: String, cancelled: () -> Bool = { false }, _ body: () -> T) -> T? {
+    public enum Passage<T> {
+        case ran(T)
+        /// Shutdown began while waiting for room.
+        case cancelled
+        /// The responder failed this many requests in a row and is paused.
+        case paused(failures: Int)
+    }
+
+    /// Runs `body` once the responder of `url` has room and is not paused.
+    public func pass<T>(_ url: String, cancelled: () -> Bool = { false }, _ body: () -> T) -> Passage<T> {
         let key = ResponderKey.of(url)
         condition.lock()
         while true {
             if cancelled() {
                 condition.unlock()
-                return nil
+                return .cancelled
             }
             let now = Date()
+            if let until = pausedUntil[key] {
+                if now < until {
+                    let failures = failuresInARow[key, default: 0]
+                    condition.unlock()
+                    return .paused(failures: failures)
+                }
+                // This request is the probe; the others keep failing at once until it answers.
+                pausedUntil[key] = now.addingTimeInterval(probeInterval)
+            }
             if inFlight[key, default: 0] < limits.perResponder {
                 if let slot = nextSlot[key], slot > now {
                     _ = condition.wait(until: slot)
@@ -48,7 +76,23 @@ public final class ResponderGate: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        return body()
+        return .ran(body())
+    }
+
+    /// Counts a request's result towards the responder's pause.
+    public func record(_ url: String, unavailable: Bool) {
+        let key = ResponderKey.of(url)
+        condition.lock()
+        defer { condition.unlock() }
+        guard unavailable else {
+            failuresInARow[key] = nil
+            pausedUntil[key] = nil
+            return
+        }
+        failuresInARow[key, default: 0] += 1
+        if failuresInARow[key, default: 0] >= failuresBeforePause, pausedUntil[key] == nil {
+            pausedUntil[key] = Date().addingTimeInterval(probeInterval)
+        }
     }
 }
 
@@ -65,7 +109,28 @@ public struct GatedTransport: HTTPTransport {
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
-        gate.pass(request.url, cancelled: { cancellation?.isCancelled == true }) { base.perform(request) }
-            ?? .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
+        switch gate.pass(request.url, cancelled: { cancellation?.isCancelled == true }, { base.perform(request) }) {
+        case .cancelled:
+            return .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
+        case .paused(let failures):
+            return .failure(TransportError(url: request.url, reason: .responderPaused(failures: failures, seconds: Int(gate.probeInterval))))
+        case .ran(let result):
+            gate.record(request.url, unavailable: Self.showsUnavailability(result))
+            return result
+        }
+    }
+
+    /// No answer or an answer that says "not now": what a down or overloaded responder gives.
+    /// A refused scheme, a private address or an oversized body are not outages.
+    static func showsUnavailability(_ result: Result<HTTPResponse, TransportError>) -> Bool {
+        switch result {
+        case .success(let response):
+            return response.statusCode >= 500 || response.statusCode == 429
+        case .failure(let error):
+            switch error.reason {
+            case .resolveFailed, .connectFailed, .timedOut, .failed: return true
+            case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused: return false
+            }
+        }
     }
 }
