@@ -33,12 +33,9 @@ public struct StapleHealth: Sendable {
         let state = store.load(for: job.outputPath)
         // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
         // rewritten after every daemon round, and must not verify thousands of proofs each time.
-        if job.issuerPath == nil, job.responderCertificatePath == nil, let record = state.verified,
+        if VerifiedRecord.covers(job), let record = state.verified,
            case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
-           VerifiedRecord.digest(chainBytes) == record.chainSHA256,
-           case .success(let stapleBytes) = FileBytes.read(job.outputPath, maximum: 1 << 20),
-           VerifiedRecord.digest(stapleBytes) == record.stapleSHA256,
-           let facts = record.facts(at: now) {
+           let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now) {
             return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
         }
         let chain: CertificateChain

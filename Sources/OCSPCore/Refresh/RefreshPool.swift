@@ -74,7 +74,6 @@ public final class RefreshPool: @unchecked Sendable {
 
     private final class PoolState<Pending, Output>: @unchecked Sendable {
         var nextJob = 0
-        let count: Int
         /// Prepared jobs waiting for room, per responder; a responder leaves the table when its queue empties.
         var queues: [String: FetchQueue<Pending>] = [:]
         var waiting = 0
@@ -83,7 +82,6 @@ public final class RefreshPool: @unchecked Sendable {
         var outputs: [Output?]
 
         init(count: Int) {
-            self.count = count
             outputs = Array(repeating: nil, count: count)
         }
     }
@@ -163,7 +161,7 @@ public final class RefreshPool: @unchecked Sendable {
                 condition.signal()
                 continue
             }
-            if state.nextJob < state.count, state.waiting < backlog {
+            if state.nextJob < jobs.count, state.waiting < backlog {
                 let index = state.nextJob
                 state.nextJob += 1
                 condition.unlock()
@@ -179,7 +177,7 @@ public final class RefreshPool: @unchecked Sendable {
                 }
                 continue
             }
-            if state.nextJob == state.count, state.waiting == 0 {
+            if state.nextJob == jobs.count, state.waiting == 0 {
                 condition.broadcast()
                 return
             }

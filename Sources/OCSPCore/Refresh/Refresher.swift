@@ -24,14 +24,9 @@ public struct Refresher: Sendable {
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
-        refreshWithSchedule(job).outcome
-    }
-
-    /// The outcome and the next attempt the state now holds.
-    public func refreshWithSchedule(_ job: RefreshJob) -> Refreshed {
         switch prepare(job) {
-        case .finished(let refreshed): return refreshed
-        case .needsLock(let pending): return complete(pending)
+        case .finished(let refreshed): return refreshed.outcome
+        case .needsLock(let pending): return complete(pending).outcome
         }
     }
 
@@ -40,12 +35,12 @@ public struct Refresher: Sendable {
     /// once. Checking thousands of fresh staples must cost a few file reads each, not a lock,
     /// X.509 parsing, signature checks and a state write.
     public func prepare(_ job: RefreshJob) -> RefreshStep {
-        let chainBytes: [UInt8]
+        let chainSHA256: String
         let chain: CertificateChain
         do {
-            chainBytes = try FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize)
+            let chainBytes = try FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize)
                 .mapError { ChainError.unreadable(path: job.chainPath, reason: $0) }.get()
-            let chainSHA256 = VerifiedRecord.digest(chainBytes)
+            chainSHA256 = VerifiedRecord.digest(chainBytes)
             if let fresh = freshFromRecord(job, chainSHA256: chainSHA256) {
                 let outcome = report(.unchanged(fresh.facts, reason: .fresh), job: job, leaf: fresh.leaf, nextAttempt: fresh.nextAttempt)
                 return .finished(Refreshed(outcome: outcome, nextAttempt: fresh.nextAttempt))
@@ -62,21 +57,19 @@ public struct Refresher: Sendable {
             logger.notice("nothing to staple: \(leaf) names no OCSP responder\(others); pass --responder URL if it has one")
             return .finished(Refreshed(outcome: .nothingToStaple(leaf), nextAttempt: nil))
         }
-        return .needsLock(PendingRefresh(job: job, chain: chain, chainSHA256: VerifiedRecord.digest(chainBytes), urls: responderURLs))
+        return .needsLock(PendingRefresh(job: job, chain: chain, chainSHA256: chainSHA256, urls: responderURLs))
     }
 
     /// The recorded verification, when the chain and the staple are the bytes it was made
     /// for, the proof still passes the time checks, and the staple is fresh and scheduled.
     /// Inputs outside the two files (`--issuer`, `--responder-cert`) always take the full path.
     private func freshFromRecord(_ job: RefreshJob, chainSHA256: String) -> (facts: StapleFacts, leaf: LeafIdentity, nextAttempt: Date)? {
-        guard !job.force, job.issuerPath == nil, job.responderCertificatePath == nil else { return nil }
+        guard !job.force, VerifiedRecord.covers(job) else { return nil }
         let state = stateStore.load(for: job.outputPath)
-        guard let record = state.verified, record.chainSHA256 == chainSHA256, let scheduled = state.nextAttempt,
-              job.responderURL != nil || record.leafHasResponder,
-              case .success(let stapleBytes) = FileBytes.read(job.outputPath, maximum: 1 << 20),
-              VerifiedRecord.digest(stapleBytes) == record.stapleSHA256 else { return nil }
+        guard let record = state.verified, let scheduled = state.nextAttempt, job.responderURL != nil || record.leafHasResponder else { return nil }
         let moment = now()
-        guard let facts = record.facts(at: moment), freshUntil(facts, job: job, scheduled: scheduled, at: moment) != nil else { return nil }
+        guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
+              freshUntil(facts, job: job, scheduled: scheduled, at: moment) != nil else { return nil }
         return (facts, record.leaf, scheduled)
     }
 

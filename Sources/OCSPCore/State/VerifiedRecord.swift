@@ -48,6 +48,21 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         Hex.string(Digest.sha256(bytes))
     }
 
+    /// Whether a record can speak for `job`: inputs outside the chain and staple files
+    /// (`--issuer`, `--responder-cert`) are not covered by its hashes.
+    static func covers(_ job: RefreshJob) -> Bool {
+        job.issuerPath == nil && job.responderCertificatePath == nil
+    }
+
+    /// The facts, when the chain (by its hash) and the staple file at `stapleAt` are the bytes
+    /// this record was made for and the proof still passes the time checks at `now`.
+    func facts(chainSHA256: String, stapleAt path: String, at now: Date) -> StapleFacts? {
+        guard chainSHA256 == self.chainSHA256,
+              case .success(let stapleBytes) = FileBytes.read(path, maximum: 1 << 20),
+              Self.digest(stapleBytes) == stapleSHA256 else { return nil }
+        return facts(at: now)
+    }
+
     /// The facts, if the recorded proof still passes the verifier's time checks at `now`.
     public func facts(at now: Date) -> StapleFacts? {
         guard let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit),
