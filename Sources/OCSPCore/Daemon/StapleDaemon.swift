@@ -108,6 +108,9 @@ public struct StapleDaemon: Service {
             let configuration = try ConfigurationLoader.load(path: configurationPath)
             state.configuration = configuration
             logger.notice("configuration \(configurationPath) reloaded: \(configuration.jobs().count) staple(s)")
+            for problem in configuration.fileProblems {
+                logger.warning("\(problem); this entry fails until it is fixed, the others proceed")
+            }
         } catch {
             logger.error("configuration \(configurationPath) not reloaded, the previous one stays in force: \(error)")
         }
