@@ -84,6 +84,15 @@ import Testing
         #expect(found.contains { $0.contains("directories[0] (site.pem): \(crt)/site.pem.ocsp is the same file as staples[0].output (line 2)") }, "\(found)")
     }
 
+    @Test func anOutputThatIsAChainIsRefused() {
+        let found = problems("""
+            staples:
+              - { chain: \(chain), output: \(folder)/out/a.der }
+              - { chain: \(chain), output: \(folder)/./\((chain as NSString).lastPathComponent) }
+            """)
+        #expect(found.contains { $0.contains(":3: staples[1].output: ") && $0.contains("is a configured chain file") }, "\(found)")
+    }
+
     @Test func distinctOutputsLoad() {
         #expect(problems("""
             staples:

@@ -125,7 +125,7 @@ public enum ConfigurationLoader {
         if configuration.staples.isEmpty && configuration.directories.isEmpty && reader.problems.isEmpty {
             reader.problem("", nil, "no entries; list at least one under staples: or directories:")
         }
-        reader.checkOneEntryPerOutput(staples: stapleOutputs, directories: zip(configuration.directories, directoryPlaces).map { ($0, $1.keyPath, $1.node) })
+        reader.checkOneEntryPerOutput(staples: stapleOutputs, chains: configuration.staples, directories: zip(configuration.directories, directoryPlaces).map { ($0, $1.keyPath, $1.node) })
         guard reader.problems.isEmpty else {
             throw ConfigurationError(problems: (reader.problems + reader.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
@@ -262,16 +262,21 @@ private struct Reader {
     }
 
     /// Two entries writing one file overwrite each other's proofs on every run, whatever the
-    /// spelling of their paths: both lines are named. Folders count with the chains they hold now.
-    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)],
+    /// spelling of their paths: both lines are named. An output that is a configured chain
+    /// (`site.pem` for `site.pem.ocsp`) would replace the certificate with a proof. Folders
+    /// count with the chains they hold now.
+    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)], chains: [RefreshJob],
                                          directories: [(source: Configuration.DirectorySource, keyPath: String, node: Node?)]) {
         var owners: [String: (keyPath: String, line: Int?, path: String)] = [:]
-        let claims = staples + directories.flatMap { directory in
-            directory.source.jobs().map { ($0.outputPath, "\(directory.keyPath) (\(($0.chainPath as NSString).lastPathComponent))", directory.node) }
+        let folderJobs = directories.flatMap { directory in
+            directory.source.jobs().map { (job: $0, keyPath: "\(directory.keyPath) (\(($0.chainPath as NSString).lastPathComponent))", node: directory.node) }
         }
-        for (output, keyPath, node) in claims {
+        let chainFiles = Set((chains + folderJobs.map(\.job)).map { OutputIdentity.of($0.chainPath) })
+        for (output, keyPath, node) in staples + folderJobs.map({ ($0.job.outputPath, $0.keyPath, $0.node) }) {
             let identity = OutputIdentity.of(output)
-            if let first = owners[identity] {
+            if chainFiles.contains(identity) {
+                problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
+            } else if let first = owners[identity] {
                 let place = first.line.map { "line \($0)" } ?? "above"
                 problem(keyPath, node, "\(output) is the same file as \(first.keyPath) (\(place)): \(first.path); each output belongs to one entry")
             } else {
