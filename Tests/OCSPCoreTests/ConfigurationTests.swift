@@ -113,7 +113,10 @@ import Testing
         let failed = try OCSPDBinary.run(["run", "--config", bad, "--check-config"])
         #expect(failed.status == 78)
         #expect(failed.stderr.contains("\(bad):2: staples[0].chain"))
-        #expect(try OCSPDBinary.run(["refresh", "--config", bad]).status == 78)
+        // Outside --check-config, a missing chain is its entry's failure (exit 2), not the configuration's.
+        let refreshed = try OCSPDBinary.run(["refresh", "--config", bad, "--state-dir", "\(folder)/state"])
+        #expect(refreshed.status == 2, "\(refreshed.stderr)")
+        #expect(refreshed.stderr.contains("/nonexistent"))
 
         let good = "\(folder)/good.yaml"
         try "state-dir: \(folder)/state\nstaples:\n  - chain: \(chain)\n    output: \(folder)/a.der\n".write(toFile: good, atomically: true, encoding: .utf8)

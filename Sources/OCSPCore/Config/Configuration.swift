@@ -14,6 +14,9 @@ public struct Configuration: Sendable {
     public var refusePrivateAddresses: Bool = false
     /// How many refreshes run at once, overall and per responder.
     public var concurrency = ConcurrencyLimits()
+    /// Files and folders entries name that are missing or unreadable at load: `--check-config`
+    /// refuses them; otherwise each is that entry's failure (see `ConfigurationLoader`).
+    public var fileProblems: [ConfigurationError.Problem] = []
 
     public static let defaultWatchInterval: TimeInterval = 300
 
@@ -23,6 +26,16 @@ public struct Configuration: Sendable {
         public var outputDirectory: String?
         /// Everything but chain and output.
         public var template: RefreshJob
+
+        /// Why the folder cannot be listed now, if it cannot.
+        public var listingFailure: String? {
+            do {
+                _ = try FileManager.default.contentsOfDirectory(atPath: path)
+                return nil
+            } catch {
+                return "cannot list the folder \(path): \((error as NSError).localizedDescription)"
+            }
+        }
 
         /// The chains this folder holds now: non-dot `*.pem`, `*.crt` and `*.cer` files.
         public func jobs() -> [RefreshJob] {
@@ -38,9 +51,11 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// Every staple to maintain now, folders expanded; one entry per output path.
+    /// Every staple to maintain now, folders expanded; one entry per output file, whatever
+    /// its spelling (a chain added to a folder later may collide with a listed entry: the
+    /// first listed wins, as at load).
     public func jobs() -> [RefreshJob] {
         var seen = Set<String>()
-        return (staples + directories.flatMap { $0.jobs() }).filter { seen.insert($0.outputPath).inserted }
+        return (staples + directories.flatMap { $0.jobs() }).filter { seen.insert(OutputIdentity.of($0.outputPath)).inserted }
     }
 }

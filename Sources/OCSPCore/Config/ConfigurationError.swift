@@ -15,6 +15,10 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
 
     public let problems: [Problem]
 
+    public init(problems: [Problem]) {
+        self.problems = problems
+    }
+
     public var description: String {
         (["the configuration has \(problems.count) problem\(problems.count == 1 ? "" : "s"):"] + problems.map { "  \($0)" })
             .joined(separator: "\n")

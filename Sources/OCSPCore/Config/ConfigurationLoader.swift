@@ -4,6 +4,12 @@ import Yams
 /// Reads the YAML configuration. Every unknown key, wrong type and missing file is reported
 /// at once, with the file, the key path and the line, before anything is fetched.
 ///
+/// A problem with the document itself refuses the whole configuration. A file or folder an
+/// entry names that is missing or unreadable now (a deleted chain, an output folder not yet
+/// made) is that entry's problem only: it is listed in `Configuration.fileProblems`, which
+/// `--check-config` refuses and the other commands log, and the entry fails when it runs
+/// while every other entry proceeds.
+///
 ///     state-dir: /var/lib/ocspd
 ///     watch-interval: 5m
 ///     defaults:
@@ -29,7 +35,7 @@ public enum ConfigurationLoader {
         case .failure(let reason):
             throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: nil, message: "cannot read it: \(reason)")])
         case .success(let bytes):
-            text = String(decoding: bytes, as: UTF8.self)
+            text = try utf8Text(bytes, path: path)
         }
         return try parse(text, path: path)
     }
@@ -78,6 +84,8 @@ public enum ConfigurationLoader {
             reader.checkKeys(mapping, allowed: entryKeys, at: "defaults")
             reader.apply(mapping, to: &defaults, at: "defaults")
         }
+        var stapleOutputs: [(output: String, keyPath: String, node: Node?)] = []
+        var directoryPlaces: [(keyPath: String, node: Node?)] = []
         if let node = top["staples"], let list = reader.sequence(node, at: "staples") {
             for (index, item) in list.enumerated() {
                 let at = "staples[\(index)]"
@@ -91,6 +99,7 @@ public enum ConfigurationLoader {
                 reader.checkFile(chain, at: "\(at).chain", node: mapping["chain"])
                 reader.checkFolder((output as NSString).deletingLastPathComponent, at: "\(at).output", node: mapping["output"])
                 configuration.staples.append(job)
+                stapleOutputs.append((output, "\(at).output", mapping["output"]))
             }
         }
         if let node = top["directories"], let list = reader.sequence(node, at: "directories") {
@@ -110,13 +119,28 @@ public enum ConfigurationLoader {
                     outputDirectory = value
                 }
                 configuration.directories.append(.init(path: folder, outputDirectory: outputDirectory, template: job))
+                directoryPlaces.append((at, mapping["path"]))
             }
         }
         if configuration.staples.isEmpty && configuration.directories.isEmpty && reader.problems.isEmpty {
             reader.problem("", nil, "no entries; list at least one under staples: or directories:")
         }
-        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        reader.checkOneEntryPerOutput(staples: stapleOutputs, chains: configuration.staples, directories: zip(configuration.directories, directoryPlaces).map { ($0, $1.keyPath, $1.node) })
+        guard reader.problems.isEmpty else {
+            throw ConfigurationError(problems: (reader.problems + reader.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        }
+        configuration.fileProblems = reader.fileProblems
         return configuration
+    }
+
+    /// The text, when the bytes are UTF-8 as YAML requires. Decoding with replacement would
+    /// turn a path's stray byte into U+FFFD and name a file that is not the one written.
+    static func utf8Text(_ bytes: [UInt8], path: String) throws(ConfigurationError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let line = lines.firstIndex { String(validating: $0, as: UTF8.self) == nil }.map { $0 + 1 }
+        throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: line,
+            message: "not UTF-8 text (YAML must be UTF-8); a path with bytes in another encoding cannot be named here, rename the file or link to it under a UTF-8 name")])
     }
 
     private static func syntaxLine(_ error: any Error) -> Int? {
@@ -130,6 +154,8 @@ public enum ConfigurationLoader {
 private struct Reader {
     let file: String
     var problems: [ConfigurationError.Problem] = []
+    /// Missing or unreadable files and folders: the entry's failure, not the configuration's.
+    var fileProblems: [ConfigurationError.Problem] = []
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
@@ -217,9 +243,13 @@ private struct Reader {
         }
     }
 
+    mutating func fileProblem(_ keyPath: String, _ node: Node?, _ message: String) {
+        fileProblems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
+    }
+
     mutating func checkFile(_ path: String, at keyPath: String, node: Node?) {
         if case .failure(let reason) = FileBytes.read(path, maximum: 4 << 20) {
-            problem(keyPath, node, "\(path): \(reason)")
+            fileProblem(keyPath, node, "\(path): \(reason)")
         }
     }
 
@@ -227,7 +257,31 @@ private struct Reader {
         var isDirectory: ObjCBool = false
         let folder = path.isEmpty ? "." : path
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            problem(keyPath, node, "the folder \(folder) does not exist")
+            fileProblem(keyPath, node, "the folder \(folder) does not exist")
+        }
+    }
+
+    /// Two entries writing one file overwrite each other's proofs on every run, whatever the
+    /// spelling of their paths: both lines are named. An output that is a configured chain
+    /// (`site.pem` for `site.pem.ocsp`) would replace the certificate with a proof. Folders
+    /// count with the chains they hold now.
+    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)], chains: [RefreshJob],
+                                         directories: [(source: Configuration.DirectorySource, keyPath: String, node: Node?)]) {
+        var owners: [String: (keyPath: String, line: Int?, path: String)] = [:]
+        let folderJobs = directories.flatMap { directory in
+            directory.source.jobs().map { (job: $0, keyPath: "\(directory.keyPath) (\(($0.chainPath as NSString).lastPathComponent))", node: directory.node) }
+        }
+        let chainFiles = Set((chains + folderJobs.map(\.job)).map { OutputIdentity.of($0.chainPath) })
+        for (output, keyPath, node) in staples + folderJobs.map({ ($0.job.outputPath, $0.keyPath, $0.node) }) {
+            let identity = OutputIdentity.of(output)
+            if chainFiles.contains(identity) {
+                problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
+            } else if let first = owners[identity] {
+                let place = first.line.map { "line \($0)" } ?? "above"
+                problem(keyPath, node, "\(output) is the same file as \(first.keyPath) (\(place)): \(first.path); each output belongs to one entry")
+            } else {
+                owners[identity] = (keyPath, node?.mark?.line, output)
+            }
         }
     }
 

@@ -74,12 +74,39 @@ final class FolderWatcher: @unchecked Sendable {
                 if descriptors[0].revents != 0 {
                     // What changed does not matter: the daemon stats its chains once, which is cheap.
                     let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
-                    if count > 0 { changed() }
+                    if count > 0 {
+                        forgetRemovedWatches(in: buffer.prefix(count))
+                        changed()
+                    }
                 }
             }
         }
         thread.stackSize = 256 * 1024
         thread.start()
+    }
+
+    /// A watched folder that is deleted or unmounted loses its watch (IN_IGNORED); forgetting
+    /// it lets the next `watch` add one again when a folder of that name is back.
+    private func forgetRemovedWatches(in events: ArraySlice<UInt8>) {
+        var gone: Set<Int32> = []
+        let header = MemoryLayout<inotify_event>.size
+        events.withUnsafeBytes { raw in
+            var position = 0
+            while position + header <= raw.count {
+                // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[]; }
+                let descriptor = raw.loadUnaligned(fromByteOffset: position, as: Int32.self)
+                let mask = raw.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self)
+                let nameLength = raw.loadUnaligned(fromByteOffset: position + 12, as: UInt32.self)
+                if mask & UInt32(IN_IGNORED) != 0 { gone.insert(descriptor) }
+                position += header + Int(nameLength)
+            }
+        }
+        guard !gone.isEmpty else { return }
+        watches.withLock { current in
+            for (folder, descriptor) in current where gone.contains(descriptor) {
+                current[folder] = nil
+            }
+        }
     }
 
     func stop() {

@@ -75,13 +75,14 @@ public struct StapleDaemon: Service {
                     if cancellation.isCancelled { break }
                     if event == .foldersChanged {
                         state.nextWatch = min(state.nextWatch, now().addingTimeInterval(Self.settleDelay))
+                        // A switched symlink points the watches elsewhere at once, before the settle delay.
+                        if let watcher { watchFolders(of: state, with: watcher) }
                         arm(state.nextWake)
                         continue
                     }
                     if event == .reload { reload(state) }
-                    let watchedBefore = state.watchedFolders
                     await runDue(state, cancellation: cancellation)
-                    if let watcher, state.watchedFolders != watchedBefore { watchFolders(of: state, with: watcher) }
+                    if let watcher { watchFolders(of: state, with: watcher) }
                     if cancellation.isCancelled { break }
                     arm(state.nextWake)
                 }
@@ -96,8 +97,14 @@ public struct StapleDaemon: Service {
         logger.notice("ocspd stopped")
     }
 
+    /// Points the watches at the folders as they resolve now (see `WatchTargets`), adding
+    /// back any the kernel dropped (a folder deleted and made again). Failures are logged
+    /// once per new set of targets.
     private func watchFolders(of state: DaemonState, with watcher: FolderWatcher) {
-        let failed = watcher.watch(state.watchedFolders)
+        let targets = WatchTargets.resolve(state.watchedFolders)
+        let failed = watcher.watch(targets)
+        guard targets != state.watchTargets else { return }
+        state.watchTargets = targets
         if let (folder, reason) = failed.first {
             logger.warning("cannot watch \(failed.count) chain folder(s), \(folder) among them: \(reason); changes there are noticed by the check every \(Int(state.configuration.watchInterval)) s")
         }
@@ -108,6 +115,9 @@ public struct StapleDaemon: Service {
             let configuration = try ConfigurationLoader.load(path: configurationPath)
             state.configuration = configuration
             logger.notice("configuration \(configurationPath) reloaded: \(configuration.jobs().count) staple(s)")
+            for problem in configuration.fileProblems {
+                logger.warning("\(problem); this entry fails until it is fixed, the others proceed")
+            }
         } catch {
             logger.error("configuration \(configurationPath) not reloaded, the previous one stays in force: \(error)")
         }
@@ -166,6 +176,8 @@ final class DaemonState: @unchecked Sendable {
     var configuration: Configuration
     var entries: [String: Entry] = [:]
     var nextWatch: Date
+    /// The resolved folders inotify watches now.
+    var watchTargets: Set<String> = []
 
     /// The folders of every chain, and the configured folders new chains appear in.
     var watchedFolders: Set<String> {

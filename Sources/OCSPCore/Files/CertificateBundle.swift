@@ -11,6 +11,7 @@ enum CertificateBundle {
                 guard let der = block.decoded() else { return [] }
                 switch block.label {
                 case "CERTIFICATE", "X509 CERTIFICATE": return Certificate(derBytes: der).map { [$0] } ?? []
+                case "TRUSTED CERTIFICATE": return X509Object.certificateDER(fromTrusted: der).flatMap(Certificate.init(derBytes:)).map { [$0] } ?? []
                 case "PKCS7", "CERTIFICATE CHAIN": return pkcs7Certificates(der)
                 default: return []
                 }

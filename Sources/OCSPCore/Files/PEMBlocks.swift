@@ -10,9 +10,10 @@ struct PEMBlock {
     let line: Int
     fileprivate let body: [Substring]
 
-    /// The base64 body as bytes, or nil when it is not valid base64.
+    /// The base64 body as bytes, or nil when it is not strictly base64: a certificate block
+    /// with stray characters is damaged, and decoding around them would read another thing.
     func decoded() -> [UInt8]? {
-        Data(base64Encoded: body.joined(), options: .ignoreUnknownCharacters).map(Array.init)
+        Data(base64Encoded: body.joined()).map(Array.init)
     }
 
     var isPrivateKey: Bool { label.hasSuffix("PRIVATE KEY") }
@@ -21,24 +22,31 @@ struct PEMBlock {
 enum PEMSplitError: Error, Equatable {
     case unterminated(label: String, line: Int)
     case mismatchedEnd(label: String, line: Int)
+    /// A line that starts like a BEGIN marker but is not one ("-----BEGIN CERTIFICATE----").
+    case malformedBegin(line: Int)
 }
 
 enum PEMSplitter {
     /// Whether the bytes look like PEM rather than DER.
     static func looksLikePEM(_ bytes: [UInt8]) -> Bool {
-        let marker = Array("-----BEGIN ".utf8)
+        let marker = Array("-----BEGIN".utf8)
         return bytes.count >= marker.count
             && bytes.indices.dropLast(marker.count - 1).contains { bytes[$0..<$0 + marker.count].elementsEqual(marker) }
     }
 
     /// Splits PEM text into its blocks; text outside blocks (OpenSSL's "Bag Attributes",
-    /// comments) is ignored as OpenSSL ignores it.
+    /// comments) is ignored as OpenSSL ignores it. A UTF-8 byte-order mark at the start (an
+    /// editor's) is ignored; a line that starts like a BEGIN marker but is not a well-formed
+    /// one is refused, not skipped: skipping it would make the next block the first.
     static func blocks(in text: String) throws(PEMSplitError) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var open: (label: String, line: Int, body: [Substring])? = nil
+        let utf8 = text.utf8
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let content = utf8.starts(with: bom) ? utf8.dropFirst(bom.count) : utf8[...]
         // Split on the byte, not the Character: in Swift "\r\n" is one Character, so a file
         // with Windows line endings would otherwise be one long line.
-        for (index, rawLine) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in content.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let line = trimmed(rawLine)
             if let current = open {
                 if let label = marker(line, kind: "END") {
@@ -47,13 +55,15 @@ enum PEMSplitter {
                     }
                     blocks.append(PEMBlock(label: current.label, line: current.line, body: current.body))
                     open = nil
-                } else if marker(line, kind: "BEGIN") != nil {
+                } else if line.hasPrefix("-----BEGIN") {
                     throw .unterminated(label: current.label, line: current.line)
                 } else {
                     open?.body.append(Substring(line))
                 }
             } else if let label = marker(line, kind: "BEGIN") {
                 open = (label, index + 1, [])
+            } else if line.hasPrefix("-----BEGIN") {
+                throw .malformedBegin(line: index + 1)
             }
         }
         if let current = open {
@@ -63,15 +73,21 @@ enum PEMSplitter {
     }
 
     /// The line without ASCII whitespace (CR included) at either end.
-    private static func trimmed(_ line: Substring.UTF8View) -> String {
+    private static func trimmed(_ line: Substring.UTF8View.SubSequence) -> String {
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0B || byte == 0x0C }
         guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(Substring(line[first...last]))
+        return String(decoding: line[first...last], as: UTF8.self)
     }
 
-    private static func marker(_ line: String, kind: String) -> String? {
+    /// The label of a well-formed `-----KIND LABEL-----` line: RFC 7468 labels are printable
+    /// ASCII without '-' at either end, words separated by single spaces or hyphens.
+    static func marker(_ line: String, kind: String) -> String? {
         let prefix = "-----\(kind) "
-        guard line.hasPrefix(prefix), line.hasSuffix("-----"), line.count > prefix.count + 5 else { return nil }
-        return String(line.dropFirst(prefix.count).dropLast(5))
+        guard line.hasPrefix(prefix), line.hasSuffix("-----"), line.utf8.count > prefix.utf8.count + 5 else { return nil }
+        let label = String(line.dropFirst(prefix.count).dropLast(5))
+        let allowed = label.utf8.allSatisfy { (0x21...0x7E).contains($0) || $0 == 0x20 }
+        guard allowed, !label.hasPrefix("-"), !label.hasSuffix("-"), !label.hasPrefix(" "), !label.hasSuffix(" "),
+              !label.contains("  ") else { return nil }
+        return label
     }
 }

@@ -21,6 +21,8 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     public let hasOCSPSigningUsage: Bool
     /// The TLS Feature extension (RFC 7633) demands status_request: "Must-Staple".
     public let mustStaple: Bool
+    /// basicConstraints CA:TRUE: an issuer, never a leaf to staple for.
+    public let isCertificateAuthority: Bool
 
     let object: X509Object
 
@@ -49,6 +51,7 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         self.hasOCSPSigningUsage =
             flags & UInt32(EXFLAG_XKUSAGE) != 0 && X509_get_extended_key_usage(x509) & UInt32(XKU_OCSP_SIGN) != 0
         self.mustStaple = Self.demandsStatusRequest(x509)
+        self.isCertificateAuthority = object.isCertificateAuthority
         OpenSSLErrorQueue.clear()
     }
 

@@ -41,6 +41,34 @@ final class X509Object: @unchecked Sendable {
         X509_free(pointer)
     }
 
+    /// The plain certificate inside OpenSSL's `TRUSTED CERTIFICATE` encoding (the certificate
+    /// followed by trust settings); nil unless the bytes are exactly one such structure.
+    static func certificateDER(fromTrusted der: [UInt8]) -> [UInt8]? {
+        let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            var cursor: UnsafePointer<UInt8>? = base
+            guard let x509 = d2i_X509_AUX(nil, &cursor, buffer.count) else { return nil }
+            guard let end = cursor, end == base + buffer.count else {
+                X509_free(x509)
+                return nil
+            }
+            return x509
+        }
+        guard let decoded else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        let plain = X509Object(takingOwnershipOf: decoded).derBytes
+        return plain.isEmpty ? nil : plain
+    }
+
+    /// basicConstraints says CA:TRUE.
+    var isCertificateAuthority: Bool {
+        let flags = X509_get_extension_flags(pointer)
+        OpenSSLErrorQueue.clear()
+        return flags & UInt32(EXFLAG_CA) != 0
+    }
+
     var derBytes: [UInt8] {
         var out: UnsafeMutablePointer<UInt8>? = nil
         let length = i2d_X509(pointer, &out)

@@ -10,7 +10,9 @@ public enum BatchRefresh {
         return codes.max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
     }
 
-    /// Every staple once, concurrently within the configuration's limits; the exit code of the worst outcome.
+    /// Every staple once, concurrently within the configuration's limits; the exit code of the
+    /// worst outcome. An entry whose chain is missing fails on its own (exit 2 among the
+    /// others' codes); a configured folder that cannot be listed counts as such a failure too.
     public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
                            expiryMargin: TimeInterval? = nil) -> Int32 {
         let jobs = configuration.jobs().map { template in
@@ -23,6 +25,10 @@ public enum BatchRefresh {
         let codes = RefreshPool(limits: configuration.concurrency).run(jobs, refresher: refresher) { _, refreshed in
             refreshed.outcome.exitCode
         }
-        return worst(codes)
+        let unlisted = configuration.directories.compactMap(\.listingFailure)
+        for failure in unlisted {
+            refresher.logger.error("\(failure); its staples are not maintained")
+        }
+        return worst(codes + unlisted.map { _ in ExitStatus.noValidStaple })
     }
 }

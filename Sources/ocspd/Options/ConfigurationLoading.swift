@@ -3,13 +3,24 @@ import Logging
 import OCSPCore
 
 enum ConfigurationLoading {
-    /// Loads the configuration, or logs every problem and exits 78 (EX_CONFIG).
-    static func load(_ path: String, logger: Logger) throws -> Configuration {
+    /// Loads the configuration, or logs every problem and exits 78 (EX_CONFIG). A missing or
+    /// unreadable file an entry names is that entry's failure, logged here, unless `strict`
+    /// (`--check-config`), which refuses it too.
+    static func load(_ path: String, logger: Logger, strict: Bool = false) throws -> Configuration {
+        let configuration: Configuration
         do {
-            return try ConfigurationLoader.load(path: path)
+            configuration = try ConfigurationLoader.load(path: path)
         } catch {
             logger.error("\(error)")
             throw ExitCode(ExitStatus.configuration)
         }
+        if strict, !configuration.fileProblems.isEmpty {
+            logger.error("\(ConfigurationError(problems: configuration.fileProblems))")
+            throw ExitCode(ExitStatus.configuration)
+        }
+        for problem in configuration.fileProblems {
+            logger.warning("\(problem); this entry fails until it is fixed, the others proceed")
+        }
+        return configuration
     }
 }

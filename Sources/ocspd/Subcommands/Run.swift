@@ -26,7 +26,7 @@ extension OCSPD {
         func run() async throws {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
-            let configuration = try ConfigurationLoading.load(config, logger: logger)
+            let configuration = try ConfigurationLoading.load(config, logger: logger, strict: checkConfig)
             if checkConfig {
                 let jobs = configuration.jobs()
                 print("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)")

@@ -223,9 +223,14 @@ final class TestPKI: @unchecked Sendable {
         try Command.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path])
     }
 
+    /// One certificate, CA or not (the chain reader refuses a CA certificate as a leaf).
     static func load(_ path: String) throws -> Certificate {
-        try CertificateChain.read(from: path).leaf
+        let certificates = CertificateBundle.certificates(in: try FileBytes.read(path, maximum: 1 << 20).get())
+        guard let first = certificates.first else { throw CertificateNotLoaded(path: path) }
+        return first
     }
+
+    struct CertificateNotLoaded: Error { let path: String }
 
     /// GeneralizedTime as `openssl ca -startdate/-enddate` takes it.
     static func timestamp(_ date: Date) -> String {

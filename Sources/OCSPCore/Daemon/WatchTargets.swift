@@ -1,0 +1,72 @@
+import Foundation
+
+/// The folders inotify must watch so that a change to a chain folder is seen however it
+/// happens, symlink switches included. inotify watches the inode a path resolves to when the
+/// watch is added: a certbot-style switch of a symlinked folder (`live/x` → another archive
+/// folder) or of a symlink above it changes nothing in the old target, only the folder that
+/// holds the link. So each folder is watched as its resolved path, and so is every real
+/// folder holding a symlink on the way to it; after any change the targets are resolved again
+/// and watches follow the new ones.
+enum WatchTargets {
+    /// At most this many symlinks are followed per folder, as the kernel's own limit (ELOOP).
+    static let maximumLinks = 40
+
+    static func resolve(_ folders: Set<String>) -> Set<String> {
+        folders.reduce(into: Set<String>()) { targets, folder in targets.formUnion(resolve(folder)) }
+    }
+
+    /// The folder itself resolved, plus the real folders holding each symlink met on the way;
+    /// when a component does not exist (yet), the nearest existing folder, where it would appear.
+    static func resolve(_ folder: String) -> Set<String> {
+        let absolute = folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder
+        var pending = absolute.split(separator: "/").map(String.init)
+        var resolved = "/"
+        var targets = Set<String>()
+        var links = 0
+        while !pending.isEmpty {
+            let component = pending.removeFirst()
+            if component == "." || component.isEmpty { continue }
+            if component == ".." {
+                resolved = parent(of: resolved)
+                continue
+            }
+            let candidate = join(resolved, component)
+            var status = stat()
+            guard lstat(candidate, &status) == 0 else {
+                targets.insert(resolved)
+                return targets
+            }
+            switch status.st_mode & S_IFMT {
+            case S_IFLNK:
+                targets.insert(resolved)
+                links += 1
+                guard links <= maximumLinks, let target = linkTarget(candidate) else { return targets }
+                if target.hasPrefix("/") { resolved = "/" }
+                pending = target.split(separator: "/").map(String.init) + pending
+            case S_IFDIR:
+                resolved = candidate
+            default:
+                targets.insert(resolved)
+                return targets
+            }
+        }
+        targets.insert(resolved)
+        return targets
+    }
+
+    private static func join(_ folder: String, _ name: String) -> String {
+        folder == "/" ? "/" + name : folder + "/" + name
+    }
+
+    private static func parent(of folder: String) -> String {
+        let parent = (folder as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "/" : parent
+    }
+
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
