@@ -34,7 +34,7 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
         case .untrustedFile(let path, let owner, let mode):
             return "\(path) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change it; as root, ocspd trusts only what root alone may write: chown root \(path) and chmod go-w \(path)"
         case .missingFolder(let path):
-            return "the folder \(path) does not exist; create it, writable for the user ocspd runs as"
+            return "cannot create a file in \(path): no such folder; create it, writable for the user ocspd runs as"
         case .notAFolder(let path, let kind):
             return "\(path) is \(kind), not a folder"
         case .tooManyLinks(let path):

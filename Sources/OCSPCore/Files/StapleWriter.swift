@@ -210,7 +210,7 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
         case .temporaryInTheWay(let path, let kind):
             return "\(path), ocspd's temp name for this output, holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):
-            return "cannot create a temp file in \(folder): \(reason); check that ocspd's user may write there and the file system has room"
+            return "cannot create a file in \(folder): \(reason); check that ocspd's user may write there and the file system has room"
         case .writeFailed(let path, let reason):
             return "writing \(path) failed: \(reason); the previous file is untouched"
         case .renameFailed(let path, let reason):
