@@ -73,4 +73,24 @@ import Testing
         let bytes = try #require(scenario.stapleBytes)
         #expect(try StapleVerifier.verify(OCSPResponse(derBytes: bytes), for: scenario.subject, at: Date()).get().status == .good)
     }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aLockRootCreatesInAFolderOfAnotherUserIsHandedToThatUser() throws {
+        // Cron as root first, the daemon as the folder's owner later: both must be able to lock.
+        let folder = try TestPKI.scratchFolder("lock")
+        let theirs = "\(folder)/theirs"
+        try FileSystemFixtures.folder(theirs, owner: FileSystemFixtures.otherUser)
+        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(theirs)/mail.der"))
+        let owner = try FileManager.default.attributesOfItem(atPath: "\(theirs)/.mail.der.ocspd-lock")[.ownerAccountID] as? NSNumber
+        #expect(owner?.uint32Value == FileSystemFixtures.otherUser)
+        withExtendedLifetime(held) {}
+    }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aDeviceAtTheLockNameIsRefusedWithoutOpeningIt() throws {
+        let folder = try TestPKI.scratchFolder("lock")
+        try FileSystemFixtures.characterDevice("\(folder)/.mail.der.ocspd-lock")
+        let error = #expect(throws: StateError.self) { _ = try StateStore(directory: "\(folder)/state").lock(for: "\(folder)/mail.der") }
+        #expect(error?.description.contains("character device") == true, "\(String(describing: error))")
+    }
 }

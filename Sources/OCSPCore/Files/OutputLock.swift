@@ -26,13 +26,7 @@ enum OutputLock {
         }
         let name = SidecarName.make(for: resolved.name, suffix: suffix)
         let shown = resolved.folder.shown(name)
-        // O_NONBLOCK: a FIFO planted at the lock's name must not hang the open.
-        let descriptor: Int32
-        switch resolved.folder.open(name, flags: O_RDWR | O_CREAT | O_NONBLOCK, mode: 0o600) {
-        case .success(let opened): descriptor = opened
-        case .failure(ELOOP): throw .cannotLock(path: shown, reason: "it is a symlink, which ocspd never follows there; remove it")
-        case .failure(let error): throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
-        }
+        let descriptor = try open(name, in: resolved.folder, shown: shown)
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
             let kind = FileKind(mode: status.st_mode)
@@ -46,5 +40,36 @@ enum OutputLock {
             throw .cannotLock(path: shown, reason: StapleWriter.text(code))
         }
         return StapleLock(descriptor: descriptor)
+    }
+
+    /// Opens the lock file, creating it if needed. One root creates in a folder of ocspd's
+    /// user (cron as root, later the daemon as `ocspd`) is handed to the folder's owner, who
+    /// could create or remove it anyway: else that user's runs could never open it.
+    /// `O_NONBLOCK`: a FIFO planted at the name must not hang the open.
+    private static func open(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Int32 {
+        for _ in 0..<3 {
+            switch folder.open(name, flags: O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, mode: 0o600) {
+            case .success(let descriptor):
+                if geteuid() == 0, folder.status.st_uid != 0 {
+                    // Best effort: without it only root can take this lock, which it still can.
+                    _ = fchown(descriptor, folder.status.st_uid, folder.status.st_gid)
+                }
+                return descriptor
+            case .failure(EEXIST):
+                // Looked at before opening: opening a device node can have effects of its own.
+                if case .success(let status) = folder.entry(name), status.st_mode & S_IFMT != S_IFREG {
+                    throw .cannotLock(path: shown, reason: "it is \(FileKind(mode: status.st_mode)), not ocspd's lock file; remove it")
+                }
+            case .failure(let error):
+                throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+            }
+            switch folder.open(name, flags: O_RDWR | O_NONBLOCK) {
+            case .success(let descriptor): return descriptor
+            case .failure(ENOENT): continue
+            case .failure(ELOOP): throw .cannotLock(path: shown, reason: "it is a symlink, which ocspd never follows there; remove it")
+            case .failure(let error): throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+            }
+        }
+        throw .cannotLock(path: shown, reason: "it keeps disappearing while being opened")
     }
 }
