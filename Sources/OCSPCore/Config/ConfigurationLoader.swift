@@ -30,6 +30,9 @@ public enum ConfigurationLoader {
                                        "responder-rate", "defaults", "staples", "directories"]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        if let problem = ConfigurationTrust.problem(with: path) {
+            throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: nil, message: problem)])
+        }
         let text: String
         switch FileBytes.read(path, maximum: 4 << 20) {
         case .failure(let reason):
@@ -347,8 +350,10 @@ private struct Reader {
     mutating func checkExecutable(_ command: String, at keyPath: String, node: Node?) {
         let candidates = command.contains("/") ? [command]
             : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(separator: ":").map { "\($0)/\(command)" }
-        if !candidates.contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             problem(keyPath, node, "the hook command \(command) is not an executable file")
+            return
         }
+        if let untrusted = ConfigurationTrust.problem(with: found) { problem(keyPath, node, "the hook: \(untrusted)") }
     }
 }

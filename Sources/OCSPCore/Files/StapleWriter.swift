@@ -3,12 +3,15 @@ import Foundation
 /// Puts a staple file in place atomically, so a server reading it at any moment sees the
 /// old file or the new one, never a mix, an empty file or nothing.
 ///
-/// The temp file is created exclusively (`O_EXCL | O_NOFOLLOW`, never through a symlink)
-/// in the output's own folder under a dot-name (HAProxy loads every non-dot file in a `crt`
-/// folder as a certificate), written, fsynced, given the old file's mode (else 0644),
-/// renamed over the output, and the folder fsynced so the rename survives a crash.
+/// The output is resolved one component at a time (`PathResolver`): a symlink is followed
+/// only when no one but root or ocspd's user could have planted it, never to create a file
+/// through a dangling link, and only a regular file is ever replaced or removed. Everything
+/// then happens in the output's open folder: the temp file is created exclusively
+/// (`O_EXCL | O_NOFOLLOW`) under a dot-name (HAProxy loads every non-dot file in a `crt`
+/// folder), written, fsynced, given the old file's mode (else 0644), renamed over the output
+/// in the same folder, and the folder fsynced so the rename survives a crash.
 ///
-/// A writer holding the staple's lock uses one fixed temp name per output, so cleaning what
+/// A writer holding the output's lock uses one fixed temp name per output, so cleaning what
 /// a killed run left is one unlink, not a scan of a folder that may hold thousands of staples.
 /// Writers without a lock (the metrics file) use a random name.
 public enum StapleWriter {
@@ -25,8 +28,20 @@ public enum StapleWriter {
 
     /// The fixed temp file of a writer holding the lock on `path`.
     public static func lockedTemporaryPath(for path: String) -> String {
-        let target = resolvedTarget(path)
-        return "\(folder(of: target))/.\((target as NSString).lastPathComponent)\(temporaryMarker)locked"
+        switch PathResolver.resolve(path) {
+        case .success(let output):
+            return output.folder.shown(temporaryName(for: output.name, naming: .lockHeld))
+        case .failure:
+            let folder = (path as NSString).deletingLastPathComponent
+            return (folder.isEmpty ? "" : folder + "/") + temporaryName(for: (path as NSString).lastPathComponent, naming: .lockHeld)
+        }
+    }
+
+    static func temporaryName(for name: String, naming: Temporary) -> String {
+        switch naming {
+        case .lockHeld: return SidecarName.make(for: name, suffix: "\(temporaryMarker)locked")
+        case .unique: return SidecarName.make(for: name, suffix: "\(temporaryMarker)\(randomSuffix())")
+        }
     }
 
     /// How far a write goes to survive a power cut.
@@ -38,95 +53,110 @@ public enum StapleWriter {
         case atomicOnly
     }
 
+    /// Returns the path really written: `path`, or the file a trusted link leads to.
+    @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
-                             durability: Durability = .synced) throws(StapleWriteError) {
-        let target = resolvedTarget(path)
-        let folder = folder(of: target)
-        let name = (target as NSString).lastPathComponent
-
-        var existing = stat()
-        let hasExisting = lstat(target, &existing) == 0
-        if hasExisting, existing.st_mode & S_IFMT == S_IFDIR {
-            throw .outputIsDirectory(path: target)
-        }
-        let mode = hasExisting ? existing.st_mode & 0o7777 : 0o644
-
-        let temporary: String
-        switch naming {
-        case .lockHeld:
-            temporary = "\(folder)/.\(name)\(temporaryMarker)locked"
-        case .unique:
-            temporary = "\(folder)/.\(name)\(temporaryMarker)\(randomSuffix())"
-        }
-        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if descriptor < 0, errno == EEXIST, case .lockHeld = naming {
-            // Left by a run killed mid-write; nobody else writes it while we hold the lock.
-            unlink(temporary)
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        }
-        guard descriptor >= 0 else {
-            throw .cannotCreate(folder: folder, reason: FileReadError(errno: errno).description)
-        }
-        var keepTemporary = false
+                             durability: Durability = .synced) throws(StapleWriteError) -> String {
+        let output = try replaceable(path)
+        let folder = output.folder
+        // Read and write bits only: a staple never needs to carry set-id or execute bits.
+        let mode = output.entry.map { $0.st_mode & 0o666 } ?? 0o644
+        let (descriptor, temporary) = try createTemporary(in: folder, for: output.name, naming: naming)
+        var placed = false
         defer {
-            if !keepTemporary { unlink(temporary) }
+            if !placed { _ = folder.unlink(temporary) }
         }
         do throws(StapleWriteError) {
-            try writeAll(bytes, to: descriptor, path: target)
-            if hasExisting, getuid() == 0 {
+            try writeAll(bytes, to: descriptor, path: output.path)
+            if let existing = output.entry, geteuid() == 0 {
                 // Keep the owner the operator chose (nginx reading as www-data, say).
                 _ = fchown(descriptor, existing.st_uid, existing.st_gid)
             }
-            guard fchmod(descriptor, mode) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
+            guard fchmod(descriptor, mode) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
             if durability == .synced {
-                guard fsync(descriptor) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
+                guard fsync(descriptor) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
             }
         } catch {
             close(descriptor)
             throw error
         }
-        guard close(descriptor) == 0 else { throw .writeFailed(path: target, reason: errnoText()) }
-        guard rename(temporary, target) == 0 else { throw .renameFailed(path: target, reason: errnoText()) }
-        keepTemporary = true
-        if durability == .synced { syncFolder(folder) }
+        guard close(descriptor) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
+        if let code = folder.rename(temporary, to: output.name) {
+            throw .renameFailed(path: output.path, reason: text(code))
+        }
+        placed = true
+        if durability == .synced { folder.sync() }
+        return output.path
+    }
+
+    /// `path` resolved, when what is there may be replaced: nothing yet, or a regular file.
+    static func replaceable(_ path: String) throws(StapleWriteError) -> ResolvedPath {
+        let output: ResolvedPath
+        switch PathResolver.resolve(path) {
+        case .failure(let error): throw .unsafePath(error)
+        case .success(let resolved): output = resolved
+        }
+        if let link = output.danglingLink { throw .danglingLink(link: link, target: output.path) }
+        switch output.kind {
+        case nil, .regularFile?: return output
+        case .folder?: throw .outputIsDirectory(path: output.path)
+        case let kind?: throw .notRegularFile(path: output.path, kind: kind)
+        }
+    }
+
+    private static func createTemporary(in folder: SafeFolder, for name: String, naming: Temporary) throws(StapleWriteError) -> (Int32, String) {
+        // A lock holder clears its own leftover and tries again; a random name is tried anew.
+        for _ in 0..<3 {
+            let temporary = temporaryName(for: name, naming: naming)
+            switch folder.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL) {
+            case .success(let descriptor): return (descriptor, temporary)
+            case .failure(EEXIST):
+                if case .lockHeld = naming { try clearLeftover(temporary, in: folder) }
+            case .failure(let error):
+                throw .cannotCreate(folder: folder.path, reason: text(error.code))
+            }
+        }
+        throw .cannotCreate(folder: folder.path, reason: "the temp name stays taken")
+    }
+
+    /// Removes a temp file left by a run killed mid-write: nobody else writes it while we
+    /// hold the lock. Only a file or a link (removing a link never touches its target) is
+    /// ocspd's to remove; anything else was put there by someone else.
+    private static func clearLeftover(_ temporary: String, in folder: SafeFolder) throws(StapleWriteError) {
+        guard case .success(let status) = folder.entry(temporary) else { return }
+        let kind = FileKind(mode: status.st_mode)
+        guard kind == .regularFile || kind == .symlink else {
+            throw .temporaryInTheWay(path: folder.shown(temporary), kind: kind)
+        }
+        _ = folder.unlink(temporary)
     }
 
     /// Removes the temp file a killed run left beside `path`. Call only while holding the staple's lock.
     public static func removeStaleTemporary(besides path: String) {
+        guard case .success(let output) = PathResolver.resolve(path) else { return }
         // Looked up first: an unlink takes the folder's write lock even when nothing is
         // there, and thousands of staples share one folder.
-        let temporary = lockedTemporaryPath(for: path)
-        var status = stat()
-        if lstat(temporary, &status) == 0 { unlink(temporary) }
-    }
-
-    private static func folder(of target: String) -> String {
-        let folder = (target as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
+        try? clearLeftover(temporaryName(for: output.name, naming: .lockHeld), in: output.folder)
     }
 
     /// Removes a staple: one unlink, atomic, never a truncation a reader could catch half-way.
-    public static func remove(_ path: String) throws(StapleWriteError) {
-        let target = resolvedTarget(path)
-        guard unlink(target) == 0 || errno == ENOENT else { throw .removeFailed(path: target, reason: errnoText()) }
-        syncFolder(folder(of: target))
-    }
-
-    /// A symlinked output (certbot-style `live/` links) is written through: the link's
-    /// target file is replaced, and the link stays a link.
-    static func resolvedTarget(_ path: String) -> String {
-        var status = stat()
-        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return path }
-        guard let resolved = realpath(path, nil) else {
-            // A dangling link: write where it points.
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let length = readlink(path, &buffer, buffer.count - 1)
-            guard length > 0 else { return path }
-            let destination = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return destination.hasPrefix("/") ? destination : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+    /// Only a regular file is removed; a link that leads nowhere is left as it is.
+    /// Returns the path really removed, nil when there was nothing to remove.
+    @discardableResult
+    public static func remove(_ path: String) throws(StapleWriteError) -> String? {
+        let output: ResolvedPath
+        switch PathResolver.resolve(path) {
+        case .failure(let error): throw .unsafePath(error)
+        case .success(let resolved): output = resolved
         }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        guard let kind = output.kind else { return nil }
+        guard kind == .regularFile else { throw .notRegularFile(path: output.path, kind: kind) }
+        if let code = output.folder.unlink(output.name) {
+            guard code == ENOENT else { throw .removeFailed(path: output.path, reason: text(code)) }
+            return nil
+        }
+        output.folder.sync()
+        return output.path
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StapleWriteError) {
@@ -141,25 +171,27 @@ public enum StapleWriter {
         }
     }
 
-    private static func syncFolder(_ folder: String) {
-        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
-    }
-
     private static func randomSuffix() -> String {
         (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
     }
 
-    private static func errnoText() -> String {
-        let code = errno
-        return "\(String(cString: strerror(code))) (errno \(code))"
+    private static func errnoText() -> String { text(errno) }
+
+    static func text(_ code: Int32) -> String {
+        "\(String(cString: strerror(code))) (errno \(code))"
     }
 }
 
 public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
     case outputIsDirectory(path: String)
+    /// A device node, FIFO or socket: never replaced or removed.
+    case notRegularFile(path: String, kind: FileKind)
+    /// The path could not be resolved safely (an untrusted link, a missing folder).
+    case unsafePath(PathError)
+    /// The output is a link to a name that does not exist: no file is created through it.
+    case danglingLink(link: String, target: String)
+    /// Something ocspd did not make sits at its temp name.
+    case temporaryInTheWay(path: String, kind: FileKind)
     case cannotCreate(folder: String, reason: String)
     case writeFailed(path: String, reason: String)
     case renameFailed(path: String, reason: String)
@@ -169,12 +201,20 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .outputIsDirectory(let path):
             return "the output \(path) is a directory; --output names the staple file itself"
+        case .notRegularFile(let path, let kind):
+            return "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
+        case .unsafePath(let error):
+            return "\(error)"
+        case .danglingLink(let link, let target):
+            return "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or name it as the output"
+        case .temporaryInTheWay(let path, let kind):
+            return "\(path), ocspd's temp name for this output, holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):
-            return "cannot create a file in \(folder): \(reason); check that the folder exists and ocspd may write there"
+            return "cannot create a file in \(folder): \(reason); check that ocspd's user may write there and the file system has room"
         case .writeFailed(let path, let reason):
             return "writing \(path) failed: \(reason); the previous file is untouched"
         case .renameFailed(let path, let reason):
-            return "cannot put the new staple in place at \(path): \(reason); the previous file is untouched"
+            return "cannot put the new file in place at \(path): \(reason); the previous file is untouched"
         case .removeFailed(let path, let reason):
             return "cannot remove the stale staple \(path): \(reason)"
         }

@@ -37,7 +37,7 @@ public enum StapleOnDisk: Sendable {
         do {
             response = try OCSPResponse(derOrPEM: bytes)
         } catch {
-            return .unusable(error.description)
+            return .unusable(describeWithoutContent(error))
         }
         switch StapleVerifier.verify(response, for: subject, at: now, extraCertificates: extraCertificates) {
         case .success(let staple): return .valid(staple)
@@ -45,5 +45,12 @@ public enum StapleOnDisk: Sendable {
         case .failure(.expired), .failure(.leafExpired): return .expired
         case .failure(let failure): return .unusable(failure.description)
         }
+    }
+
+    /// What is wrong with a local file, without quoting it: the file may be anything a link
+    /// or a mistake put there, and its bytes are not ocspd's to print.
+    static func describeWithoutContent(_ error: OCSPDecodingError) -> String {
+        if case .notOCSP = error { return "not an OCSP response: neither DER nor an OCSP RESPONSE PEM block" }
+        return error.description
     }
 }

@@ -231,7 +231,8 @@ public struct Refresher: Sendable {
             switch decision {
             case .write:
                 do {
-                    try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
+                    let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
+                    if written != job.outputPath { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
                 } catch {
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }

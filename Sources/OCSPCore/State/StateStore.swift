@@ -1,8 +1,11 @@
 import Foundation
 import Synchronization
 
-/// The state folder (default /var/lib/ocspd): one JSON file and one lock file per staple.
-/// Written atomically, read tolerantly: a missing or corrupt file means "start fresh".
+/// The state folder (default /var/lib/ocspd): one JSON file per staple. Written atomically
+/// through the safe path layer (never through a link someone else planted), read tolerantly:
+/// a missing or corrupt file means "start fresh". The lock that makes one ocspd the writer
+/// of a staple lives beside the staple (`OutputLock`), not here: two ocspd with different
+/// state folders must still exclude each other.
 public struct StateStore: Sendable {
     public static let defaultDirectory = "/var/lib/ocspd"
 
@@ -41,18 +44,24 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// The longest readable part of a key, in UTF-8 bytes: with the hash, `.json` and the
+    /// temp suffix, state names stay within NAME_MAX whatever the output's name (215: the
+    /// keys of names that always worked stay the same).
+    static let readableKeyLength = 215
+
     /// `NAME-HASH`: readable, and unique per absolute output path.
     func key(for output: String) -> String {
         let absolute = Self.absolute(output)
         let name = absolute.split(separator: "/").last.map(String.init)?.filter { $0.isLetter || $0.isNumber || "._-".contains($0) } ?? ""
-        return "\(name)-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
+        return "\(SidecarName.prefix(of: name, bytes: Self.readableKeyLength))-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
     }
 
     public func statePath(for output: String) -> String { "\(directory)/\(key(for: output)).json" }
-    public func lockPath(for output: String) -> String { "\(directory)/\(key(for: output)).lock" }
+    /// The lock beside the output (see `OutputLock`).
+    public func lockPath(for output: String) -> String { OutputLock.path(for: output) }
 
     public func load(for output: String) -> StapleState {
-        guard case .success(let bytes) = FileBytes.read(statePath(for: output), maximum: 1 << 20) else {
+        guard case .success(let bytes) = SafeFileRead.read(statePath(for: output), maximum: 1 << 20) else {
             return StapleState(outputPath: Self.absolute(output))
         }
         let decoder = JSONDecoder()
@@ -74,9 +83,10 @@ public struct StateStore: Sendable {
         try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld, durability: durability)
     }
 
-    /// The exclusive lock for one staple, or nil when another ocspd holds it.
+    /// The exclusive lock for one staple, or nil when another ocspd holds it, whatever
+    /// state folder that one uses: the lock is beside the output.
     public func lock(for output: String) throws(StateError) -> StapleLock? {
-        try StapleLock.acquire(lockPath(for: output))
+        try OutputLock.acquire(for: output)
     }
 
     /// The absolute form of `path`, made lexically: `.` and `..` folded, repeated slashes
@@ -107,22 +117,8 @@ public struct StateStore: Sendable {
 public final class StapleLock: @unchecked Sendable {
     private let descriptor: Int32
 
-    private init(descriptor: Int32) {
+    init(descriptor: Int32) {
         self.descriptor = descriptor
-    }
-
-    static func acquire(_ path: String) throws(StateError) -> StapleLock? {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard descriptor >= 0 else {
-            throw .cannotLock(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let code = errno
-            close(descriptor)
-            if code == EWOULDBLOCK { return nil }
-            throw .cannotLock(path: path, reason: String(cString: strerror(code)))
-        }
-        return StapleLock(descriptor: descriptor)
     }
 
     deinit {
@@ -135,6 +131,8 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
     case cannotCreate(directory: String, reason: String)
     case sameAsOutputFolder(directory: String)
     case cannotLock(path: String, reason: String)
+    /// The output itself may not be written (an untrusted link, a device, a FIFO).
+    case output(StapleWriteError)
 
     public var description: String {
         switch self {
@@ -144,6 +142,8 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
             return "the state folder \(directory) is the staple's own folder; pass a --state-dir of its own (default \(StateStore.defaultDirectory))"
         case .cannotLock(let path, let reason):
             return "cannot lock \(path): \(reason)"
+        case .output(let error):
+            return error.description
         }
     }
 }

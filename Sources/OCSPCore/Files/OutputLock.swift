@@ -1,0 +1,75 @@
+import Foundation
+
+/// The lock that makes one ocspd at a time the writer of an output, whatever state folder
+/// each uses (a daemon and a cron job, two daemons): a dot-file beside the file really
+/// written (`.NAME.ocspd-lock`; HAProxy loads every non-dot file in a `crt` folder), held
+/// with flock. Links to one file from several outputs meet at one lock.
+enum OutputLock {
+    static let suffix = ".ocspd-lock"
+
+    /// The lock's path for `output`, for messages and tests.
+    static func path(for output: String) -> String {
+        switch PathResolver.resolve(output) {
+        case .success(let resolved): return resolved.folder.shown(SidecarName.make(for: resolved.name, suffix: suffix))
+        case .failure: return output + suffix
+        }
+    }
+
+    /// The lock, or nil when another ocspd holds it. Refuses an output that may not be
+    /// written (an untrusted link, a device, a FIFO): nothing is done for it, not even a lock.
+    static func acquire(for output: String) throws(StateError) -> StapleLock? {
+        let resolved: ResolvedPath
+        do {
+            resolved = try StapleWriter.replaceable(output)
+        } catch {
+            throw .output(error)
+        }
+        let name = SidecarName.make(for: resolved.name, suffix: suffix)
+        let shown = resolved.folder.shown(name)
+        let descriptor = try open(name, in: resolved.folder, shown: shown)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            let kind = FileKind(mode: status.st_mode)
+            close(descriptor)
+            throw .cannotLock(path: shown, reason: "it is \(kind), not ocspd's lock file; remove it")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw .cannotLock(path: shown, reason: StapleWriter.text(code))
+        }
+        return StapleLock(descriptor: descriptor)
+    }
+
+    /// Opens the lock file, creating it if needed. One root creates in a folder of ocspd's
+    /// user (cron as root, later the daemon as `ocspd`) is handed to the folder's owner, who
+    /// could create or remove it anyway: else that user's runs could never open it.
+    /// `O_NONBLOCK`: a FIFO planted at the name must not hang the open.
+    private static func open(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Int32 {
+        for _ in 0..<3 {
+            switch folder.open(name, flags: O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, mode: 0o600) {
+            case .success(let descriptor):
+                if geteuid() == 0, folder.status.st_uid != 0 {
+                    // Best effort: without it only root can take this lock, which it still can.
+                    _ = fchown(descriptor, folder.status.st_uid, folder.status.st_gid)
+                }
+                return descriptor
+            case .failure(EEXIST):
+                // Looked at before opening: opening a device node can have effects of its own.
+                if case .success(let status) = folder.entry(name), status.st_mode & S_IFMT != S_IFREG {
+                    throw .cannotLock(path: shown, reason: "it is \(FileKind(mode: status.st_mode)), not ocspd's lock file; remove it")
+                }
+            case .failure(let error):
+                throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+            }
+            switch folder.open(name, flags: O_RDWR | O_NONBLOCK) {
+            case .success(let descriptor): return descriptor
+            case .failure(ENOENT): continue
+            case .failure(ELOOP): throw .cannotLock(path: shown, reason: "it is a symlink, which ocspd never follows there; remove it")
+            case .failure(let error): throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+            }
+        }
+        throw .cannotLock(path: shown, reason: "it keeps disappearing while being opened")
+    }
+}

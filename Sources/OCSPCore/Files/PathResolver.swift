@@ -1,0 +1,159 @@
+import Foundation
+
+/// Where a path really leads: the open folder holding its last name, and what is there.
+struct ResolvedPath {
+    let folder: SafeFolder
+    let name: String
+    /// What is at `name` now (never a link: links are followed), nil when nothing is.
+    let entry: stat?
+    /// The path really used: the one given, or the resolved one when a link was followed.
+    let path: String
+    /// The first link followed, if any.
+    let link: String?
+    /// Set when the given path ends in a link to a name that does not exist.
+    let danglingLink: String?
+
+    var kind: FileKind? { entry.map { FileKind(mode: $0.st_mode) } }
+}
+
+/// Resolves a path one component at a time with `openat(O_PATH | O_NOFOLLOW)`, as systemd's
+/// `chase()` does, deciding about each link as it is met: nothing can be swapped between the
+/// check and the use, and `fs.protected_symlinks` is not relied on.
+enum PathResolver {
+    static let maximumLinks = 40
+
+    /// - Parameter wholePath: check every folder even when no link is followed (what root
+    ///   runs or reads as instructions); otherwise only a followed link brings the rule in.
+    static func resolve(_ path: String, trust: PathTrust = .outputs, wholePath: Bool = false) -> Result<ResolvedPath, PathError> {
+        guard !path.isEmpty else { return .failure(.system(path: path, code: ENOENT)) }
+        var absolute = path
+        if !path.hasPrefix("/") {
+            // From `/`, so that every folder on the way is seen and checked.
+            guard let working = workingFolder() else { return .failure(.system(path: ".", code: errno)) }
+            absolute = working + "/" + path
+        }
+        switch SafeFolder.start(absolute: true) {
+        case .failure(let error): return .failure(.system(path: "/", code: error.code))
+        case .success(let root):
+            var walk = Walk(root: root, trust: trust, wholePath: wholePath, given: path)
+            return walk.run(components(absolute))
+        }
+    }
+
+    static func components(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    private static func workingFolder() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The state of one resolution.
+    private struct Walk {
+        let root: SafeFolder
+        let trust: PathTrust
+        let wholePath: Bool
+        let given: String
+        var folders: [SafeFolder]
+        var links = 0
+        var firstLink: String? = nil
+        /// The link that supplied the last name, when the given path ends in one.
+        var finalLink: String? = nil
+
+        init(root: SafeFolder, trust: PathTrust, wholePath: Bool, given: String) {
+            self.root = root
+            self.trust = trust
+            self.wholePath = wholePath
+            self.given = given
+            folders = [root]
+        }
+
+        mutating func run(_ start: [String]) -> Result<ResolvedPath, PathError> {
+            var pending = Array(start.reversed())
+            while let name = pending.popLast() {
+                let current = folders[folders.count - 1]
+                let isLast = pending.isEmpty
+                if name == "." || name == ".." {
+                    if name == "..", folders.count > 1 { folders.removeLast() }
+                    if isLast { return finish(name: nil) }
+                    continue
+                }
+                let entry: stat
+                switch current.entry(name) {
+                case .failure(ENOENT) where isLast: return finish(name: name)
+                case .failure(ENOENT): return .failure(.missingFolder(path: current.shown(name)))
+                case .failure(let error): return .failure(.system(path: current.shown(name), code: error.code))
+                case .success(let status): entry = status
+                }
+                switch FileKind(mode: entry.st_mode) {
+                case .symlink:
+                    switch follow(name, in: current, isLast: isLast) {
+                    case .failure(let error): return .failure(error)
+                    case .success(let target): pending.append(contentsOf: target.reversed())
+                    }
+                case .folder where !isLast:
+                    switch current.folder(name, shownAs: current.shown(name)) {
+                    case .failure(let error): return .failure(.system(path: current.shown(name), code: error.code))
+                    case .success(let folder): folders.append(folder)
+                    }
+                case _ where isLast:
+                    return finish(name: name)
+                case let kind:
+                    return .failure(.notAFolder(path: current.shown(name), kind: kind))
+                }
+            }
+            return finish(name: nil)
+        }
+
+        /// Checks the link `name` and gives the components it stands for.
+        private mutating func follow(_ name: String, in folder: SafeFolder, isLast: Bool) -> Result<[String], PathError> {
+            let shown = folder.shown(name)
+            links += 1
+            guard links <= PathResolver.maximumLinks else { return .failure(.tooManyLinks(path: given)) }
+            let link: (status: stat, target: String)
+            switch folder.link(name) {
+            case .failure(let error): return .failure(.system(path: shown, code: error.code))
+            case .success(let read): link = read
+            }
+            if let problem = trust.linkProblem(linkOwner: link.status.st_uid, folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode) {
+                return .failure(.untrustedLink(link: shown, owner: link.status.st_uid, folder: folder.path,
+                                               folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode & 0o7777, problem: problem))
+            }
+            if firstLink == nil { firstLink = shown }
+            if isLast { finalLink = shown }
+            if link.target.hasPrefix("/") { folders = [root] }
+            return .success(PathResolver.components(link.target))
+        }
+
+        /// The end of the walk: `name` in the current folder (`.` when the path ends in a folder).
+        private mutating func finish(name: String?) -> Result<ResolvedPath, PathError> {
+            let holder = folders[folders.count - 1], last = name ?? "."
+            var entry: stat? = nil
+            switch holder.entry(last) {
+            case .success(let status): entry = status
+            case .failure(ENOENT): entry = nil
+            case .failure(let error): return .failure(.system(path: holder.shown(last), code: error.code))
+            }
+            if wholePath || firstLink != nil {
+                if let problem = untrustedFolder(endingWith: entry?.st_uid) { return .failure(problem) }
+            }
+            let resolvedPath = firstLink == nil ? given : holder.shown(last)
+            return .success(ResolvedPath(folder: holder, name: last, entry: entry, path: resolvedPath, link: firstLink,
+                                         danglingLink: entry == nil ? finalLink : nil))
+        }
+
+        /// The first folder on the resolved path someone untrusted could change.
+        private func untrustedFolder(endingWith lastOwner: uid_t?) -> PathError? {
+            for (index, folder) in folders.enumerated() {
+                let childOwner = index + 1 < folders.count ? folders[index + 1].status.st_uid : lastOwner
+                if let problem = trust.folderProblem(owner: folder.status.st_uid, mode: folder.status.st_mode, childOwner: childOwner) {
+                    return .untrustedFolder(folder: folder.path, owner: folder.status.st_uid, mode: folder.status.st_mode & 0o7777,
+                                            link: firstLink, problem: problem)
+                }
+            }
+            return nil
+        }
+    }
+}
