@@ -133,8 +133,9 @@ public struct Refresher: Sendable {
         // Set again below only where a good proof ends up verified in place.
         state.verified = nil
         let policy = job.policy
+        var budget = BudgetSpending(job.budget)
         let issuer: Certificate
-        switch resolveIssuer(chain: chain, job: job, state: &state) {
+        switch resolveIssuer(chain: chain, job: job, state: &state, budget: &budget) {
         case .failure(let error): return .failed(.issuer(error), stapleOnDisk: nil, removed: nil)
         case .success(let found): issuer = found
         }
@@ -187,8 +188,15 @@ public struct Refresher: Sendable {
         let fetcher = OCSPFetcher(transport: transport)
         var failures: [ResponderFailure] = []
         for url in urls {
+            let deadline: TimeInterval
+            switch budget.admit(.responder, at: MonotonicClock.seconds()) {
+            case .failure(let refusal):
+                failures.append(ResponderFailure(url: url, method: .get, reason: .skipped(refusal)))
+                continue
+            case .success(let until): deadline = until
+            }
             let fetched: OCSPFetcher.Fetched
-            switch fetcher.fetch(request, from: url) {
+            switch fetcher.fetch(request, from: url, deadline: deadline) {
             case .failure(let failure):
                 logger.debug("\(failure)")
                 failures.append(failure)
@@ -265,6 +273,7 @@ public struct Refresher: Sendable {
                 state.countFailure(at: url, reason: refused.category)
             }
         }
+        if let skipped = ResponderFailure.skippedSummary(failures) { logger.notice("\(job.outputPath): \(skipped)") }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
         return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
     }
@@ -313,7 +322,7 @@ public struct Refresher: Sendable {
     }
 
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
-    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState) -> Result<Certificate, IssuerError> {
+    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState, budget: inout BudgetSpending) -> Result<Certificate, IssuerError> {
         if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
             return .success(issuer)
         }
@@ -321,7 +330,7 @@ public struct Refresher: Sendable {
            chain.leaf.isSigned(by: issuer) {
             return .success(issuer)
         }
-        return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath).map { issuer, source in
+        return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget).map { issuer, source in
             if case .downloaded(let url) = source {
                 logger.info("issuer of \(chain.leaf) downloaded from \(url) and cached")
                 state.issuer = StapleState.CachedIssuer(source: url, der: Data(issuer.derBytes))
