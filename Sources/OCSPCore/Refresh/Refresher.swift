@@ -9,10 +9,13 @@ public struct Refresher: Sendable {
     public let stateStore: StateStore
     public let now: @Sendable () -> Date
     public let logger: Logger
+    /// Set at shutdown: a running hook is stopped (SIGTERM, then SIGKILL), none is started.
+    public let cancellation: CancellationFlag?
 
     public init(transport: any HTTPTransport, stateStore: StateStore,
-                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, cancellation: CancellationFlag? = nil) {
         self.transport = transport
+        self.cancellation = cancellation
         self.stateStore = stateStore
         self.now = now
         self.logger = logger
@@ -20,7 +23,7 @@ public struct Refresher: Sendable {
 
     /// The same refresher over another transport.
     public func with(transport: any HTTPTransport) -> Refresher {
-        Refresher(transport: transport, stateStore: stateStore, now: now, logger: logger)
+        Refresher(transport: transport, stateStore: stateStore, now: now, logger: logger, cancellation: cancellation)
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
