@@ -241,6 +241,9 @@ public struct Refresher: Sendable {
                 revocationSeen: state.hasSeenRevocation(of: subject), policy: policy, at: moment)
             switch decision {
             case .write:
+                if case .warning(let tooLarge) = StapleSizeLimit.verdict(size: bytes.count, target: policy.target) {
+                    logger.warning("\(job.outputPath): \(tooLarge); written because the target is generic")
+                }
                 do {
                     try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
                 } catch {
