@@ -34,6 +34,40 @@ import Testing
         #expect(budget.maximumURLs == 1 && budget.seconds == 1)
     }
 
+    @Test func theBudgetIsConfiguredInDefaultsAndPerStaple() throws {
+        let folder = try TestPKI.scratchFolder("budget-config")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pki = try TestPKI.get()
+        let chain = try pki.chainFile(for: pki.issueLeaf(ocspURLs: ["http://127.0.0.1:1"]), in: folder)
+        let configuration = try ConfigurationLoader.parse("""
+            defaults:
+              refresh-budget: 20s
+            staples:
+              - chain: \(chain)
+                output: \(folder)/a.der
+                max-responder-urls: 5
+              - chain: \(chain)
+                output: \(folder)/b.der
+            """, path: "\(folder)/ocspd.yaml")
+        let budgets = configuration.jobs().map(\.budget)
+        #expect(budgets == [RefreshBudget(maximumURLs: 5, seconds: 20), RefreshBudget(maximumURLs: 3, seconds: 20)])
+    }
+
+    @Test func aBudgetMustBeADurationAndACount() throws {
+        let folder = try TestPKI.scratchFolder("budget-config")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse("""
+                defaults:
+                  refresh-budget: soon
+                  max-responder-urls: 0
+                staples: []
+                """, path: "\(folder)/ocspd.yaml")
+        }
+        let text = error?.description ?? ""
+        #expect(text.contains("defaults.refresh-budget") && text.contains("defaults.max-responder-urls"), "\(text)")
+    }
+
     // MARK: against hanging listeners
 
     /// Servers that read the request and then say nothing for `seconds`.
