@@ -21,23 +21,22 @@ final class PlainConnection {
 
     static func open(host: String, port: UInt16, deadline: ProbeDeadline, limits: ProbeReadLimits = ProbeReadLimits()) -> Result<PlainConnection, ProbeError> {
         let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_family = AF_UNSPEC
-        var list: UnsafeMutablePointer<addrinfo>? = nil
-        let code = getaddrinfo(host, String(port), &hints, &list)
-        guard code == 0, let first = list else {
-            return .failure(.resolve(endpoint, String(cString: gai_strerror(code))))
+        let addresses: [ResolvedAddress]
+        switch ProbeResolver.resolve(host: host, port: port, deadline: deadline) {
+        case nil: return .failure(.timedOut(endpoint, seconds: deadline.seconds, during: .resolve))
+        case .failure(let error)?: return .failure(error)
+        case .success(let resolved)?: addresses = resolved
         }
-        defer { freeaddrinfo(list) }
         var lastError = "no address"
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            entry = current.pointee.ai_next
-            let descriptor = socket(current.pointee.ai_family, current.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), current.pointee.ai_protocol)
+        for address in addresses {
+            let descriptor = socket(address.family, address.socketType | Int32(SOCK_NONBLOCK.rawValue), address.proto)
             guard descriptor >= 0 else { continue }
             let connection = PlainConnection(descriptor: descriptor, endpoint: endpoint, deadline: deadline, limits: limits)
-            switch connection.connect(to: current.pointee.ai_addr, length: current.pointee.ai_addrlen) {
+            var storage = address.storage
+            let failure = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connection.connect(to: $0, length: address.length) }
+            }
+            switch failure {
             case nil:
                 return .success(connection)
             case .some(let error) where error.isTimeout:

@@ -3,6 +3,7 @@ import Foundation
 /// Where a probe is when it runs out of time or meets too much: named in the message, so an
 /// operator knows which part of the server's dialogue hung.
 public enum ProbePhase: String, Sendable, Hashable {
+    case resolve = "name resolution"
     case connect = "connect"
     case banner = "the banner"
     case ehlo = "EHLO"
