@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 @testable import OCSPCore
@@ -40,6 +41,24 @@ import Testing
         let unchanged = scenario.stapleBytes == before
         #expect(unchanged, "the good staple was replaced")
         #expect(log.text.contains("the proof is \(padded.count) bytes, over the 16380 bytes OpenSSL clients accept in a TLS 1.2 handshake"), "\(log.text)")
+    }
+
+    @Test func aRevokedProofOverTheLimitIsReportedNotWritten() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        #expect(try scenario.refresh(target: .haproxy).exitCode == 0)
+        let revoked = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+                                           answers: [.init(status: V_OCSP_CERTSTATUS_REVOKED, reason: 1, revocationTime: Date().addingTimeInterval(-60))],
+                                           embedding: Array(repeating: scenario.pki.intermediate, count: 40))
+        let server = try TestHTTPServer { _ in .ok(revoked, contentType: "application/ocsp-response") }
+        defer { server.stop() }
+        let log = CapturedLog()
+
+        let outcome = try scenario.refresh(target: .haproxy, force: true, responder: server.url, log: log)
+
+        #expect(outcome.exitCode == 3, "\(log.text)")
+        #expect(scenario.stapleBytes != revoked)
+        #expect(log.text.contains("the revoked proof is not written: the proof is \(revoked.count) bytes"), "\(log.text)")
     }
 
     @Test func aProofUnderTheLimitIsWritten() throws {

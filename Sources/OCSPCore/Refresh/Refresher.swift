@@ -271,6 +271,7 @@ public struct Refresher: Sendable {
                     if refusal == .goodAfterRevoked {
                         logger.error("\(url): \(refusal)")
                     }
+                    if case .tooLarge = refusal { logger.error("\(url): the revoked proof is not written: \(refusal)") }
                     return .revoked(staple.status.isRevoked ? staple : onDisk.validStaple, written: false, removed: removed)
                 }
                 let refused = ResponderFailure(url: url, method: fetched.method, reason: .refused(refusal))
