@@ -29,6 +29,14 @@ import Testing
         #expect(spending.admit(.responder, at: 1) == .success(30))
     }
 
+    @Test func aURLNotAskedAfterAllLeavesItsPlace() {
+        var spending = BudgetSpending(RefreshBudget(maximumURLs: 1, seconds: 30), startedAt: 0)
+        #expect(spending.admit(.responder, at: 0) == .success(30))
+        spending.refund(.responder)
+        #expect(spending.admit(.responder, at: 1) == .success(30))
+        #expect(spending.admit(.responder, at: 2) == .failure(.tooManyURLs(limit: 1)))
+    }
+
     @Test func aBudgetIsNeverZero() {
         let budget = RefreshBudget(maximumURLs: 0, seconds: 0)
         #expect(budget.maximumURLs == 1 && budget.seconds == 1)

@@ -71,6 +71,15 @@ public struct BudgetSpending: Sendable, Hashable {
         }
         return .success(deadline)
     }
+
+    /// A URL admitted but not asked after all (its responder is paused): it cost nothing, so
+    /// it leaves its place to the next one.
+    public mutating func refund(_ kind: Kind) {
+        switch kind {
+        case .responder: responderURLsAsked = max(0, responderURLsAsked - 1)
+        case .issuer: issuerURLsAsked = max(0, issuerURLsAsked - 1)
+        }
+    }
 }
 
 /// Seconds since an arbitrary point, never stepped (CLOCK_MONOTONIC).

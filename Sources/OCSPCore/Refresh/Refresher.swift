@@ -203,7 +203,7 @@ public struct Refresher: Sendable {
             case .failure(let failure):
                 logger.debug("\(failure)")
                 failures.append(failure)
-                if !failure.wasNotSent { state.countRequest(to: url) }
+                if !failure.wasNotSent { state.countRequest(to: url) } else { budget.refund(.responder) }
                 state.countFailure(at: url, reason: failure.category)
                 continue
             case .success(let result):
