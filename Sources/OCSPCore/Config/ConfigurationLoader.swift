@@ -25,6 +25,7 @@ public enum ConfigurationLoader {
     static let entryKeys: Set<String> = [
         "target", "expiry-margin", "issuer", "responder", "responder-cert", "nonce", "hook", "hook-timeout",
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
+        "refresh-budget", "max-responder-urls",
     ]
     static let topKeys: Set<String> = ["state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
                                        "responder-rate", "defaults", "staples", "directories"]
@@ -345,6 +346,12 @@ private struct Reader {
             problem(at("backoff-min"), mapping["backoff-min"], "backoff-min is larger than backoff-max")
         }
         job.timing = timing
+        if let node = mapping["refresh-budget"], let value = duration(node, at: at("refresh-budget")) {
+            job.budget = RefreshBudget(maximumURLs: job.budget.maximumURLs, seconds: value)
+        }
+        if let node = mapping["max-responder-urls"], let value = count(node, at: at("max-responder-urls")) {
+            job.budget = RefreshBudget(maximumURLs: value, seconds: job.budget.seconds)
+        }
     }
 
     mutating func checkExecutable(_ command: String, at keyPath: String, node: Node?) {

@@ -90,7 +90,7 @@ public struct StapleDaemon: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            logger.notice("ocspd is shutting down: aborting transfers in flight")
+            logger.notice("ocspd is shutting down: aborting transfers in flight and stopping running hooks")
             cancellation.cancel()
             continuation.finish()
         }
@@ -132,7 +132,8 @@ public struct StapleDaemon: Service {
         }
         let transport = CurlTransport(cancellation: cancellation, refusePrivateAddresses: state.configuration.refusePrivateAddresses)
         let refresher = Refresher(transport: transport,
-                                  stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger)
+                                  stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger,
+                                  cancellation: cancellation)
         let jobs = state.dueOutputs(at: moment).compactMap { output -> RefreshJob? in
             guard var job = state.entries[output]?.job else { return nil }
             job.followsSchedule = true

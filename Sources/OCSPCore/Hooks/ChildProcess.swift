@@ -78,13 +78,18 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds.
-    public func stop(grace: TimeInterval = 3) {
-        guard isRunning else { return }
+    /// Returns whether SIGKILL was needed. The group is killed even when the leader already
+    /// exited on SIGTERM, so nothing it forked outlives it.
+    @discardableResult
+    public func stop(grace: TimeInterval = 3) -> Bool {
+        guard isRunning else { return false }
         kill(-pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while isRunning && Date() < deadline { usleep(10_000) }
-        if isRunning { kill(-pid, SIGKILL) }
+        let deadline = MonotonicClock.seconds() + grace
+        while isRunning && MonotonicClock.seconds() < deadline { usleep(10_000) }
+        let killed = isRunning
+        kill(-pid, SIGKILL)
         wait()
+        return killed
     }
 }
 

@@ -8,10 +8,21 @@ public enum HookRunner {
         case failed(status: Int32)
         case timedOut
         case couldNotStart(String)
+        /// Shutdown began while it ran: its process group got SIGTERM, and SIGKILL after
+        /// `shutdownGrace` if it was still there (`killed`).
+        case stoppedAtShutdown(pid: pid_t, killed: Bool)
+        /// Shutdown had begun: not started, so that SIGTERM ends ocspd within seconds.
+        case notStartedAtShutdown
     }
 
-    public static func run(_ hook: Hook, environment: [String: String]) -> Result {
+    /// How long a hook has to exit on SIGTERM at shutdown before its group gets SIGKILL.
+    public static let shutdownGrace: TimeInterval = 2
+
+    /// `cancellation`, once set, stops the hook (the daemon's shutdown): SIGTERM must end
+    /// ocspd within seconds, not after a hook's whole timeout.
+    public static func run(_ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil) -> Result {
         guard !hook.arguments.isEmpty else { return .couldNotStart("empty command") }
+        if cancellation?.isCancelled == true { return .notStartedAtShutdown }
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
         let child: ChildProcess
@@ -20,9 +31,13 @@ public enum HookRunner {
         } catch {
             return .couldNotStart(String(describing: error))
         }
-        let deadline = Date().addingTimeInterval(hook.timeout)
+        let deadline = MonotonicClock.seconds() + hook.timeout
         while child.isRunning {
-            if Date() >= deadline {
+            if cancellation?.isCancelled == true {
+                let killed = child.stop(grace: shutdownGrace)
+                return .stoppedAtShutdown(pid: child.pid, killed: killed)
+            }
+            if MonotonicClock.seconds() >= deadline {
                 child.stop(grace: 2)
                 return .timedOut
             }
@@ -30,6 +45,18 @@ public enum HookRunner {
         }
         let status = child.wait()
         return status == 0 ? .succeeded : .failed(status: status)
+    }
+
+    /// What an operator reads about a hook that shutdown stopped or kept from starting: the
+    /// staple changed, so the server may still hold the previous one.
+    public static func shutdownMessage(_ result: Result, output: String, command: String) -> String {
+        switch result {
+        case .stoppedAtShutdown(let pid, let killed):
+            let how = killed ? "SIGTERM, then SIGKILL after \(Int(shutdownGrace)) s" : "SIGTERM"
+            return "the hook for \(output) (pid \(pid)) was stopped because ocspd is shutting down (\(how) to its process group); run it by hand if the server must pick up the new staple: \(command)"
+        default:
+            return "the hook for \(output) was not started because ocspd is shutting down; run it by hand if the server must pick up the new staple: \(command)"
+        }
     }
 
     /// OCSPD_CHAIN, OCSPD_OUTPUT, OCSPD_TARGET, OCSPD_STATUS (good, revoked or removed) and

@@ -3,6 +3,8 @@ internal import COpenSSL
 /// OpenSSL reports failures on a per-thread queue; each failure drains it into the error
 /// we throw, so the operator sees OpenSSL's own reason and the next call starts clean.
 enum OpenSSLErrorQueue {
+    static let nothingQueued = "no detail from OpenSSL"
+
     /// Removes every entry from this thread's queue and joins their reason strings.
     static func drain() -> String {
         var reasons: [String] = []
@@ -13,7 +15,7 @@ enum OpenSSLErrorQueue {
             ERR_error_string_n(code, &buffer, buffer.count)
             reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        return reasons.isEmpty ? "no detail from OpenSSL" : reasons.joined(separator: "; ")
+        return reasons.isEmpty ? nothingQueued : reasons.joined(separator: "; ")
     }
 
     /// Discards whatever an earlier, handled failure left behind.

@@ -17,6 +17,8 @@ public enum StapleReplacement {
         /// Baseline Requirements forbid un-revoking: a "good" after a seen "revoked" is a responder bug or an attack.
         case goodAfterRevoked
         case target(TargetRefusal)
+        /// Clients would fail the handshake on it (`StapleSizeLimit`).
+        case tooLarge(StapleTooLarge)
 
         public var description: String {
             switch self {
@@ -24,6 +26,8 @@ public enum StapleReplacement {
                 return "the responder now says good, but a valid revoked proof for this certificate was seen before; revocation is final, so the good proof is refused"
             case .target(let refusal):
                 return refusal.description
+            case .tooLarge(let tooLarge):
+                return tooLarge.description
             }
         }
     }
@@ -47,10 +51,15 @@ public enum StapleReplacement {
         if let refusal = policy.refusal(of: fetched, at: now) {
             return .refuse(.target(refusal))
         }
+        if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: fetchedBytes.count, target: policy.target) {
+            return .refuse(.tooLarge(tooLarge))
+        }
         if let onDiskBytes, onDiskBytes == fetchedBytes {
             return .identical
         }
-        guard let existing, policy.refusal(of: existing, at: now) == nil else { return .write }
+        // A staple on disk that breaks handshakes is no reason to keep it, however new.
+        let onDiskTooLarge = onDiskBytes.map { StapleSizeLimit.refuses(size: $0.count, target: policy.target) } ?? false
+        guard let existing, !onDiskTooLarge, policy.refusal(of: existing, at: now) == nil else { return .write }
         // A revoked proof replaces a good one whatever the order of their thisUpdates.
         if fetched.status.isRevoked && !existing.status.isRevoked { return .write }
         if isNewer(existing, than: fetched) { return .keepNewer }

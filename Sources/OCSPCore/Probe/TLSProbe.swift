@@ -29,21 +29,27 @@ public struct TLSProbe: Sendable {
     public let startTLS: StartTLS?
     public let serverName: String?
     public let version: ProtocolVersion
+    /// Seconds for everything: connect, banner, EHLO, STARTTLS and the handshake together.
     public let timeout: TimeInterval
+    public let readLimits: ProbeReadLimits
+
+    public static let defaultTimeout: TimeInterval = 10
 
     public init(host: String, port: UInt16, startTLS: StartTLS? = nil, serverName: String? = nil,
-                version: ProtocolVersion = .any, timeout: TimeInterval = 10) {
+                version: ProtocolVersion = .any, timeout: TimeInterval = TLSProbe.defaultTimeout,
+                readLimits: ProbeReadLimits = ProbeReadLimits()) {
         self.host = host
         self.port = port
         self.startTLS = startTLS
         self.serverName = serverName
         self.version = version
         self.timeout = timeout
+        self.readLimits = readLimits
     }
 
     public func run() -> Swift.Result<Result, ProbeError> {
         let connection: PlainConnection
-        switch PlainConnection.open(host: host, port: port, timeout: timeout) {
+        switch PlainConnection.open(host: host, port: port, deadline: ProbeDeadline(seconds: timeout), limits: readLimits) {
         case .failure(let error): return .failure(error)
         case .success(let opened): connection = opened
         }
@@ -64,9 +70,7 @@ public struct TLSProbe: Sendable {
             _ = ocspd_ssl_set_server_name(tls.pointer, name)
         }
         _ = ocspd_ssl_request_status(tls.pointer)
-        guard SSL_connect(tls.pointer) == 1 else {
-            return .failure(.handshake(endpoint, OpenSSLErrorQueue.drain()))
-        }
+        if let error = handshake(tls, on: connection) { return .failure(error) }
         var data: UnsafePointer<UInt8>? = nil
         let length = ocspd_ssl_stapled_response(tls.pointer, &data)
         let stapled = (length >= 0 && data != nil) ? Array(UnsafeBufferPointer(start: data, count: length)) : nil
@@ -75,6 +79,32 @@ public struct TLSProbe: Sendable {
         SSL_shutdown(tls.pointer)
         OpenSSLErrorQueue.clear()
         return .success(Result(stapled: stapled, presentedChain: chain, protocolVersion: negotiated))
+    }
+
+    /// SSL_connect on the non-blocking socket, waiting for it within the probe's deadline.
+    private func handshake(_ tls: TLSConnectionObject, on connection: PlainConnection) -> ProbeError? {
+        connection.phase = .handshake
+        OpenSSLErrorQueue.clear()
+        while true {
+            let code = SSL_connect(tls.pointer)
+            if code == 1 { return nil }
+            let reason = SSL_get_error(tls.pointer, code)
+            let savedErrno = errno
+            switch reason {
+            case SSL_ERROR_WANT_READ:
+                if let timeout = connection.wait(for: Int16(POLLIN)) { return timeout }
+            case SSL_ERROR_WANT_WRITE:
+                if let timeout = connection.wait(for: Int16(POLLOUT)) { return timeout }
+            case SSL_ERROR_SYSCALL:
+                let queued = OpenSSLErrorQueue.drain()
+                if queued != OpenSSLErrorQueue.nothingQueued { return .handshake(endpoint, queued) }
+                return .handshake(endpoint, savedErrno == 0 ? "the server closed the connection" : String(cString: strerror(savedErrno)))
+            case SSL_ERROR_ZERO_RETURN:
+                return .handshake(endpoint, "the server closed the connection")
+            default:
+                return .handshake(endpoint, OpenSSLErrorQueue.drain())
+            }
+        }
     }
 
     var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
@@ -90,9 +120,33 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible {
     case connect(String, String)
     case startTLS(String, String)
     case handshake(String, String)
+    case timedOut(String, seconds: TimeInterval, during: ProbePhase)
+    /// The server sent more than a probe reads (`ProbeReadLimits`).
+    case tooMuch(String, String, during: ProbePhase)
+
+    private static func format(_ seconds: TimeInterval) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+
+    var isTimeout: Bool {
+        if case .timedOut = self { return true }
+        return false
+    }
+
+    /// The reason without the endpoint.
+    var detail: String {
+        switch self {
+        case .resolve(_, let detail), .connect(_, let detail), .startTLS(_, let detail), .handshake(_, let detail): return detail
+        case .timedOut, .tooMuch: return description
+        }
+    }
 
     public var description: String {
         switch self {
+        case .timedOut(let endpoint, let seconds, let phase):
+            return "\(endpoint): timed out after \(Self.format(seconds)) s during \(phase.rawValue); the server is too slow or not speaking this protocol (--timeout sets the limit)"
+        case .tooMuch(let endpoint, let what, let phase):
+            return "\(endpoint): the server sent \(what) during \(phase.rawValue); a probe reads no more (is it the right port and protocol?)"
         case .resolve(let endpoint, let detail): return "\(endpoint): cannot resolve (\(detail))"
         case .connect(let endpoint, let detail): return "\(endpoint): cannot connect (\(detail))"
         case .startTLS(let endpoint, let detail): return "\(endpoint): STARTTLS failed: \(detail)"

@@ -23,7 +23,9 @@ public struct IssuerResolver: Sendable {
         self.transport = transport
     }
 
-    public func resolve(for chain: CertificateChain, issuerPath: String?) -> Result<(Certificate, Source), IssuerError> {
+    /// Downloads count against `budget`: at most its URL count of caIssuers URLs, each
+    /// transfer bounded by what is left of its time.
+    public func resolve(for chain: CertificateChain, issuerPath: String?, budget: inout BudgetSpending) -> Result<(Certificate, Source), IssuerError> {
         var tried: [String] = []
         if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
             return .success((issuer, .chain))
@@ -41,7 +43,15 @@ public struct IssuerResolver: Sendable {
             }
         }
         for url in chain.leaf.caIssuersURLs {
-            switch transport.perform(.get(url)) {
+            var request = HTTPRequest.get(url)
+            switch budget.admit(.issuer, at: MonotonicClock.seconds()) {
+            case .failure(let refusal):
+                tried.append("\(url): \(refusal)")
+                continue
+            case .success(let deadline):
+                request.timeout = max(BudgetSpending.shortestTransfer, deadline - MonotonicClock.seconds())
+            }
+            switch transport.perform(request) {
             case .failure(let error):
                 tried.append(error.description)
             case .success(let response) where !(200..<300).contains(response.statusCode):
@@ -54,6 +64,12 @@ public struct IssuerResolver: Sendable {
             }
         }
         return .failure(.notFound(leaf: chain.leaf.description, tried: tried))
+    }
+
+    /// The same with a budget of its own (callers outside a refresh).
+    public func resolve(for chain: CertificateChain, issuerPath: String?) -> Result<(Certificate, Source), IssuerError> {
+        var budget = BudgetSpending(RefreshBudget())
+        return resolve(for: chain, issuerPath: issuerPath, budget: &budget)
     }
 }
 

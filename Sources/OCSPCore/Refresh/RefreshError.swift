@@ -21,7 +21,9 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
         case .request(let error): return error.description
         case .allRespondersFailed(let failures):
             if failures.count == 1, let only = failures.first { return "no usable OCSP response: \(only)" }
-            return "no usable OCSP response from any responder: " + failures.map(\.description).joined(separator: "; ")
+            let asked = failures.filter { !$0.isSkipped }
+            let summary = ResponderFailure.skippedSummary(failures).map { "; \($0)" } ?? ""
+            return "no usable OCSP response from any responder: " + asked.map(\.description).joined(separator: "; ") + summary
         case .assembly(let detail): return detail
         case .write(let error): return error.description
         case .state(let error): return error.description

@@ -21,6 +21,8 @@ public struct RefreshJob: Sendable, Hashable {
     /// Configured forms (`run`, `refresh --config`): follow the schedule and backoff kept in
     /// the state folder instead of the single form's halfway rule.
     public var followsSchedule: Bool = false
+    /// How many responders, and how long, one refresh may spend on the network.
+    public var budget = RefreshBudget()
 
     public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
                 responderCertificatePath: String? = nil, nonce: Bool = false,

@@ -47,13 +47,15 @@ extension Refresher {
         case .failed(_, _, removed: .some): change = ("removed", nil)
         default: return
         }
-        let result = HookRunner.run(hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry))
+        let result = HookRunner.run(hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry),
+                                    cancellation: cancellation)
         let command = hook.arguments.joined(separator: " ")
         switch result {
         case .succeeded: logger.debug("hook for \(job.outputPath) succeeded: \(command)")
         case .failed(let status): logger.error("the hook for \(job.outputPath) exited \(status): \(command); the staple stays as written")
         case .timedOut: logger.error("the hook for \(job.outputPath) did not finish within \(Int(hook.timeout)) s and was stopped: \(command)")
         case .couldNotStart(let reason): logger.error("the hook for \(job.outputPath) could not start: \(reason): \(command)")
+        case .stoppedAtShutdown, .notStartedAtShutdown: logger.error("\(HookRunner.shutdownMessage(result, output: job.outputPath, command: command))")
         }
     }
 }

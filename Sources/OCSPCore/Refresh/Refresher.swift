@@ -9,10 +9,13 @@ public struct Refresher: Sendable {
     public let stateStore: StateStore
     public let now: @Sendable () -> Date
     public let logger: Logger
+    /// Set at shutdown: a running hook is stopped (SIGTERM, then SIGKILL), none is started.
+    public let cancellation: CancellationFlag?
 
     public init(transport: any HTTPTransport, stateStore: StateStore,
-                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, cancellation: CancellationFlag? = nil) {
         self.transport = transport
+        self.cancellation = cancellation
         self.stateStore = stateStore
         self.now = now
         self.logger = logger
@@ -20,7 +23,7 @@ public struct Refresher: Sendable {
 
     /// The same refresher over another transport.
     public func with(transport: any HTTPTransport) -> Refresher {
-        Refresher(transport: transport, stateStore: stateStore, now: now, logger: logger)
+        Refresher(transport: transport, stateStore: stateStore, now: now, logger: logger, cancellation: cancellation)
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
@@ -133,8 +136,9 @@ public struct Refresher: Sendable {
         // Set again below only where a good proof ends up verified in place.
         state.verified = nil
         let policy = job.policy
+        var budget = BudgetSpending(job.budget)
         let issuer: Certificate
-        switch resolveIssuer(chain: chain, job: job, state: &state) {
+        switch resolveIssuer(chain: chain, job: job, state: &state, budget: &budget) {
         case .failure(let error): return .failed(.issuer(error), stapleOnDisk: nil, removed: nil)
         case .success(let found): issuer = found
         }
@@ -187,12 +191,19 @@ public struct Refresher: Sendable {
         let fetcher = OCSPFetcher(transport: transport)
         var failures: [ResponderFailure] = []
         for url in urls {
+            let deadline: TimeInterval
+            switch budget.admit(.responder, at: MonotonicClock.seconds()) {
+            case .failure(let refusal):
+                failures.append(ResponderFailure(url: url, method: .get, reason: .skipped(refusal)))
+                continue
+            case .success(let until): deadline = until
+            }
             let fetched: OCSPFetcher.Fetched
-            switch fetcher.fetch(request, from: url) {
+            switch fetcher.fetch(request, from: url, deadline: deadline) {
             case .failure(let failure):
                 logger.debug("\(failure)")
                 failures.append(failure)
-                if !failure.wasNotSent { state.countRequest(to: url) }
+                if !failure.wasNotSent { state.countRequest(to: url) } else { budget.refund(.responder) }
                 state.countFailure(at: url, reason: failure.category)
                 continue
             case .success(let result):
@@ -230,6 +241,9 @@ public struct Refresher: Sendable {
                 revocationSeen: state.hasSeenRevocation(of: subject), policy: policy, at: moment)
             switch decision {
             case .write:
+                if case .warning(let tooLarge) = StapleSizeLimit.verdict(size: bytes.count, target: policy.target) {
+                    logger.warning("\(job.outputPath): \(tooLarge); written because the target is generic")
+                }
                 do {
                     let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
                     if written != job.outputPath { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
@@ -258,6 +272,7 @@ public struct Refresher: Sendable {
                     if refusal == .goodAfterRevoked {
                         logger.error("\(url): \(refusal)")
                     }
+                    if case .tooLarge = refusal { logger.error("\(url): the revoked proof is not written: \(refusal)") }
                     return .revoked(staple.status.isRevoked ? staple : onDisk.validStaple, written: false, removed: removed)
                 }
                 let refused = ResponderFailure(url: url, method: fetched.method, reason: .refused(refusal))
@@ -266,6 +281,7 @@ public struct Refresher: Sendable {
                 state.countFailure(at: url, reason: refused.category)
             }
         }
+        if let skipped = ResponderFailure.skippedSummary(failures) { logger.notice("\(job.outputPath): \(skipped)") }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
         return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
     }
@@ -314,7 +330,7 @@ public struct Refresher: Sendable {
     }
 
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
-    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState) -> Result<Certificate, IssuerError> {
+    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState, budget: inout BudgetSpending) -> Result<Certificate, IssuerError> {
         if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
             return .success(issuer)
         }
@@ -322,7 +338,7 @@ public struct Refresher: Sendable {
            chain.leaf.isSigned(by: issuer) {
             return .success(issuer)
         }
-        return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath).map { issuer, source in
+        return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget).map { issuer, source in
             if case .downloaded(let url) = source {
                 logger.info("issuer of \(chain.leaf) downloaded from \(url) and cached")
                 state.issuer = StapleState.CachedIssuer(source: url, der: Data(issuer.derBytes))

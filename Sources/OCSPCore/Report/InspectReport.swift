@@ -29,9 +29,21 @@ public struct InspectReport: Sendable {
             case .failure(let failure):
                 return (target, failure.description)
             case .success(let staple):
-                return (target, TargetPolicy(target: target).refusal(of: staple, at: moment)?.description)
+                if let refusal = TargetPolicy(target: target).refusal(of: staple, at: moment) { return (target, refusal.description) }
+                if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: size, target: target) { return (target, tooLarge.description) }
+                return (target, nil)
             }
         }
+    }
+
+    /// Bytes of the DER proof, as ocspd would write it.
+    public var size: Int { response.derBytes.count }
+
+    /// The size line: the size, and the limit for the servers ocspd knows (`StapleSizeLimit`).
+    var sizeLine: String {
+        let limit = "limit \(StapleSizeLimit.bytes) bytes for exim, nginx and haproxy, what OpenSSL clients accept over TLS 1.2"
+        if size > StapleSizeLimit.bytes { return "Size:                \(size) bytes: TOO LARGE (\(limit)); clients would fail the handshake" }
+        return "Size:                \(size) bytes (\(limit))"
     }
 
     /// min(nextUpdate, delegated signer notAfter[, leaf notAfter when verified]).
@@ -49,6 +61,8 @@ public struct InspectReport: Sendable {
         var members: [(String, JSONValue)] = [
             ("responseStatus", .string(response.status.description)),
             ("producedAt", .time(basic?.producedAt)),
+            ("size", .number(Double(size))),
+            ("sizeLimit", .number(Double(StapleSizeLimit.bytes))),
         ]
         switch basic?.responderID {
         case .byName(let name): members.append(("responderID", .object([("byName", .string(name))])))
@@ -108,7 +122,7 @@ public struct InspectReport: Sendable {
     }
 
     public var text: String {
-        var lines: [String] = ["Response status:     \(response.status)"]
+        var lines: [String] = ["Response status:     \(response.status)", sizeLine]
         guard let basic = response.basic else {
             lines.append(verificationLine)
             return lines.joined(separator: "\n")

@@ -78,8 +78,9 @@ public struct CurlTransport: HTTPTransport {
         try easy.set(CURLOPT_MAXREDIRS, limits.maximumRedirects)
         // Keep POST a POST across 301, 302 and 303 (CURL_REDIR_POST_ALL).
         try easy.set(CURLOPT_POSTREDIR, 7)
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
-        try easy.set(CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
+        let total = Self.milliseconds(min(limits.totalTimeout, request.timeout ?? limits.totalTimeout))
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, min(total, Self.milliseconds(limits.connectTimeout)))
+        try easy.set(CURLOPT_TIMEOUT_MS, total)
         try easy.set(CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
         try easy.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(limits.lowSpeedWindow)))
         try easy.set(CURLOPT_MAXFILESIZE, limits.maximumBodyBytes)
@@ -117,6 +118,12 @@ public struct CurlTransport: HTTPTransport {
         default:
             return .failed(message)
         }
+    }
+
+    /// A timeout for curl: at least 1 ms, because curl reads 0 as "no limit".
+    static func milliseconds(_ seconds: TimeInterval) -> Int {
+        guard seconds.isFinite else { return 1 }
+        return max(1, Int(min(seconds, 86_400) * 1000))
     }
 
     /// `Cache-Control: max-age=N` (other directives ignored).

@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable, Hashable {
     public let url: String
     public let body: [UInt8]
     public let contentType: String?
+    /// At most this long for this transfer, when less than the transport's own limit: what is
+    /// left of the refresh's budget (`RefreshBudget`).
+    public var timeout: TimeInterval? = nil
 
     public static func get(_ url: String) -> HTTPRequest {
         HTTPRequest(method: .get, url: url, body: [], contentType: nil)

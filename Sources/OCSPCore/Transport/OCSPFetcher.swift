@@ -20,19 +20,32 @@ public struct OCSPFetcher: Sendable {
         public let warnings: [String]
     }
 
-    public func fetch(_ request: OCSPRequest, from url: String) -> Result<Fetched, ResponderFailure> {
+    /// `deadline`, on `MonotonicClock`, bounds the GET and the POST after it together: each
+    /// transfer gets what is left of it, and a POST with no time left is not sent.
+    public func fetch(_ request: OCSPRequest, from url: String, deadline: TimeInterval? = nil) -> Result<Fetched, ResponderFailure> {
+        let post = HTTPRequest.post(url, body: request.derBytes, contentType: "application/ocsp-request")
         if let getURL = Self.getURL(for: request, base: url), getURL.utf8.count <= Self.maximumGETURLLength {
-            switch attempt(.get(getURL), displayURL: url) {
+            switch attempt(Self.bounded(.get(getURL), by: deadline), displayURL: url) {
             case .success(let fetched):
                 return .success(fetched)
             case .failure(let failure) where failure.isRefusal:
-                return attempt(.post(url, body: request.derBytes, contentType: "application/ocsp-request"), displayURL: url)
+                if let deadline, deadline - MonotonicClock.seconds() < BudgetSpending.shortestTransfer {
+                    return .failure(failure)
+                }
+                return attempt(Self.bounded(post, by: deadline), displayURL: url)
                     .mapError { $0.afterRefusedGET(failure) }
             case .failure(let failure):
                 return .failure(failure)
             }
         }
-        return attempt(.post(url, body: request.derBytes, contentType: "application/ocsp-request"), displayURL: url)
+        return attempt(Self.bounded(post, by: deadline), displayURL: url)
+    }
+
+    private static func bounded(_ request: HTTPRequest, by deadline: TimeInterval?) -> HTTPRequest {
+        guard let deadline else { return request }
+        var bounded = request
+        bounded.timeout = max(BudgetSpending.shortestTransfer, deadline - MonotonicClock.seconds())
+        return bounded
     }
 
     /// The RFC 5019 GET URL: the base, exactly one `/`, then the DER request in standard
@@ -78,6 +91,8 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case notOCSP(OCSPDecodingError, contentType: String?)
         case rejected(VerificationFailure)
         case refused(StapleReplacement.Refusal)
+        /// Not asked: the refresh's budget (`RefreshBudget`) allowed no more.
+        case skipped(BudgetRefusal)
     }
 
     public let url: String
@@ -112,13 +127,16 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case .rejected(.unsuccessful(let status)): return status.description
         case .rejected: return "invalid_proof"
         case .refused: return "refused"
+        case .skipped: return "skipped"
         }
     }
 
-    /// Failed before anything was sent: the responder was paused.
+    /// Failed before anything was sent: the responder was paused, or the budget was spent.
     public var wasNotSent: Bool {
-        if case .transport(.responderPaused) = reason { return true }
-        return false
+        switch reason {
+        case .transport(.responderPaused), .skipped: return true
+        default: return false
+        }
     }
 
     /// A GET the responder did not answer with a response: worth one POST.
@@ -126,8 +144,26 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         switch reason {
         case .httpStatus(let code, _): return code >= 400
         case .notOCSP: return true
-        case .transport, .rejected, .refused: return false
+        case .transport, .rejected, .refused, .skipped: return false
         }
+    }
+
+    /// Not asked because the refresh's budget was spent.
+    public var isSkipped: Bool {
+        if case .skipped = reason { return true }
+        return false
+    }
+
+    /// One line for the URLs the budget left unasked, if any: "3 of 13 OCSP URLs asked; ...".
+    public static func skippedSummary(_ failures: [ResponderFailure]) -> String? {
+        var refusals: [BudgetRefusal] = []
+        for failure in failures {
+            if case .skipped(let refusal) = failure.reason, !refusals.contains(refusal) { refusals.append(refusal) }
+        }
+        guard !refusals.isEmpty else { return nil }
+        let skipped = failures.filter(\.isSkipped).count
+        let reasons = refusals.map { $0.description.replacingOccurrences(of: "not asked: ", with: "") }.joined(separator: "; ")
+        return "\(failures.count - skipped) of \(failures.count) OCSP URLs asked, \(skipped) not asked (\(reasons))"
     }
 
     func afterRefusedGET(_ get: ResponderFailure) -> ResponderFailure {
@@ -149,6 +185,8 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             what = "\(url): \(failure)"
         case .refused(let refusal):
             what = "\(url): a valid proof, but \(refusal)"
+        case .skipped(let refusal):
+            what = "\(url): \(refusal)"
         }
         guard let refusedGET else { return what }
         let getText: String

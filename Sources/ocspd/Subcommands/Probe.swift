@@ -29,6 +29,9 @@ extension OCSPD {
         @Option(help: ArgumentHelp("A staple file the server should be serving byte for byte.", valueName: "staple"))
         var expect: String?
 
+        @Option(help: ArgumentHelp("Give up after this long in all: connect, banner, EHLO, STARTTLS and the TLS handshake together (default 10s).", valueName: "duration"))
+        var timeout: String = "10s"
+
         @OptionGroup var thresholds: ThresholdOptions
 
         @Flag(help: "Print one JSON object instead.")
@@ -37,6 +40,9 @@ extension OCSPD {
         func validate() throws {
             guard ProbeReport.parseEndpoint(endpoint, defaultPort: 443) != nil else {
                 throw ValidationError("'\(endpoint)' is not HOST, HOST:PORT or [IPv6]:PORT.")
+            }
+            guard let seconds = DurationText.parse(timeout), seconds > 0 else {
+                throw ValidationError("--timeout '\(timeout)' is not a duration such as 10, 10s or 1m.")
             }
         }
 
@@ -51,7 +57,8 @@ extension OCSPD {
                 }
                 expected = (expect, bytes)
             }
-            let probe = TLSProbe(host: host, port: port, startTLS: starttls, serverName: servername)
+            let probe = TLSProbe(host: host, port: port, startTLS: starttls, serverName: servername,
+                                 timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout)
             switch probe.run() {
             case .failure(let error):
                 print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(error.description))]).rendered()

@@ -16,7 +16,7 @@ enum ProofForger {
     struct Failed: Error {}
 
     static func sign(for leaf: IssuedCertificate, issuer: IssuedCertificate, signer: IssuedCertificate,
-                     answers: [Answer], extendedRevoke: Bool = false) throws -> [UInt8] {
+                     answers: [Answer], extendedRevoke: Bool = false, embedding extra: [IssuedCertificate] = []) throws -> [UInt8] {
         guard let basic = OCSP_BASICRESP_new() else { throw Failed() }
         defer { OCSP_BASICRESP_free(basic) }
         let leafX509 = try load(leaf.certificatePath), issuerX509 = try load(issuer.certificatePath), signerX509 = try load(signer.certificatePath)
@@ -39,6 +39,12 @@ enum ProofForger {
             guard let ext = X509_EXTENSION_create_by_OBJ(nil, object, 0, value) else { throw Failed() }
             defer { X509_EXTENSION_free(ext) }
             OCSP_BASICRESP_add_ext(basic, ext, -1)
+        }
+        for certificate in extra {
+            // Outside the signed data: a responder may pad its answer with any certificates.
+            let x509 = try load(certificate.certificatePath)
+            defer { X509_free(x509) }
+            guard OCSP_basic_add1_cert(basic, x509) == 1 else { throw Failed() }
         }
         guard let bio = BIO_new_file(signer.keyPath, "r") else { throw Failed() }
         defer { BIO_free(bio) }
