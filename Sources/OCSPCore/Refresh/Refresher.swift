@@ -68,9 +68,11 @@ public struct Refresher: Sendable {
         let state = stateStore.load(for: job.outputPath)
         guard let record = state.verified, let scheduled = state.nextAttempt, job.responderURL != nil || record.leafHasResponder else { return nil }
         let moment = now()
+        let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
-              freshUntil(facts, job: job, scheduled: scheduled, at: moment) != nil else { return nil }
-        return (facts, record.leaf, scheduled)
+              let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
+              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil else { return nil }
+        return (facts, record.leaf, credible)
     }
 
     /// Step two, under the staple's lock: everything else, the fetch included (it may still
@@ -154,6 +156,8 @@ public struct Refresher: Sendable {
         if let staple = onDisk.validStaple, staple.status.isRevoked {
             state.recordRevocation(of: subject)
         }
+        state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
+                                     timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
 
         if started > chain.leaf.notAfter {
             let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
