@@ -153,8 +153,16 @@ public struct Refresher: Sendable {
         let read = FileBytes.read(job.outputPath, maximum: 1 << 20)
         let onDiskBytes: [UInt8]? = try? read.get()
         let onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
+        // Revocations: the ledger's (kept apart from this state, so neither a full disk nor a
+        // corrupt state file nor another --state-dir forgets one), the state's (migrated to
+        // the ledger), and a revoked proof already in place. Recorded before anything acts.
+        let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
+        let knownRevoked = knownRevocation(of: subject, ledger: ledger, state: &state)
         if let staple = onDisk.validStaple, staple.status.isRevoked {
             state.recordRevocation(of: subject)
+        }
+        if state.hasSeenRevocation(of: subject) {
+            learnRevocation(of: subject, ledger: ledger, at: started)
         }
         state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
                                      timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
@@ -219,6 +227,7 @@ public struct Refresher: Sendable {
             }
             if staple.status.isRevoked {
                 state.recordRevocation(of: subject)
+                learnRevocation(of: subject, ledger: ledger, at: moment)
             }
             if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
                 logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then")
@@ -231,12 +240,17 @@ public struct Refresher: Sendable {
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
-                revocationSeen: state.hasSeenRevocation(of: subject), policy: policy, at: moment)
+                revocationSeen: state.hasSeenRevocation(of: subject) || knownRevoked, policy: policy, at: moment)
             switch decision {
             case .write:
                 do {
                     try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
                 } catch {
+                    if staple.status.isRevoked {
+                        // Still the news that matters (exit 3), with why the proof is not in place.
+                        logger.error("\(error)")
+                        return .revoked(staple, written: false, removed: false)
+                    }
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }
                 state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
