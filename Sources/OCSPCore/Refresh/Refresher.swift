@@ -88,7 +88,7 @@ public struct Refresher: Sendable {
             }
             lock = acquired
         } catch {
-            return Refreshed(outcome: report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
+            return Refreshed(outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
                              nextAttempt: nil)
         }
         return withExtendedLifetime(lock) {
@@ -319,7 +319,7 @@ public struct Refresher: Sendable {
     }
 
     /// The delegated responder certificates named by `--responder-cert`, if any.
-    private func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
+    func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
         guard let path = job.responderCertificatePath else { return .success([]) }
         switch FileBytes.read(path, maximum: 1 << 20) {
         case .failure(let reason):
