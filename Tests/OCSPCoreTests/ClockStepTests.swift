@@ -134,4 +134,17 @@ final class ScriptedResponder: @unchecked Sendable {
         #expect(record.facts(at: now.addingTimeInterval(-600)) != nil)
         #expect(record.facts(at: now.addingTimeInterval(Self.day)) == nil)
     }
+
+    @Test func theDaemonTakesEveryStapleAsDueOnceTheClockSteppedBack() {
+        let now = Date(), ahead = now.addingTimeInterval(30 * Self.day)
+        let jobs = ["a", "b"].map { RefreshJob(chainPath: "/nonexistent/\($0).pem", outputPath: "/nonexistent/\($0).ocsp") }
+        let configuration = Configuration(path: "/nonexistent/ocspd.yaml", stateDirectory: "/nonexistent/state",
+                                          watchInterval: 300, staples: jobs, directories: [])
+        let state = DaemonState(configuration: configuration, now: ahead)
+        // Wakes planned under a clock 30 days ahead.
+        for output in state.entries.keys { state.entries[output]?.wake = ahead.addingTimeInterval(3600) }
+        #expect(state.dueOutputs(at: ahead).isEmpty)
+        #expect(state.dueOutputs(at: now).count == 2)
+        #expect(state.dueOutputs(at: now.addingTimeInterval(1)).isEmpty)
+    }
 }
