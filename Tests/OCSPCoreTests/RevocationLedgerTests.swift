@@ -145,4 +145,20 @@ final class SmallTmpfs {
         #expect(refresher.refresh(job).exitCode == ExitStatus.revoked)
         #expect(FileManager.default.contents(atPath: output) == nil)
     }
+
+    @Test func aGoodEximStapleForACertificateKnownRevokedIsRemovedWithoutARequest() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        responder.serve(try Self.answer(scenario, revoked: true))
+        #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
+        // A good staple put back by hand (a backup restored); another state folder, the responder down.
+        try StapleWriter.write(Self.answer(scenario, revoked: false), to: scenario.output)
+        responder.serve(nil)
+        let requests = responder.requestCount
+        let result = try OCSPDBinary.run(["refresh", "--target", "exim", "--chain", scenario.chainFile(), "--output", scenario.output,
+                                          "--responder", responder.url, "--state-dir", "\(scenario.folder)/other-state"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(scenario.stapleBytes == nil)
+        #expect(responder.requestCount == requests)
+    }
 }

@@ -3,9 +3,25 @@ import Logging
 
 /// Revocations through the `RevocationLedger`: read before deciding, written before acting.
 extension Refresher {
+    /// Everything known about the revocation of `subject` before a refresh decides anything:
+    /// the ledger (kept apart from the state, so neither a full disk, a corrupt state file nor
+    /// another --state-dir forgets one), the state's own list (older versions kept them only
+    /// there), and a revoked proof already in place. What the ledger lacks is recorded now,
+    /// before anything acts. Returns whether a good proof must be refused.
+    func settleRevocations(of subject: StapleSubject, onDisk: StapleOnDisk, ledger: RevocationLedger,
+                           state: inout StapleState, at moment: Date) -> Bool {
+        let known = knownRevocation(of: subject, ledger: ledger, state: &state)
+        if let staple = onDisk.validStaple, staple.status.isRevoked {
+            state.recordRevocation(of: subject)
+        }
+        guard state.hasSeenRevocation(of: subject) else { return known }
+        learnRevocation(of: subject, ledger: ledger, at: moment)
+        return true
+    }
+
     /// Whether the ledger says `subject` is revoked. A record that cannot be read counts as a
     /// revocation (a good proof is never written on a guess) and is reported.
-    func knownRevocation(of subject: StapleSubject, ledger: RevocationLedger, state: inout StapleState) -> Bool {
+    private func knownRevocation(of subject: StapleSubject, ledger: RevocationLedger, state: inout StapleState) -> Bool {
         let knowledge = ledger.knowledge(of: subject)
         switch knowledge {
         case .notRevoked:

@@ -153,16 +153,11 @@ public struct Refresher: Sendable {
         let read = FileBytes.read(job.outputPath, maximum: 1 << 20)
         let onDiskBytes: [UInt8]? = try? read.get()
         let onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
-        // Revocations: the ledger's (kept apart from this state, so neither a full disk nor a
-        // corrupt state file nor another --state-dir forgets one), the state's (migrated to
-        // the ledger), and a revoked proof already in place. Recorded before anything acts.
         let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
-        let knownRevoked = knownRevocation(of: subject, ledger: ledger, state: &state)
-        if let staple = onDisk.validStaple, staple.status.isRevoked {
-            state.recordRevocation(of: subject)
-        }
-        if state.hasSeenRevocation(of: subject) {
-            learnRevocation(of: subject, ledger: ledger, at: started)
+        let knownRevoked = settleRevocations(of: subject, onDisk: onDisk, ledger: ledger, state: &state, at: started)
+        if knownRevoked, policy.target == .exim, onDisk.validStaple?.status == .good {
+            // Exim gets neither a good proof (revocation is final) nor a revoked one: no request can help.
+            return .revoked(nil, written: false, removed: removeIfServedAsGood(onDisk, policy: policy, job: job))
         }
         state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
                                      timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
@@ -176,7 +171,8 @@ public struct Refresher: Sendable {
         let certificateKey = StapleState.certificateKey(subject)
         let sameCertificate = state.certificate == certificateKey
         state.certificate = certificateKey
-        if !job.force, let staple = onDisk.validStaple,
+        // A good proof for a certificate known revoked is never "fresh": it is asked about again.
+        if !job.force, let staple = onDisk.validStaple, !(knownRevoked && staple.status == .good),
            let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
             logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
             state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256) }
@@ -240,7 +236,7 @@ public struct Refresher: Sendable {
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
-                revocationSeen: state.hasSeenRevocation(of: subject) || knownRevoked, policy: policy, at: moment)
+                revocationSeen: knownRevoked || state.hasSeenRevocation(of: subject), policy: policy, at: moment)
             switch decision {
             case .write:
                 do {
