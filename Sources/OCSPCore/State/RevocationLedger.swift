@@ -50,7 +50,8 @@ public struct RevocationLedger: Sendable {
     /// Where the records of `subject` live: the state folder's first, then the output folder's.
     public func recordPaths(for subject: StapleSubject) -> [String] {
         let name = Self.certificateName(subject)
-        let outputFolder = (StateStore.absolute(outputPath) as NSString).deletingLastPathComponent
+        // The folder as resolved, so writers naming it through different symlinks share the record.
+        let outputFolder = StateStore.canonical((StateStore.absolute(outputPath) as NSString).deletingLastPathComponent)
         return ["\(stateDirectory)/revoked-\(name)", "\(outputFolder)/.ocspd-revoked-\(name)"]
     }
 
