@@ -161,4 +161,17 @@ final class SmallTmpfs {
         #expect(scenario.stapleBytes == nil)
         #expect(responder.requestCount == requests)
     }
+
+    @Test func aFailedRefreshWithARevokedProofInPlaceExits3() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        responder.serve(try Self.answer(scenario, revoked: true))
+        #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx").status == 3)
+        let revoked = scenario.stapleBytes
+        responder.serve(nil)
+        let failed = try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+        #expect(failed.status == 3, "\(failed.stderr)")
+        #expect(failed.stderr.contains("REVOKED"))
+        #expect(scenario.stapleBytes == revoked)
+    }
 }
