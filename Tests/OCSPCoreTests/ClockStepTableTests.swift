@@ -126,6 +126,13 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(spread >= 0.5 * (row.range.upperBound - row.range.lowerBound), "\(row.name): spread only \(spread) s")
     }
 
+    @Test func revokedCertificatesAreAskedAgainInTheLastTenthOfBackoffMaxSpreadOut() {
+        var random = SeededRandom(seed: 5)
+        let delays = (0..<20).map { _ in RefreshSchedule.recheckRevoked(at: t0, timing: Timing(), random: &random).timeIntervalSince(t0) }
+        #expect(delays.allSatisfy { (3240...3600).contains($0) })
+        #expect(Set(delays.map { Int($0) }).count >= 15)
+    }
+
     @Test func sameProofFromACDNIsAskedAgainSpreadOut() {
         var random = SeededRandom(seed: 3)
         let deadline = t0.addingTimeInterval(86400)

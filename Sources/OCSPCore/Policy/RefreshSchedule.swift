@@ -77,6 +77,13 @@ public enum RefreshSchedule {
         return now.addingTimeInterval(spread(from: earliest, over: backoff.window(afterFailures: 1), within: horizon, random: &random))
     }
 
+    /// The certificate is revoked: ask again rarely, in case the responder was wrong, in the
+    /// last tenth of `backoff-max` at random (a revoked intermediate revokes thousands at once).
+    public static func recheckRevoked(at now: Date, timing: Timing, random: inout some RandomNumberGenerator) -> Date {
+        let cap = max(timing.backoffMaximum, timing.backoffMinimum)
+        return now.addingTimeInterval(spread(from: cap, over: 0.1 * cap, within: cap, random: &random))
+    }
+
     /// A delay drawn uniformly over `width` seconds starting at `earliest`, the whole range
     /// moved (and narrowed if need be) to end by `limit`, so a cap never piles every draw onto
     /// the cap itself.

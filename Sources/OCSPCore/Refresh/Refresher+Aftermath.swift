@@ -24,7 +24,7 @@ extension Refresher {
             }
         case .revoked:
             // Nothing will be served; ask again rarely, in case the responder was wrong.
-            state.recordSuccess(at: moment, nextAttempt: moment.addingTimeInterval(timing.backoffMaximum))
+            state.recordSuccess(at: moment, nextAttempt: RefreshSchedule.recheckRevoked(at: moment, timing: timing, random: &random))
         case .failed(.backingOff, _, _):
             break
         case .failed:
