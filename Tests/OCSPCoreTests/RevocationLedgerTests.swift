@@ -174,4 +174,19 @@ final class SmallTmpfs {
         #expect(failed.stderr.contains("REVOKED"))
         #expect(scenario.stapleBytes == revoked)
     }
+
+    @Test func aRevocationLearnedForOneOutputHoldsForEveryOutputOfTheCertificate() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        responder.serve(try Self.answer(scenario, revoked: true))
+        #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
+
+        responder.serve(try Self.answer(scenario, revoked: false))
+        let elsewhere = "\(scenario.folder)/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let result = try OCSPDBinary.run(["refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", "\(elsewhere)/copy.der",
+                                          "--responder", responder.url, "--state-dir", scenario.stateDirectory])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(FileManager.default.contents(atPath: "\(elsewhere)/copy.der") == nil)
+    }
 }
