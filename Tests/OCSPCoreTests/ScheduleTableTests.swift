@@ -52,13 +52,13 @@ struct FixedRandom: RandomNumberGenerator {
         #expect(next == t0.addingTimeInterval(540))
     }
 
-    @Test func failureBackoffIsFullJitterBetweenOneMinuteAndOneHour() {
+    @Test func failureBackoffIsOneMinutePlusARandomShareOfADoublingWindowUpToOneHour() {
         var low = FixedRandom(value: 0)
         var high = FixedRandom(value: UInt64.max)
-        #expect(RefreshSchedule.retry(afterFailures: 1, retryAfter: nil, at: t0, timing: Timing(), random: &high) == t0.addingTimeInterval(60))
-        #expect(RefreshSchedule.retry(afterFailures: 3, retryAfter: nil, at: t0, timing: Timing(), random: &high) == t0.addingTimeInterval(240))
+        #expect(abs(RefreshSchedule.retry(afterFailures: 1, retryAfter: nil, at: t0, timing: Timing(), random: &high).timeIntervalSince(t0) - 120) < 0.01)
+        #expect(abs(RefreshSchedule.retry(afterFailures: 3, retryAfter: nil, at: t0, timing: Timing(), random: &high).timeIntervalSince(t0) - 300) < 0.01)
         #expect(RefreshSchedule.retry(afterFailures: 3, retryAfter: nil, at: t0, timing: Timing(), random: &low) == t0.addingTimeInterval(60))
-        #expect(RefreshSchedule.retry(afterFailures: 20, retryAfter: nil, at: t0, timing: Timing(), random: &high) == t0.addingTimeInterval(3600))
+        #expect(abs(RefreshSchedule.retry(afterFailures: 20, retryAfter: nil, at: t0, timing: Timing(), random: &high).timeIntervalSince(t0) - 3600) < 0.01)
     }
 
     @Test func retryAfterFromTheResponderIsHonoured() {
@@ -71,7 +71,10 @@ struct FixedRandom: RandomNumberGenerator {
         let deadline = t0.addingTimeInterval(1800)
         #expect(RefreshSchedule.retrySameProof(deadline: deadline, maxAge: 600, at: t0, timing: Timing(), random: &random) == t0.addingTimeInterval(600))
         #expect(RefreshSchedule.retrySameProof(deadline: deadline, maxAge: 10, at: t0, timing: Timing(), random: &random) == t0.addingTimeInterval(60))
-        #expect(RefreshSchedule.retrySameProof(deadline: deadline, maxAge: 7200, at: t0, timing: Timing(), random: &random) == deadline)
+        // A max-age past the deadline: the random window is moved to end at the deadline.
+        #expect(RefreshSchedule.retrySameProof(deadline: deadline, maxAge: 7200, at: t0, timing: Timing(), random: &random) == deadline.addingTimeInterval(-60))
+        var high = FixedRandom(value: UInt64.max)
+        #expect(RefreshSchedule.retrySameProof(deadline: deadline, maxAge: 7200, at: t0, timing: Timing(), random: &high) <= deadline)
     }
 
     @Test func batchExitCodeIsTheWorstInTheOrderRevokedNoStapleStaleNothingOK() {

@@ -153,7 +153,7 @@ import Testing
         let backoff = Backoff()
         for failures in 1...12 {
             let delay = backoff.delay(afterFailures: failures, random: &random)
-            #expect(delay >= 60 && delay <= min(3600, 60 * pow(2, Double(failures - 1))))
+            #expect(delay >= 60 && delay <= min(3600, 60 + 60 * pow(2, Double(failures - 1))))
         }
         #expect(backoff.delay(afterFailures: 0, random: &random) == 0)
     }

@@ -198,8 +198,16 @@ final class DaemonState: @unchecked Sendable {
         (entries.values.map(\.wake) + [nextWatch]).min() ?? nextWatch
     }
 
+    /// When `dueOutputs` last ran: a clock now behind it was stepped back.
+    private var lastLook: Date?
+
+    /// The staples due at `moment`. After the clock was stepped back, every wake was planned
+    /// under a clock ahead of this one, so all are due: each refresh judges its stored plan
+    /// against the proof in place (`StoredPlan`), a fresh staple at the cost of two reads.
     func dueOutputs(at moment: Date) -> [String] {
-        entries.filter { $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
+        let steppedBack = lastLook.map { moment < $0 } ?? false
+        lastLook = moment
+        return entries.filter { steppedBack || $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
     }
 
     /// Picks up configuration changes, new and removed chains in watched folders, and

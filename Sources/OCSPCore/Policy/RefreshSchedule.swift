@@ -51,19 +51,48 @@ public enum RefreshSchedule {
                     timing: timing, random: &random)
     }
 
-    /// After a failure: backoff with full jitter, never before the responder's Retry-After.
+    /// After a failure: the backoff with full jitter, and never before the responder's
+    /// Retry-After, which is honoured up to the deadline of the proof in place (at least up
+    /// to `backoff-max`): a responder asking for a week must not let the proof expire. The
+    /// attempt is drawn at random over the backoff's window *after* the Retry-After too, so
+    /// thousands of staples told the same Retry-After (or paused together) do not come back
+    /// in the same second.
     public static func retry(afterFailures failures: Int, retryAfter: TimeInterval?, at now: Date, timing: Timing,
-                             random: inout some RandomNumberGenerator) -> Date {
-        let delay = timing.backoff.delay(afterFailures: failures, random: &random)
-        return now.addingTimeInterval(max(delay, retryAfter ?? 0))
+                             deadline: Date? = nil, random: inout some RandomNumberGenerator) -> Date {
+        let backoff = timing.backoff
+        let limit = max(backoff.cap, backoff.floor, (deadline?.timeIntervalSince(now)) ?? 0)
+        let earliest = max(backoff.floor, min(retryAfter ?? 0, limit))
+        return now.addingTimeInterval(spread(from: earliest, over: backoff.window(afterFailures: failures), within: limit, random: &random))
     }
 
     /// The responder sent the proof we already have (a CDN cache): ask again after its
-    /// Cache-Control max-age or the backoff, whichever is later, but within the deadline.
+    /// Cache-Control max-age or the backoff, whichever is later, spread at random over the
+    /// first backoff window (one max-age for every staple behind a CDN would bring them all
+    /// back at once), within the deadline; with the deadline behind us, within `backoff-max`.
     public static func retrySameProof(deadline limit: Date, maxAge: TimeInterval?, at now: Date, timing: Timing,
                                       random: inout some RandomNumberGenerator) -> Date {
-        let delay = max(maxAge ?? 0, timing.backoff.delay(afterFailures: 1, random: &random))
-        return limit > now ? min(now.addingTimeInterval(delay), limit) : now.addingTimeInterval(delay)
+        let backoff = timing.backoff
+        let horizon = limit > now ? limit.timeIntervalSince(now) : max(backoff.cap, backoff.floor)
+        let earliest = max(maxAge ?? 0, backoff.floor)
+        return now.addingTimeInterval(spread(from: earliest, over: backoff.window(afterFailures: 1), within: horizon, random: &random))
+    }
+
+    /// The certificate is revoked: ask again rarely, in case the responder was wrong, in the
+    /// last tenth of `backoff-max` at random (a revoked intermediate revokes thousands at once).
+    public static func recheckRevoked(at now: Date, timing: Timing, random: inout some RandomNumberGenerator) -> Date {
+        let cap = max(timing.backoffMaximum, timing.backoffMinimum)
+        return now.addingTimeInterval(spread(from: cap, over: 0.1 * cap, within: cap, random: &random))
+    }
+
+    /// A delay drawn uniformly over `width` seconds starting at `earliest`, the whole range
+    /// moved (and narrowed if need be) to end by `limit`, so a cap never piles every draw onto
+    /// the cap itself.
+    static func spread(from earliest: TimeInterval, over width: TimeInterval, within limit: TimeInterval,
+                       random: inout some RandomNumberGenerator) -> TimeInterval {
+        let limit = max(0, limit)
+        let width = min(max(0, width), limit)
+        let start = min(earliest, limit - width)
+        return start + UnitRandom.draw(&random) * width
     }
 
     /// Whether to warn: less than `warningFraction` of the window left and no success since thisUpdate.

@@ -39,7 +39,7 @@ public enum StapleOnDisk: Sendable {
         } catch {
             return .unusable(describeWithoutContent(error))
         }
-        switch StapleVerifier.verify(response, for: subject, at: now, extraCertificates: extraCertificates) {
+        switch verifyAheadOfTheClock(response, for: subject, extraCertificates: extraCertificates, at: now) {
         case .success(let staple): return .valid(staple)
         case .failure(.noResponseForCertificate): return .foreign
         case .failure(.expired), .failure(.leafExpired): return .expired
@@ -52,5 +52,31 @@ public enum StapleOnDisk: Sendable {
     static func describeWithoutContent(_ error: OCSPDecodingError) -> String {
         if case .notOCSP = error { return "not an OCSP response: neither DER nor an OCSP RESPONSE PEM block" }
         return error.description
+    }
+
+    /// A proof already in place that is ahead of our clock (its thisUpdate, or its signer's
+    /// notBefore) was put there when it was valid: the clock was stepped back since, or an NTP
+    /// correction moved it a few minutes. It is still that proof, newer than anything the
+    /// responder can send for our clock, so it is judged at the moment it became valid, not
+    /// called broken (which would remove a good Exim staple, or let an older proof replace it
+    /// for nginx). Only the judgement of what is on disk moves; a new proof from a responder is
+    /// still verified at our clock and refused when its thisUpdate is ahead of it.
+    static func verifyAheadOfTheClock(_ response: OCSPResponse, for subject: StapleSubject, extraCertificates: [Certificate],
+                                      at now: Date) -> Result<VerifiedStaple, VerificationFailure> {
+        var moment = now
+        // Each step moves the moment forward to a date the proof itself names; three cover the
+        // signer's notBefore, then thisUpdate.
+        for _ in 0..<3 {
+            let result = StapleVerifier.verify(response, for: subject, at: moment, extraCertificates: extraCertificates)
+            switch result {
+            case .failure(.thisUpdateInFuture(let thisUpdate)) where thisUpdate > moment:
+                moment = thisUpdate
+            case .failure(.signerNotYetValid(_, let notBefore)) where notBefore > moment:
+                moment = notBefore
+            default:
+                return result
+            }
+        }
+        return StapleVerifier.verify(response, for: subject, at: moment, extraCertificates: extraCertificates)
     }
 }

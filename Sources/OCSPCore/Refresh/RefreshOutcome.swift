@@ -43,7 +43,8 @@ public enum RefreshOutcome: Sendable {
         case .unchanged(let staple, _): return staple.status.isRevoked ? ExitStatus.revoked : ExitStatus.stapled
         case .revoked: return ExitStatus.revoked
         case .nothingToStaple: return ExitStatus.nothingToStaple
-        case .failed(_, let onDisk, _): return onDisk == nil ? ExitStatus.noValidStaple : ExitStatus.staleButValid
+        case .failed(_, let onDisk?, _): return onDisk.status.isRevoked ? ExitStatus.revoked : ExitStatus.staleButValid
+        case .failed(_, nil, _): return ExitStatus.noValidStaple
         }
     }
 }

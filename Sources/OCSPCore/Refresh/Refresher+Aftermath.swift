@@ -19,17 +19,20 @@ extension Refresher {
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .fresh):
             if state.nextAttempt == nil {
-                state.nextAttempt = RefreshSchedule.nextRefresh(after: staple, lastSuccess: state.lastSuccess, timing: timing, random: &random)
+                state.nextAttempt = RefreshSchedule.nextRefresh(after: staple, lastSuccess: StoredPlan.past(state.lastSuccess, at: moment),
+                                                                timing: timing, random: &random)
             }
         case .revoked:
             // Nothing will be served; ask again rarely, in case the responder was wrong.
-            state.recordSuccess(at: moment, nextAttempt: moment.addingTimeInterval(timing.backoffMaximum))
+            state.recordSuccess(at: moment, nextAttempt: RefreshSchedule.recheckRevoked(at: moment, timing: timing, random: &random))
         case .failed(.backingOff, _, _):
             break
         case .failed:
             let retryAfter = hints.retryAfter.map(TimeInterval.init)
+            let deadline = outcome.factsInPlace.map { RefreshSchedule.deadline($0, timing: timing) }
             state.recordFailure(at: moment) { failures in
-                RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing, random: &random)
+                RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing,
+                                      deadline: deadline, random: &random)
             }
         case .nothingToStaple, .busy:
             break

@@ -48,7 +48,9 @@ extension Refresher {
         case .failed(let error, let onDisk, let removed):
             var line = "refresh of \(job.outputPath) for \(certificate) failed (target \(job.policy.target)): \(error)."
             if let removed { line += " Removed the staple because \(removed); the server now staples nothing." }
-            if let onDisk {
+            if let onDisk, onDisk.status.isRevoked {
+                line += " The revoked proof on disk stays until \(RFC3339.string(onDisk.effectiveExpiry)): the certificate is REVOKED, replace it."
+            } else if let onDisk {
                 line += " The staple on disk stays valid until \(RFC3339.string(onDisk.effectiveExpiry))."
             } else if removed == nil {
                 line += " No valid staple is in place."

@@ -71,9 +71,11 @@ public struct Refresher: Sendable {
         let state = stateStore.load(for: job.outputPath)
         guard let record = state.verified, let scheduled = state.nextAttempt, job.responderURL != nil || record.leafHasResponder else { return nil }
         let moment = now()
+        let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
-              freshUntil(facts, job: job, scheduled: scheduled, at: moment) != nil else { return nil }
-        return (facts, record.leaf, scheduled)
+              let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
+              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil else { return nil }
+        return (facts, record.leaf, credible)
     }
 
     /// Step two, under the staple's lock: everything else, the fetch included (it may still
@@ -89,7 +91,7 @@ public struct Refresher: Sendable {
             }
             lock = acquired
         } catch {
-            return Refreshed(outcome: report(.failed(.state(error), stapleOnDisk: nil, removed: nil), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
+            return Refreshed(outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
                              nextAttempt: nil)
         }
         return withExtendedLifetime(lock) {
@@ -155,9 +157,14 @@ public struct Refresher: Sendable {
         let read = FileBytes.read(job.outputPath, maximum: 1 << 20)
         let onDiskBytes: [UInt8]? = try? read.get()
         let onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
-        if let staple = onDisk.validStaple, staple.status.isRevoked {
-            state.recordRevocation(of: subject)
+        let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
+        let knownRevoked = settleRevocations(of: subject, onDisk: onDisk, ledger: ledger, state: &state, at: started)
+        if knownRevoked, policy.target == .exim, onDisk.validStaple?.status == .good {
+            // Exim gets neither a good proof (revocation is final) nor a revoked one: no request can help.
+            return .revoked(nil, written: false, removed: removeIfServedAsGood(onDisk, policy: policy, job: job))
         }
+        state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
+                                     timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
 
         if started > chain.leaf.notAfter {
             let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
@@ -168,7 +175,8 @@ public struct Refresher: Sendable {
         let certificateKey = StapleState.certificateKey(subject)
         let sameCertificate = state.certificate == certificateKey
         state.certificate = certificateKey
-        if !job.force, let staple = onDisk.validStaple,
+        // A good proof for a certificate known revoked is never "fresh": it is asked about again.
+        if !job.force, let staple = onDisk.validStaple, !(knownRevoked && staple.status == .good),
            let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
             logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
             state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256) }
@@ -226,6 +234,7 @@ public struct Refresher: Sendable {
             }
             if staple.status.isRevoked {
                 state.recordRevocation(of: subject)
+                learnRevocation(of: subject, ledger: ledger, at: moment)
             }
             if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
                 logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then")
@@ -238,7 +247,7 @@ public struct Refresher: Sendable {
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
-                revocationSeen: state.hasSeenRevocation(of: subject), policy: policy, at: moment)
+                revocationSeen: knownRevoked || state.hasSeenRevocation(of: subject), policy: policy, at: moment)
             switch decision {
             case .write:
                 if case .warning(let tooLarge) = StapleSizeLimit.verdict(size: bytes.count, target: policy.target) {
@@ -248,6 +257,11 @@ public struct Refresher: Sendable {
                     let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
                     if written != job.outputPath { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
                 } catch {
+                    if staple.status.isRevoked {
+                        // Still the news that matters (exit 3), with why the proof is not in place.
+                        logger.error("\(error)")
+                        return .revoked(staple, written: false, removed: false)
+                    }
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }
                 state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
@@ -318,7 +332,7 @@ public struct Refresher: Sendable {
     }
 
     /// The delegated responder certificates named by `--responder-cert`, if any.
-    private func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
+    func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
         guard let path = job.responderCertificatePath else { return .success([]) }
         switch FileBytes.read(path, maximum: 1 << 20) {
         case .failure(let reason):

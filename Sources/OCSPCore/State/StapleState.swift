@@ -74,6 +74,14 @@ public struct StapleState: Codable, Sendable, Equatable {
         if !revokedCertificates.contains(key) { revokedCertificates.append(key) }
     }
 
+    /// Drops what a run under a clock ahead of ours left (see `StoredPlan`): a next attempt
+    /// no run at `now` could have planned, and last attempts and successes in the future.
+    public mutating func discardIncrediblePlans(proofInPlace: StapleFacts?, at now: Date, timing: Timing) {
+        nextAttempt = StoredPlan.credible(nextAttempt, proofInPlace: proofInPlace, at: now, timing: timing)
+        lastSuccess = StoredPlan.past(lastSuccess, at: now)
+        lastAttempt = StoredPlan.past(lastAttempt, at: now)
+    }
+
     public mutating func recordSuccess(at now: Date, nextAttempt: Date) {
         lastAttempt = now
         lastSuccess = now
@@ -90,8 +98,10 @@ public struct StapleState: Codable, Sendable, Equatable {
 }
 
 /// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS, 2015): the
-/// delay after n failures is uniform in [0, min(cap, base·2^(n-1))], so many certificates
-/// behind one failing responder do not retry in lockstep. Never below `floor`.
+/// delay after n failures is `floor` plus a uniform share of min(base·2^(n-1), cap − floor),
+/// so many certificates behind one failing responder do not retry in lockstep. Never below
+/// `floor`, never above `cap`. (Drawing in [0, base·2^(n-1)] and raising to `floor` would put
+/// every first retry at exactly `floor`: the lockstep this exists to prevent.)
 public struct Backoff: Sendable, Hashable {
     public var base: TimeInterval = 60
     public var cap: TimeInterval = 3600
@@ -103,9 +113,15 @@ public struct Backoff: Sendable, Hashable {
         self.floor = floor
     }
 
+    /// How wide the random share is after `failures` failures.
+    public func window(afterFailures failures: Int) -> TimeInterval {
+        guard failures > 0 else { return 0 }
+        let grown = base * pow(2, Double(min(failures - 1, 30)))
+        return max(0, min(grown, cap - floor))
+    }
+
     public func delay(afterFailures failures: Int, random: inout some RandomNumberGenerator) -> TimeInterval {
         guard failures > 0 else { return 0 }
-        let ceiling = min(cap, base * pow(2, Double(min(failures - 1, 30))))
-        return max(floor, UnitRandom.draw(&random) * ceiling)
+        return floor + UnitRandom.draw(&random) * window(afterFailures: failures)
     }
 }

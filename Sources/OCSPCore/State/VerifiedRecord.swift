@@ -63,12 +63,13 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         return facts(at: now)
     }
 
-    /// The facts, if the recorded proof still passes the verifier's time checks at `now`.
+    /// The facts, if the recorded proof still passes the verifier's time checks at `now`. A
+    /// proof ahead of the clock (stepped back since it was verified) is judged at the moment it
+    /// became valid, as `StapleOnDisk` judges the file: it is still that proof.
     public func facts(at now: Date) -> StapleFacts? {
+        let moment = max(now, thisUpdate, signerNotBefore)
         guard let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit),
-              signerNotBefore <= now,
-              thisUpdate <= now.addingTimeInterval(StapleVerifier.clockSkewAllowance),
-              now < effectiveExpiry else { return nil }
+              moment < effectiveExpiry else { return nil }
         return StapleFacts(status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
                            expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
                            certIDHashAlgorithm: certIDHashAlgorithm)

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A state folder that cannot be used (read-only, full, a planted lock) stops the refresh,
+/// but says nothing about the staple: exit 2 means "no valid staple is in place", so the file
+/// is still read and judged, without the lock and without any request.
+extension Refresher {
+    func stateUnusable(_ error: StateError, pending: PendingRefresh) -> RefreshOutcome {
+        .failed(.state(error), stapleOnDisk: servableStapleOnDisk(pending), removed: nil)
+    }
+
+    /// The proof on disk, when it is valid for the certificate and the target accepts it now.
+    /// The issuer comes from the chain, `--issuer`, or the state's cached copy: never the network.
+    private func servableStapleOnDisk(_ pending: PendingRefresh) -> VerifiedStaple? {
+        let job = pending.job, chain = pending.chain
+        guard let issuer = localIssuer(pending), case .success(let extra) = extraCertificates(job) else { return nil }
+        let moment = now()
+        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment)
+        guard let staple = onDisk.validStaple, job.policy.refusal(of: staple, at: moment) == nil else { return nil }
+        return staple
+    }
+
+    private func localIssuer(_ pending: PendingRefresh) -> Certificate? {
+        let chain = pending.chain
+        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) { return issuer }
+        if let path = pending.job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
+            return CertificateBundle.certificates(in: bytes).first { chain.leaf.isSigned(by: $0) }
+        }
+        let cached = stateStore.load(for: pending.job.outputPath).issuer
+        return cached.flatMap { SharedCertificates.certificate(derBytes: Array($0.der)) }.flatMap { chain.leaf.isSigned(by: $0) ? $0 : nil }
+    }
+}
