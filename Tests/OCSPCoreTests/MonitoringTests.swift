@@ -83,6 +83,52 @@ import Testing
         }
     }
 
+    @Test func requestCountersNeverGoDownWhenAStapleLeavesTheConfiguration() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let second = "\(scenario.folder)/second.ocsp"
+        let chain = try scenario.chainFile()
+        let both = try config(scenario, entries: [(chain, scenario.output), (chain, second)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        #expect(try OCSPDBinary.run(["refresh", "--config", both, "--metrics-file", metrics]).status == 0)
+        let requests = "ocspd_requests_total{responder=\"\(scenario.url)\"}"
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 2"))
+        // One staple dropped: the counter keeps the requests made for it.
+        let one = try config(scenario, entries: [(chain, scenario.output)])
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--metrics-file", metrics]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 2"))
+        // A forced refresh counts on from there.
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--force", "--metrics-file", metrics]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 3"))
+        // The dropped staple's state file corrupt: its counts vanish from the folder, not from the counter.
+        let store = StateStore(directory: scenario.stateDirectory)
+        try "{ not json".write(toFile: store.statePath(for: second), atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--metrics-file", metrics]).status == 0)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("\(requests) 3"), "\(text)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let check = try Command.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", metrics])
+            #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
+        }
+    }
+
+    @Test func twoWritersOfOneStateFolderNeverPublishCountersOutOfOrder() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chain = try scenario.chainFile()
+        let path = try config(scenario, entries: [(chain, scenario.output)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        let results = ResultsBox()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            results.append((try? OCSPDBinary.run(["refresh", "--config", path, "--force", "--metrics-file", metrics]))?.status)
+        }
+        #expect(results.all.allSatisfy { $0 == 0 || $0 == 1 })
+        // Whichever run wrote last, it wrote the highest count: every request made.
+        let sent = StateStore(directory: scenario.stateDirectory).load(for: scenario.output).requests[scenario.url] ?? 0
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("ocspd_requests_total{responder=\"\(scenario.url)\"} \(sent)"), "\(sent)\n\(text)")
+    }
+
     @Test func failuresAreCountedByResponderAndReason() throws {
         let scenario = try Scenario()
         let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
@@ -106,4 +152,12 @@ import Testing
         #expect(timing.forMustStaple.refreshAt < timing.refreshAt)
         #expect(timing.forMustStaple.deadlineFraction > timing.deadlineFraction)
     }
+}
+
+/// Results of concurrent runs.
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int32?] = []
+    func append(_ value: Int32?) { lock.withLock { values.append(value) } }
+    var all: [Int32?] { lock.withLock { values } }
 }

@@ -36,7 +36,7 @@ public struct CheckReport: Sendable {
         }.joined(separator: " ")
         var lines = ["OCSPD \(level) - \(summary)" + (perfdata.isEmpty ? "" : " | \(perfdata)")]
         lines += staples.map { "\($0.level): \($0.job.outputPath): \($0.reason)" }
-        return lines.joined(separator: "\n")
+        return lines.map(DisplayText.line).joined(separator: "\n")
     }
 
     public var json: JSONValue {
