@@ -161,3 +161,41 @@ private final class ResultsBox: @unchecked Sendable {
     func append(_ value: Int32?) { lock.withLock { values.append(value) } }
     var all: [Int32?] { lock.withLock { values } }
 }
+
+/// `check --json` answers in JSON whatever happens.
+@Suite struct CheckJSONTests {
+    private func object(_ result: CommandResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+    }
+
+    @Test func anUnreadableConfigurationIsUnknownInJSON() throws {
+        let result = try OCSPDBinary.run(["check", "--config", "/nonexistent/ocspd.yaml", "--json"])
+        #expect(result.status == 3)
+        let json = try object(result)
+        #expect(json["status"] as? String == "UNKNOWN")
+        #expect(json["exitCode"] as? Int == 3)
+        #expect((json["problem"] as? String)?.contains("/nonexistent/ocspd.yaml") == true)
+        #expect((json["staples"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func anInvalidConfigurationIsUnknownInJSONAndOnOneTextLine() throws {
+        let folder = try TestPKI.scratchFolder("checkjson")
+        let config = "\(folder)/ocspd.yaml"
+        try "staples:\n  - chain: \(folder)/nowhere.pem\n    target: nonsense\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let json = try OCSPDBinary.run(["check", "--config", config, "--json"])
+        #expect(json.status == 3)
+        #expect(try object(json)["status"] as? String == "UNKNOWN")
+        let text = try OCSPDBinary.run(["check", "--config", config])
+        #expect(text.status == 3)
+        #expect(text.stdoutText.hasPrefix("OCSPD UNKNOWN - the configuration has "))
+        #expect(text.stdoutText.split(separator: "\n").count == 1, "\(text.stdoutText)")
+    }
+
+    @Test(arguments: [["--warning", "soon"], ["--no-such-option"], []])
+    func aWrongArgumentIsUnknownInJSONNotAUsageError(extra: [String]) throws {
+        let arguments = extra.isEmpty ? ["check", "--json"] : ["check", "--config", "/etc/ocspd/ocspd.yaml", "--json"] + extra
+        let result = try OCSPDBinary.run(arguments)
+        #expect(result.status == 3)
+        #expect(try object(result)["status"] as? String == "UNKNOWN")
+    }
+}
