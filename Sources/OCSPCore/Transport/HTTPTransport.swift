@@ -33,14 +33,18 @@ public struct HTTPResponse: Sendable, Hashable {
     public let maxAge: Int?
     /// The URL that answered, after redirects.
     public let effectiveURL: String
+    /// The proxy the answer came through, if any: its status may be the proxy's, not the responder's.
+    public let proxy: ProxyEnvironment.Proxy?
 
-    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String) {
+    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String,
+                proxy: ProxyEnvironment.Proxy? = nil) {
         self.statusCode = statusCode
         self.body = body
         self.contentType = contentType
         self.retryAfter = retryAfter
         self.maxAge = maxAge
         self.effectiveURL = effectiveURL
+        self.proxy = proxy
     }
 }
 
@@ -69,6 +73,16 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case redirectRefused(String)
         case tooManyRedirects(limit: Int)
         case privateAddress(String)
+        /// The proxy from the environment failed: the responder was never reached.
+        case proxyFailed(ProxyEnvironment.Proxy, problem: String)
+        /// No HTTP status line came (an HTTP/0.9 reply, another protocol on the port), possibly
+        /// after an interim 1xx answer (`afterStatus`).
+        case notHTTP(afterStatus: Int?)
+        /// Only an interim 1xx answer came, then the connection closed.
+        case interimAnswerOnly(status: Int)
+        /// A header line (or all of them) beyond libcurl's limits; libcurl calls a single such
+        /// line "out of memory".
+        case headersTooLarge(String)
         /// Not asked: the responder failed this many requests in a row and is paused (`ResponderGate`).
         case responderPaused(failures: Int, seconds: Int)
         case failed(String)
@@ -100,6 +114,15 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): more than \(limit) redirects (a loop?)"
         case .privateAddress(let address):
             return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
+        case .proxyFailed(let proxy, let problem):
+            return "\(url): \(proxy) \(problem); the responder was not reached: check that proxy, or the proxy variables in ocspd's environment"
+        case .notHTTP(let status):
+            let after = status.map { "after an interim HTTP \($0) answer, " } ?? ""
+            return "\(url): \(after)the answer is not HTTP (no status line: an HTTP/0.9 reply, or another protocol on this port); check the URL"
+        case .interimAnswerOnly(let status):
+            return "\(url): the server sent only an interim HTTP \(status) answer and closed the connection; no response came"
+        case .headersTooLarge(let detail):
+            return "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: \(detail)); no OCSP responder sends that"
         case .responderPaused(let failures, let seconds):
             return "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
         case .failed(let detail):

@@ -50,10 +50,17 @@ public struct OCSPFetcher: Sendable {
         case .success(let response): answer = response
         case .failure(let error): return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason)))
         }
+        if answer.statusCode == 407, let proxy = answer.proxy {
+            // Only a proxy sends 407: the request never reached the responder.
+            let problem = "answered HTTP 407 Proxy Authentication Required: it wants credentials ocspd was not given, or refused them"
+            return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(.proxyFailed(proxy, problem: problem))))
+        }
         guard (200..<300).contains(answer.statusCode) else {
-            return .failure(ResponderFailure(
+            var failure = ResponderFailure(
                 url: displayURL, method: http.method,
-                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter), retryAfter: answer.retryAfter))
+                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter), retryAfter: answer.retryAfter)
+            failure.via = answer.proxy
+            return .failure(failure)
         }
         let response: OCSPResponse
         do {
@@ -87,6 +94,8 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
     public var refusedGET: Reason? = nil
     /// Seconds the responder asked us to wait (Retry-After on a 503 or a tryLater answer).
     public var retryAfter: Int? = nil
+    /// The proxy an HTTP status came through: the status may be the proxy's own.
+    public var via: ProxyEnvironment.Proxy? = nil
 
     public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil, retryAfter: Int? = nil) {
         self.url = url
@@ -103,8 +112,10 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             switch reason {
             case .timedOut: return "timeout"
             case .connectFailed, .resolveFailed: return "connect"
-            case .bodyTooLarge: return "too_large"
+            case .bodyTooLarge, .headersTooLarge: return "too_large"
             case .responderPaused: return "paused"
+            case .proxyFailed: return "proxy"
+            case .notHTTP, .interimAnswerOnly: return "not_http"
             default: return "transport"
             }
         case .httpStatus(let code, _): return "http_\(code)"
@@ -143,6 +154,7 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             what = TransportError(url: url, reason: reason).description
         case .httpStatus(let code, let retryAfter):
             what = "\(url): HTTP \(code) to \(method.rawValue)" + (retryAfter.map { ", Retry-After \($0) s" } ?? "")
+                + (via.map { " (through \($0); the status may be the proxy's own)" } ?? "")
         case .notOCSP(let error, let contentType):
             what = "\(url): \(error) (Content-Type \(contentType ?? "none"))"
         case .rejected(let failure):

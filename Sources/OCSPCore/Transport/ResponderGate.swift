@@ -128,8 +128,9 @@ public struct GatedTransport: HTTPTransport {
             return response.statusCode >= 500 || response.statusCode == 429
         case .failure(let error):
             switch error.reason {
-            case .resolveFailed, .connectFailed, .timedOut, .failed: return true
-            case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused: return false
+            case .resolveFailed, .connectFailed, .timedOut, .failed, .proxyFailed: return true
+            case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused,
+                 .notHTTP, .interimAnswerOnly, .headersTooLarge: return false
             }
         }
     }
