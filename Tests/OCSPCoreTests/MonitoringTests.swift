@@ -191,6 +191,31 @@ private final class ResultsBox: @unchecked Sendable {
         #expect(text.stdoutText.split(separator: "\n").count == 1, "\(text.stdoutText)")
     }
 
+    @Test func aNewlineInAnOutputNameCannotForgeACheckLine() throws {
+        let scenario = try Scenario()
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let forged = "OCSPD OK - all fine"
+        try """
+            state-dir: \(scenario.stateDirectory)
+            staples:
+              - chain: \(try scenario.chainFile())
+                output: "\(scenario.folder)/x\\n\(forged)"
+                target: generic
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try OCSPDBinary.run(["check", "--config", config])
+        #expect(result.status == 1, "\(result.stdoutText)\(result.stderr)")
+        let lines = result.stdoutText.split(separator: "\n")
+        #expect(lines.count == 2, "\(result.stdoutText)")
+        #expect(lines.allSatisfy { !$0.hasPrefix(forged) })
+        #expect(result.stdoutText.contains("x\\n\(forged)"))
+    }
+
+    @Test func probeAnswersUnknownInJSONForAnEndpointItCannotParse() throws {
+        let result = try OCSPDBinary.run(["probe", "host:notaport", "--json"])
+        #expect(result.status == 3)
+        #expect(try object(result)["status"] as? String == "UNKNOWN")
+    }
+
     @Test(arguments: [["--warning", "soon"], ["--no-such-option"], []])
     func aWrongArgumentIsUnknownInJSONNotAUsageError(extra: [String]) throws {
         let arguments = extra.isEmpty ? ["check", "--json"] : ["check", "--config", "/etc/ocspd/ocspd.yaml", "--json"] + extra

@@ -47,7 +47,8 @@ public struct CheckReport: Sendable {
         }
         let perfdata = staples.map { health -> String in
             let left = health.staple.map { Int($0.effectiveExpiry.timeIntervalSince(moment)) } ?? 0
-            return "'\(health.job.outputPath)'=\(left)s;\(Int(warning));\(Int(critical));0;"
+            // Nagios perfdata labels are quoted with ' and a ' inside is doubled.
+            return "'\(health.job.outputPath.replacingOccurrences(of: "'", with: "''"))'=\(left)s;\(Int(warning));\(Int(critical));0;"
         }.joined(separator: " ")
         var lines = ["OCSPD \(level) - \(summary)" + (perfdata.isEmpty ? "" : " | \(perfdata)")]
         lines += staples.map { "\($0.level): \($0.job.outputPath): \($0.reason)" }
