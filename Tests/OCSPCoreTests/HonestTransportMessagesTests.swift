@@ -20,14 +20,20 @@ import Testing
 
     @Test func anHTTP09AnswerIsNotHTTPNotARedirect() throws {
         let error = try failure(for: .raw([0x30, 0x03, 0x0A, 0x01, 0x06] + Array(" and no status line\n".utf8)))
-        #expect(error.reason == .notHTTP(afterStatus: nil))
-        #expect(error.description.contains("not HTTP"))
+        guard case .notHTTP(nil, _) = error.reason else {
+            Issue.record("\(error)")
+            return
+        }
+        #expect(error.description.contains("not well-formed HTTP: no status line"))
         #expect(!error.description.contains("redirect"))
     }
 
     @Test func anInterimAnswerThenNonsenseIsNotHTTPNotARedirect() throws {
         let error = try failure(for: .raw(Array("HTTP/1.1 100 Continue\r\n\r\nthis is not HTTP\r\n".utf8)))
-        #expect(error.reason == .notHTTP(afterStatus: 100))
+        guard case .notHTTP(100, _) = error.reason else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(error.description.contains("after an interim HTTP 100 answer"))
         #expect(!error.description.contains("redirect"))
     }
@@ -98,6 +104,14 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stderr.contains("the HTTP proxy \(proxy.url) (from http_proxy) answered HTTP 407 Proxy Authentication Required"), "\(result.stderr)")
         #expect(!proxy.requests.isEmpty)
+    }
+
+    @Test func anErrorStatusThroughAProxyMentionsTheProxy() throws {
+        let scenario = try Scenario()
+        let proxy = try TestHTTPServer { _ in .respond(status: 502, headers: [], body: Array("Bad Gateway".utf8)) }
+        let result = try refresh(scenario, proxy: ["http_proxy": proxy.url])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("HTTP 502 to POST (through the HTTP proxy \(proxy.url) (from http_proxy); it may be the proxy's doing)"), "\(result.stderr)")
     }
 
     @Test func aProxyRefusingTheTunnelForHTTPSIsNamed() throws {

@@ -47,7 +47,10 @@ public struct CurlTransport: HTTPTransport {
         }
         let lastURL = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
         if code != CURLE_OK {
-            return .failure(TransportError(url: request.url, reason: reason(for: code, easy: easy, proxy: proxies.proxy(for: lastURL))))
+            let proxy = proxies.proxy(for: lastURL)
+            let why = reason(for: code, easy: easy, proxy: proxy)
+            if case .proxyFailed = why { return .failure(TransportError(url: request.url, reason: why)) }
+            return .failure(TransportError(url: request.url, reason: why, via: proxy))
         }
         let response = HTTPResponse(
             statusCode: easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0,
@@ -115,8 +118,11 @@ public struct CurlTransport: HTTPTransport {
         let status = easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0
         let interim: Int? = (100..<200).contains(status) ? status : nil
         switch code {
-        case CURLE_UNSUPPORTED_PROTOCOL where message.contains("HTTP/0.9"), CURLE_WEIRD_SERVER_REPLY:
-            return .notHTTP(afterStatus: interim)
+        case CURLE_UNSUPPORTED_PROTOCOL where message.contains("HTTP/0.9"):
+            // libcurl refuses HTTP/0.9 (a body without a status line) with the code for an unsupported scheme.
+            return .notHTTP(afterStatus: interim, detail: "no status line (an HTTP/0.9 reply, or another protocol on this port)")
+        case CURLE_WEIRD_SERVER_REPLY:
+            return .notHTTP(afterStatus: interim, detail: message)
         case CURLE_UNSUPPORTED_PROTOCOL where (easy.info(long: CURLINFO_REDIRECT_COUNT) ?? 0) > 0:
             // The first URL's scheme was checked before, so this is where a redirect pointed.
             return .redirectRefused(message)

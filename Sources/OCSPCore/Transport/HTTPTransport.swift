@@ -75,9 +75,9 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case privateAddress(String)
         /// The proxy from the environment failed: the responder was never reached.
         case proxyFailed(ProxyEnvironment.Proxy, problem: String)
-        /// No HTTP status line came (an HTTP/0.9 reply, another protocol on the port), possibly
-        /// after an interim 1xx answer (`afterStatus`).
-        case notHTTP(afterStatus: Int?)
+        /// The answer is not well-formed HTTP (no status line: an HTTP/0.9 reply or another
+        /// protocol on the port; a header without a colon, ...), possibly after an interim 1xx answer.
+        case notHTTP(afterStatus: Int?, detail: String)
         /// Only an interim 1xx answer came, then the connection closed.
         case interimAnswerOnly(status: Int)
         /// A header line (or all of them) beyond libcurl's limits; libcurl calls a single such
@@ -90,10 +90,13 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
 
     public let url: String
     public let reason: Reason
+    /// The proxy the request went through, when it failed in a way that may be the proxy's or the responder's.
+    public var via: ProxyEnvironment.Proxy? = nil
 
-    public init(url: String, reason: Reason) {
+    public init(url: String, reason: Reason, via: ProxyEnvironment.Proxy? = nil) {
         self.url = url
         self.reason = reason
+        self.via = via
     }
 
     public var description: String {
@@ -116,9 +119,9 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
         case .proxyFailed(let proxy, let problem):
             return "\(url): \(proxy) \(problem); the responder was not reached: check that proxy, or the proxy variables in ocspd's environment"
-        case .notHTTP(let status):
+        case .notHTTP(let status, let detail):
             let after = status.map { "after an interim HTTP \($0) answer, " } ?? ""
-            return "\(url): \(after)the answer is not HTTP (no status line: an HTTP/0.9 reply, or another protocol on this port); check the URL"
+            return "\(url): \(after)the answer is not well-formed HTTP: \(detail); check that the URL is an OCSP responder's"
         case .interimAnswerOnly(let status):
             return "\(url): the server sent only an interim HTTP \(status) answer and closed the connection; no response came"
         case .headersTooLarge(let detail):

@@ -48,7 +48,10 @@ public struct OCSPFetcher: Sendable {
         let answer: HTTPResponse
         switch transport.perform(http) {
         case .success(let response): answer = response
-        case .failure(let error): return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason)))
+        case .failure(let error):
+            var failure = ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason))
+            failure.via = error.via
+            return .failure(failure)
         }
         if answer.statusCode == 407, let proxy = answer.proxy {
             // Only a proxy sends 407: the request never reached the responder.
@@ -94,7 +97,7 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
     public var refusedGET: Reason? = nil
     /// Seconds the responder asked us to wait (Retry-After on a 503 or a tryLater answer).
     public var retryAfter: Int? = nil
-    /// The proxy an HTTP status came through: the status may be the proxy's own.
+    /// The proxy the request went through: an HTTP status or a failure may be the proxy's own.
     public var via: ProxyEnvironment.Proxy? = nil
 
     public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil, retryAfter: Int? = nil) {
@@ -154,7 +157,6 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             what = TransportError(url: url, reason: reason).description
         case .httpStatus(let code, let retryAfter):
             what = "\(url): HTTP \(code) to \(method.rawValue)" + (retryAfter.map { ", Retry-After \($0) s" } ?? "")
-                + (via.map { " (through \($0); the status may be the proxy's own)" } ?? "")
         case .notOCSP(let error, let contentType):
             what = "\(url): \(error) (Content-Type \(contentType ?? "none"))"
         case .rejected(let failure):
@@ -162,13 +164,14 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case .refused(let refusal):
             what = "\(url): a valid proof, but \(refusal)"
         }
-        guard let refusedGET else { return what }
+        let through = via.map { " (through \($0); it may be the proxy's doing)" } ?? ""
+        guard let refusedGET else { return what + through }
         let getText: String
         switch refusedGET {
         case .httpStatus(let code, _): getText = "HTTP \(code)"
         case .notOCSP(let error, _): getText = error.description
         default: getText = "refused"
         }
-        return what + " (after GET was refused: \(getText))"
+        return what + through + " (after GET was refused: \(getText))"
     }
 }
