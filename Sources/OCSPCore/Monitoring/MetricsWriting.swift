@@ -9,17 +9,9 @@ public enum MetricsWriting {
     /// turns, so two processes cannot publish counts out of order.
     public static func write(_ jobs: [RefreshJob], store: StateStore, to path: String, logger: Logger, at moment: Date = Date()) {
         let folder = StateFolderCounters(directory: store.directory)
-        let turn: StapleLock?
-        do {
-            guard let lock = try folder.lock() else {
-                logger.warning("did not write the metrics file \(path): another ocspd kept \(folder.lockPath) for 30 s; the next write catches up")
-                return
-            }
-            turn = lock
-        } catch {
-            logger.warning("the metrics file's counters may go down after this write: \(error)")
-            turn = nil
-        }
+        guard case .proceed(let turn) = takeTurn(in: folder, writing: path, logger: logger) else { return }
+        // The turn lasts until the file is written: the last file written holds the highest counts.
+        defer { withExtendedLifetime(turn) {} }
         let sorted = jobs.sorted { $0.outputPath < $1.outputPath }
         let rows = RowSlots(count: sorted.count)
         DispatchQueue.concurrentPerform(iterations: sorted.count) { index in
@@ -30,13 +22,35 @@ public enum MetricsWriting {
         for (job, row) in zip(sorted, all) {
             known[store.statePath(for: job.outputPath)] = RequestCounters(requests: row.requests, failures: row.failures)
         }
-        let counters = withExtendedLifetime(turn) { publish(folder.sum(known: known), in: folder, keepsLedger: turn != nil, logger: logger) }
+        let counters = publish(folder.sum(known: known), in: folder, keepsLedger: turn != nil, logger: logger)
         do {
-            try withExtendedLifetime(turn) { () throws(StapleWriteError) in
-                try MetricsFile.write(rows: all, counters: counters, to: path)
-            }
+            try MetricsFile.write(rows: all, counters: counters, to: path)
         } catch {
             logger.warning("could not write the metrics file: \(error)")
+        }
+    }
+
+    private enum Turn {
+        /// Write, holding the lock if there is one (none without a state folder, or when it cannot be locked).
+        case proceed(StapleLock?)
+        case skip
+    }
+
+    private static func takeTurn(in folder: StateFolderCounters, writing path: String, logger: Logger) -> Turn {
+        var status = stat()
+        if stat(folder.directory, &status) != 0 && errno == ENOENT {
+            // No state folder yet (nothing was ever refreshed with it): no counts to keep.
+            return .proceed(nil)
+        }
+        do {
+            guard let lock = try folder.lock() else {
+                logger.warning("did not write the metrics file \(path): another ocspd kept \(folder.lockPath) for 30 s; the next write catches up")
+                return .skip
+            }
+            return .proceed(lock)
+        } catch {
+            logger.warning("the metrics file's counters may go down after this write: \(error)")
+            return .proceed(nil)
         }
     }
 
