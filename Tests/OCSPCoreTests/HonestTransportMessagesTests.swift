@@ -95,6 +95,32 @@ import Testing
         #expect(!result.stderr.contains("pr0xy-secret"))
     }
 
+    @Test func aResponderPausedAfterProxyFailuresStillNamesTheProxy() throws {
+        let scenario = try Scenario()
+        let chains = "\(scenario.folder)/chains"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        for index in 0..<14 {
+            let leaf = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
+            try FileManager.default.moveItem(atPath: try scenario.pki.chainFile(for: leaf, in: scenario.folder), toPath: "\(chains)/site\(index).pem")
+        }
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try """
+            state-dir: \(scenario.stateDirectory)
+            max-per-responder: 1
+            defaults: { target: generic }
+            directories: [ { path: \(chains), output-dir: \(scenario.folder) } ]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY"] { environment[key] = nil }
+        environment["http_proxy"] = "http://127.0.0.1:\(FreePort.pick())"
+        let result = try Command.run(OCSPDBinary.path, ["refresh", "--config", config], environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("requests in a row"), "\(result.stderr)")
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("ocspd: error: refresh of") }
+        #expect(errors.count == 14)
+        #expect(errors.allSatisfy { $0.contains("the HTTP proxy http://127.0.0.1:") }, "\(result.stderr)")
+    }
+
     @Test func aProxyAnswering407ForPlainHTTPIsNamed() throws {
         let scenario = try Scenario()
         let proxy = try TestHTTPServer { _ in
