@@ -89,7 +89,7 @@ public enum DisplayText {
     }
 
     private static func isSchemeCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isASCIIHexDigit || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
             || ("0"..."9").contains(scalar) || scalar == "+" || scalar == "-" || scalar == "."
     }
 }
