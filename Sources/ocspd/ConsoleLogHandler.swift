@@ -6,6 +6,10 @@ import OCSPCore
 /// One line per message on standard error. `text`: `ocspd: LEVEL: message`, what cron mails
 /// and journald stores (it adds its own timestamps). `json`: one object per line with the
 /// time, level, message and the outcome's fields (output, serial, status, ...).
+///
+/// Messages carry text from outside (URLs, names of files in watched folders, libcurl's
+/// words): every one is made a single line here (`DisplayText`), so no message can forge
+/// another, and URL passwords are redacted in both formats.
 struct ConsoleLogHandler: LogHandler {
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, json
@@ -29,16 +33,16 @@ struct ConsoleLogHandler: LogHandler {
     func log(event: LogEvent) {
         switch format {
         case .text:
-            StandardError.write("ocspd: \(event.level.name): \(event.message)\n")
+            StandardError.write("ocspd: \(event.level.name): \(DisplayText.line(event.message.description))\n")
         case .json:
             var members: [(String, JSONValue)] = [
                 ("time", .string(RFC3339.string(Date()))),
                 ("level", .string(event.level.name)),
-                ("message", .string(event.message.description)),
+                ("message", .string(DisplayText.redactingPasswords(event.message.description))),
             ]
             let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
             for key in merged.keys.sorted() {
-                members.append((key, .string(merged[key].map { "\($0)" } ?? "")))
+                members.append((key, .string(DisplayText.redactingPasswords(merged[key].map { "\($0)" } ?? ""))))
             }
             StandardError.write(JSONValue.object(members).rendered(indent: "", level: 0).replacingOccurrences(of: "\n", with: "") + "\n")
         }

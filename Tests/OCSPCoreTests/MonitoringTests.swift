@@ -83,6 +83,52 @@ import Testing
         }
     }
 
+    @Test func requestCountersNeverGoDownWhenAStapleLeavesTheConfiguration() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let second = "\(scenario.folder)/second.ocsp"
+        let chain = try scenario.chainFile()
+        let both = try config(scenario, entries: [(chain, scenario.output), (chain, second)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        #expect(try OCSPDBinary.run(["refresh", "--config", both, "--metrics-file", metrics]).status == 0)
+        let requests = "ocspd_requests_total{responder=\"\(scenario.url)\"}"
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 2"))
+        // One staple dropped: the counter keeps the requests made for it.
+        let one = try config(scenario, entries: [(chain, scenario.output)])
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--metrics-file", metrics]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 2"))
+        // A forced refresh counts on from there.
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--force", "--metrics-file", metrics]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("\(requests) 3"))
+        // The dropped staple's state file corrupt: its counts vanish from the folder, not from the counter.
+        let store = StateStore(directory: scenario.stateDirectory)
+        try "{ not json".write(toFile: store.statePath(for: second), atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", one, "--metrics-file", metrics]).status == 0)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("\(requests) 3"), "\(text)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let check = try Command.run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \"$0\"", metrics])
+            #expect(check.status == 0, "\(check.stdoutText)\(check.stderr)")
+        }
+    }
+
+    @Test func twoWritersOfOneStateFolderNeverPublishCountersOutOfOrder() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chain = try scenario.chainFile()
+        let path = try config(scenario, entries: [(chain, scenario.output)])
+        let metrics = "\(scenario.folder)/ocspd.prom"
+        let results = ResultsBox()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            results.append((try? OCSPDBinary.run(["refresh", "--config", path, "--force", "--metrics-file", metrics]))?.status)
+        }
+        #expect(results.all.allSatisfy { $0 == 0 || $0 == 1 })
+        // Whichever run wrote last, it wrote the highest count: every request made.
+        let sent = StateStore(directory: scenario.stateDirectory).load(for: scenario.output).requests[scenario.url] ?? 0
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("ocspd_requests_total{responder=\"\(scenario.url)\"} \(sent)"), "\(sent)\n\(text)")
+    }
+
     @Test func failuresAreCountedByResponderAndReason() throws {
         let scenario = try Scenario()
         let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
@@ -105,5 +151,76 @@ import Testing
         timing.jitter = 0
         #expect(timing.forMustStaple.refreshAt < timing.refreshAt)
         #expect(timing.forMustStaple.deadlineFraction > timing.deadlineFraction)
+    }
+}
+
+/// Results of concurrent runs.
+private final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int32?] = []
+    func append(_ value: Int32?) { lock.withLock { values.append(value) } }
+    var all: [Int32?] { lock.withLock { values } }
+}
+
+/// `check --json` answers in JSON whatever happens.
+@Suite struct CheckJSONTests {
+    private func object(_ result: CommandResult) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "\(result.stdoutText)")
+    }
+
+    @Test func anUnreadableConfigurationIsUnknownInJSON() throws {
+        let result = try OCSPDBinary.run(["check", "--config", "/nonexistent/ocspd.yaml", "--json"])
+        #expect(result.status == 3)
+        let json = try object(result)
+        #expect(json["status"] as? String == "UNKNOWN")
+        #expect(json["exitCode"] as? Int == 3)
+        #expect((json["problem"] as? String)?.contains("/nonexistent/ocspd.yaml") == true)
+        #expect((json["staples"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func anInvalidConfigurationIsUnknownInJSONAndOnOneTextLine() throws {
+        let folder = try TestPKI.scratchFolder("checkjson")
+        let config = "\(folder)/ocspd.yaml"
+        try "staples:\n  - chain: \(folder)/nowhere.pem\n    target: nonsense\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let json = try OCSPDBinary.run(["check", "--config", config, "--json"])
+        #expect(json.status == 3)
+        #expect(try object(json)["status"] as? String == "UNKNOWN")
+        let text = try OCSPDBinary.run(["check", "--config", config])
+        #expect(text.status == 3)
+        #expect(text.stdoutText.hasPrefix("OCSPD UNKNOWN - the configuration has "))
+        #expect(text.stdoutText.split(separator: "\n").count == 1, "\(text.stdoutText)")
+    }
+
+    @Test func aNewlineInAnOutputNameCannotForgeACheckLine() throws {
+        let scenario = try Scenario()
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let forged = "OCSPD OK - all fine"
+        try """
+            state-dir: \(scenario.stateDirectory)
+            staples:
+              - chain: \(try scenario.chainFile())
+                output: "\(scenario.folder)/x\\n\(forged)"
+                target: generic
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try OCSPDBinary.run(["check", "--config", config])
+        #expect(result.status == 1, "\(result.stdoutText)\(result.stderr)")
+        let lines = result.stdoutText.split(separator: "\n")
+        #expect(lines.count == 2, "\(result.stdoutText)")
+        #expect(lines.allSatisfy { !$0.hasPrefix(forged) })
+        #expect(result.stdoutText.contains("x\\n\(forged)"))
+    }
+
+    @Test func probeAnswersUnknownInJSONForAnEndpointItCannotParse() throws {
+        let result = try OCSPDBinary.run(["probe", "host:notaport", "--json"])
+        #expect(result.status == 3)
+        #expect(try object(result)["status"] as? String == "UNKNOWN")
+    }
+
+    @Test(arguments: [["--warning", "soon"], ["--no-such-option"], []])
+    func aWrongArgumentIsUnknownInJSONNotAUsageError(extra: [String]) throws {
+        let arguments = extra.isEmpty ? ["check", "--json"] : ["check", "--config", "/etc/ocspd/ocspd.yaml", "--json"] + extra
+        let result = try OCSPDBinary.run(arguments)
+        #expect(result.status == 3)
+        #expect(try object(result)["status"] as? String == "UNKNOWN")
     }
 }

@@ -19,8 +19,13 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
         self.problems = problems
     }
 
+    public var heading: String {
+        "the configuration has \(problems.count) problem\(problems.count == 1 ? "" : "s"):"
+    }
+
+    /// One line, as every message is (`DisplayText`); the command line logs the problems one
+    /// per line instead (`ConfigurationLoading`).
     public var description: String {
-        (["the configuration has \(problems.count) problem\(problems.count == 1 ? "" : "s"):"] + problems.map { "  \($0)" })
-            .joined(separator: "\n")
+        heading + " " + problems.map(\.description).joined(separator: "; ")
     }
 }

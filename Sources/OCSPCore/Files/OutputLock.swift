@@ -24,9 +24,22 @@ enum OutputLock {
         } catch {
             throw .output(error)
         }
-        let name = SidecarName.make(for: resolved.name, suffix: suffix)
-        let shown = resolved.folder.shown(name)
-        let descriptor = try open(name, in: resolved.folder, shown: shown)
+        return try lock(SidecarName.make(for: resolved.name, suffix: suffix), in: resolved.folder)
+    }
+
+    /// A lock file of ocspd's own at `path` (one per state folder, say), resolved and opened
+    /// with the same care as an output's: no planted link followed, nothing but a regular file
+    /// locked. Nil when another ocspd holds it.
+    static func acquire(lockFile path: String) throws(StateError) -> StapleLock? {
+        switch PathResolver.resolve(path) {
+        case .failure(let error): throw .cannotLock(path: path, reason: error.description)
+        case .success(let resolved): return try lock(resolved.name, in: resolved.folder)
+        }
+    }
+
+    private static func lock(_ name: String, in folder: SafeFolder) throws(StateError) -> StapleLock? {
+        let shown = folder.shown(name)
+        let descriptor = try open(name, in: folder, shown: shown)
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
             let kind = FileKind(mode: status.st_mode)

@@ -7,22 +7,37 @@ public struct CheckReport: Sendable {
     public let warning: TimeInterval
     public let critical: TimeInterval
     public let moment: Date
+    /// What kept ocspd from judging any staple (an unusable configuration, a wrong argument):
+    /// the report is then UNKNOWN, in the format asked for, like every other outcome.
+    public let problem: String?
 
     public init(staples: [StapleHealth], warning: TimeInterval, critical: TimeInterval, at moment: Date) {
         self.staples = staples
         self.warning = warning
         self.critical = critical
         self.moment = moment
+        problem = nil
+    }
+
+    /// UNKNOWN: nothing could be judged because of `problem`.
+    public init(problem: String, at moment: Date = Date()) {
+        staples = []
+        warning = 0
+        critical = 0
+        self.moment = moment
+        self.problem = problem
     }
 
     public var level: StapleHealth.Level {
-        staples.map(\.level).max() ?? .unknown
+        problem != nil ? .unknown : staples.map(\.level).max() ?? .unknown
     }
 
     public var text: String {
         let worst = staples.filter { $0.level == level }
         let summary: String
-        if staples.isEmpty {
+        if let problem {
+            summary = Self.oneLine(problem)
+        } else if staples.isEmpty {
             summary = "no staples configured"
         } else if level == .ok {
             let soonest = staples.compactMap { health in health.staple.map { (health, $0.effectiveExpiry) } }.min { $0.1 < $1.1 }
@@ -32,24 +47,36 @@ public struct CheckReport: Sendable {
         }
         let perfdata = staples.map { health -> String in
             let left = health.staple.map { Int($0.effectiveExpiry.timeIntervalSince(moment)) } ?? 0
-            return "'\(health.job.outputPath)'=\(left)s;\(Int(warning));\(Int(critical));0;"
+            // Nagios perfdata labels are quoted with ' and a ' inside is doubled.
+            return "'\(health.job.outputPath.replacingOccurrences(of: "'", with: "''"))'=\(left)s;\(Int(warning));\(Int(critical));0;"
         }.joined(separator: " ")
         var lines = ["OCSPD \(level) - \(summary)" + (perfdata.isEmpty ? "" : " | \(perfdata)")]
         lines += staples.map { "\($0.level): \($0.job.outputPath): \($0.reason)" }
-        return lines.joined(separator: "\n")
+        return lines.map(DisplayText.line).joined(separator: "\n")
+    }
+
+    /// Several configuration problems come one per line, after a heading; the status line is one line.
+    static func oneLine(_ problem: String) -> String {
+        var out = ""
+        for line in problem.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty {
+            out += out.isEmpty ? line : out.hasSuffix(":") ? " \(line)" : "; \(line)"
+        }
+        return out
     }
 
     public var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("status", .string(level.description)),
             ("exitCode", .number(Double(level.rawValue))),
-            ("staples", .array(staples.map { health in
+        ]
+        if let problem { members.append(("problem", .string(DisplayText.redactingPasswords(problem)))) }
+        members.append(("staples", .array(staples.map { health in
                 .object([
                     ("output", .string(health.job.outputPath)),
                     ("chain", .string(health.job.chainPath)),
                     ("target", .string(health.job.policy.target.rawValue)),
                     ("status", .string(health.level.description)),
-                    ("reason", .string(health.reason)),
+                    ("reason", .string(DisplayText.redactingPasswords(health.reason))),
                     ("serialNumber", .optional(health.leaf?.serialNumber)),
                     ("mustStaple", .bool(health.mustStaple)),
                     ("certStatus", .optional(health.staple?.status.name)),
@@ -59,7 +86,7 @@ public struct CheckReport: Sendable {
                     ("lastSuccess", .time(health.state.lastSuccess)),
                     ("nextRefresh", .time(health.state.nextAttempt)),
                 ])
-            })),
-        ])
+            })))
+        return .object(members)
     }
 }

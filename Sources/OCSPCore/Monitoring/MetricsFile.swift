@@ -37,7 +37,9 @@ public enum MetricsFile {
         render(rows: staples.map(Row.init))
     }
 
-    public static func render(rows: [Row]) -> String {
+    /// - Parameter counters: the request and failure counters to publish; by default the
+    ///   sum over `rows` (`MetricsWriting` passes the whole state folder's, kept from going down).
+    public static func render(rows: [Row], counters: RequestCounters? = nil) -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ samples: (_ add: (String, Double) -> Void) -> Void) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -69,12 +71,8 @@ public enum MetricsFile {
                 for status in ["good", "revoked", "unknown"] { add("\(row.labels),status=\"\(status)\"", row.status == status ? 1 : 0) }
             }
         }
-        var requests: [String: Int] = [:]
-        var failures: [String: Int] = [:]
-        for row in rows {
-            requests.merge(row.requests, uniquingKeysWith: +)
-            failures.merge(row.failures, uniquingKeysWith: +)
-        }
+        let totals = counters ?? rows.reduce(into: RequestCounters()) { $0.add(requests: $1.requests, failures: $1.failures) }
+        let requests = totals.requests, failures = totals.failures
         family("ocspd_requests_total", "counter", "OCSP requests sent, by responder.") { add in
             for responder in requests.keys.sorted() { add("responder=\"\(escape(responder))\"", Double(requests[responder] ?? 0)) }
         }
@@ -91,8 +89,8 @@ public enum MetricsFile {
         try write(rows: staples.map(Row.init), to: path)
     }
 
-    public static func write(rows: [Row], to path: String) throws(StapleWriteError) {
-        try StapleWriter.write(Array(render(rows: rows).utf8), to: path)
+    public static func write(rows: [Row], counters: RequestCounters? = nil, to path: String) throws(StapleWriteError) {
+        try StapleWriter.write(Array(render(rows: rows, counters: counters).utf8), to: path)
     }
 
     /// Label values escape backslash, double quote and newline.

@@ -92,7 +92,7 @@ public struct ProbeReport: Sendable {
         if let matchesExpected, let expectedPath {
             lines.append("Matches \(expectedPath): \(matchesExpected ? "yes, byte for byte" : "no")")
         }
-        return lines.joined(separator: "\n")
+        return lines.map(DisplayText.line).joined(separator: "\n")
     }
 
     public var json: JSONValue {

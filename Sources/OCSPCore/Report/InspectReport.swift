@@ -125,7 +125,7 @@ public struct InspectReport: Sendable {
         var lines: [String] = ["Response status:     \(response.status)", sizeLine]
         guard let basic = response.basic else {
             lines.append(verificationLine)
-            return lines.joined(separator: "\n")
+            return lines.map(DisplayText.line).joined(separator: "\n")
         }
         lines.append("Responder ID:        \(basic.responderID)")
         lines.append("Produced at:         \(RFC3339.string(basic.producedAt))")
@@ -161,7 +161,7 @@ public struct InspectReport: Sendable {
             let name = "For \(target):".padding(toLength: 21, withPad: " ", startingAt: 0)
             lines.append(name + (reason.map { "not acceptable: \($0)" } ?? "acceptable"))
         }
-        return lines.joined(separator: "\n")
+        return lines.map(DisplayText.line).joined(separator: "\n")
     }
 
     private var verificationLine: String {

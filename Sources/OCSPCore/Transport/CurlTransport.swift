@@ -11,13 +11,17 @@ public struct CurlTransport: HTTPTransport {
     public let cancellation: CancellationFlag?
     /// Refuse loopback, private and link-local addresses (see `AddressPolicy`).
     public let refusePrivateAddresses: Bool
+    /// The proxy variables libcurl reads, read back to name a failing proxy.
+    public let proxies: ProxyEnvironment
 
     public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)",
-                cancellation: CancellationFlag? = nil, refusePrivateAddresses: Bool = false) {
+                cancellation: CancellationFlag? = nil, refusePrivateAddresses: Bool = false,
+                proxies: ProxyEnvironment = ProxyEnvironment()) {
         self.limits = limits
         self.userAgent = userAgent
         self.cancellation = cancellation
         self.refusePrivateAddresses = refusePrivateAddresses
+        self.proxies = proxies
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
@@ -41,8 +45,12 @@ public struct CurlTransport: HTTPTransport {
         if code != CURLE_OK, let refused = guardian.refusedAddress {
             return .failure(TransportError(url: request.url, reason: .privateAddress(refused)))
         }
+        let lastURL = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
         if code != CURLE_OK {
-            return .failure(TransportError(url: request.url, reason: reason(for: code, easy: easy)))
+            let proxy = proxies.proxy(for: lastURL)
+            let why = reason(for: code, easy: easy, proxy: proxy)
+            if case .proxyFailed = why { return .failure(TransportError(url: request.url, reason: why)) }
+            return .failure(TransportError(url: request.url, reason: why, via: proxy))
         }
         let response = HTTPResponse(
             statusCode: easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0,
@@ -50,7 +58,8 @@ public struct CurlTransport: HTTPTransport {
             contentType: easy.info(string: CURLINFO_CONTENT_TYPE),
             retryAfter: easy.info(offset: CURLINFO_RETRY_AFTER).flatMap { $0 > 0 ? Int($0) : nil },
             maxAge: easy.header("Cache-Control").flatMap(Self.maxAge),
-            effectiveURL: easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
+            effectiveURL: lastURL,
+            proxy: proxies.proxy(for: lastURL)
         )
         return .success(response)
     }
@@ -96,19 +105,43 @@ public struct CurlTransport: HTTPTransport {
         }
     }
 
-    private func reason(for code: CURLcode, easy: CurlEasy) -> TransportError.Reason {
+    /// What went wrong, in the words of what really happened: libcurl's codes are broad
+    /// (CURLE_UNSUPPORTED_PROTOCOL is also an HTTP/0.9 reply, CURLE_OUT_OF_MEMORY also a huge
+    /// header line), and through a proxy most failures are the proxy's.
+    private func reason(for code: CURLcode, easy: CurlEasy, proxy: ProxyEnvironment.Proxy?) -> TransportError.Reason {
         if easy.sink.exceeded || code == CURLE_FILESIZE_EXCEEDED {
             return .bodyTooLarge(limit: limits.maximumBodyBytes)
         }
         let message = easy.errorMessage(code)
+        if let proxy, let problem = Self.proxyProblem(code, message: message, connectStatus: easy.info(long: CURLINFO_HTTP_CONNECTCODE) ?? 0) {
+            return .proxyFailed(proxy, problem: problem)
+        }
+        let status = easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0
+        let interim: Int? = (100..<200).contains(status) ? status : nil
         switch code {
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            // The first URL's scheme was checked above, so this is where a redirect pointed.
+        case CURLE_UNSUPPORTED_PROTOCOL where message.contains("HTTP/0.9"):
+            // libcurl refuses HTTP/0.9 (a body without a status line) with the code for an unsupported scheme.
+            return .notHTTP(afterStatus: interim, detail: "no status line (an HTTP/0.9 reply, or another protocol on this port)")
+        case CURLE_WEIRD_SERVER_REPLY:
+            return .notHTTP(afterStatus: interim, detail: message)
+        case CURLE_UNSUPPORTED_PROTOCOL where (easy.info(long: CURLINFO_REDIRECT_COUNT) ?? 0) > 0:
+            // The first URL's scheme was checked before, so this is where a redirect pointed.
             return .redirectRefused(message)
+        case CURLE_GOT_NOTHING where interim != nil, CURLE_PARTIAL_FILE where interim != nil, CURLE_RECV_ERROR where interim != nil:
+            return .interimAnswerOnly(status: status)
+        case CURLE_OUT_OF_MEMORY:
+            // A transfer capped at 64 KiB does not exhaust memory; a header line over
+            // CURL_MAX_HTTP_HEADER (100 KiB) is what libcurl 7.88 reports this way.
+            return .headersTooLarge(message)
+        case CURLE_RECV_ERROR where message.contains("Too large response headers"):
+            return .headersTooLarge(message)
         case CURLE_TOO_MANY_REDIRECTS:
             return .tooManyRedirects(limit: limits.maximumRedirects)
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_RESOLVE_HOST:
             return .resolveFailed(message)
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            // A proxy curl found and `ProxyEnvironment` did not: still the proxy's failure.
+            return .proxyFailed(ProxyEnvironment.Proxy(url: "(from the environment)", variable: "a proxy variable"), problem: "cannot be resolved (\(message))")
         case CURLE_COULDNT_CONNECT:
             return .connectFailed(message)
         case CURLE_OPERATION_TIMEDOUT:
@@ -124,6 +157,20 @@ public struct CurlTransport: HTTPTransport {
     static func milliseconds(_ seconds: TimeInterval) -> Int {
         guard seconds.isFinite else { return 1 }
         return max(1, Int(min(seconds, 86_400) * 1000))
+    }
+
+    /// The proxy's part in a failure, when a proxy was in use: curl connects only to it, and a
+    /// CONNECT answered with anything but 2xx is the proxy refusing the tunnel.
+    static func proxyProblem(_ code: CURLcode, message: String, connectStatus: Int) -> String? {
+        if connectStatus != 0 && !(200..<300).contains(connectStatus) {
+            return "refused the tunnel to the responder: HTTP \(connectStatus) to CONNECT" + (connectStatus == 407 ? " (Proxy Authentication Required: the proxy wants credentials ocspd was not given, or refused them)" : "")
+        }
+        switch code {
+        case CURLE_COULDNT_RESOLVE_PROXY: return "cannot be resolved (\(message))"
+        case CURLE_COULDNT_CONNECT: return "refuses connections or cannot be reached (\(message))"
+        case CURLE_PROXY: return "failed the proxy handshake (\(message))"
+        default: return message.hasPrefix("CONNECT") || message.contains("proxy") ? "failed: \(message)" : nil
+        }
     }
 
     /// `Cache-Control: max-age=N` (other directives ignored).

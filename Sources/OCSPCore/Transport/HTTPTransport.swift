@@ -36,14 +36,18 @@ public struct HTTPResponse: Sendable, Hashable {
     public let maxAge: Int?
     /// The URL that answered, after redirects.
     public let effectiveURL: String
+    /// The proxy the answer came through, if any: its status may be the proxy's, not the responder's.
+    public let proxy: ProxyEnvironment.Proxy?
 
-    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String) {
+    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String,
+                proxy: ProxyEnvironment.Proxy? = nil) {
         self.statusCode = statusCode
         self.body = body
         self.contentType = contentType
         self.retryAfter = retryAfter
         self.maxAge = maxAge
         self.effectiveURL = effectiveURL
+        self.proxy = proxy
     }
 }
 
@@ -72,6 +76,16 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case redirectRefused(String)
         case tooManyRedirects(limit: Int)
         case privateAddress(String)
+        /// The proxy from the environment failed: the responder was never reached.
+        case proxyFailed(ProxyEnvironment.Proxy, problem: String)
+        /// The answer is not well-formed HTTP (no status line: an HTTP/0.9 reply or another
+        /// protocol on the port; a header without a colon, ...), possibly after an interim 1xx answer.
+        case notHTTP(afterStatus: Int?, detail: String)
+        /// Only an interim 1xx answer came, then the connection closed.
+        case interimAnswerOnly(status: Int)
+        /// A header line (or all of them) beyond libcurl's limits; libcurl calls a single such
+        /// line "out of memory".
+        case headersTooLarge(String)
         /// Not asked: the responder failed this many requests in a row and is paused (`ResponderGate`).
         case responderPaused(failures: Int, seconds: Int)
         case failed(String)
@@ -79,10 +93,13 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
 
     public let url: String
     public let reason: Reason
+    /// The proxy the request went through, when it failed in a way that may be the proxy's or the responder's.
+    public var via: ProxyEnvironment.Proxy? = nil
 
-    public init(url: String, reason: Reason) {
+    public init(url: String, reason: Reason, via: ProxyEnvironment.Proxy? = nil) {
         self.url = url
         self.reason = reason
+        self.via = via
     }
 
     public var description: String {
@@ -103,6 +120,15 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): more than \(limit) redirects (a loop?)"
         case .privateAddress(let address):
             return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
+        case .proxyFailed(let proxy, let problem):
+            return "\(url): \(proxy) \(problem); the responder was not reached: check that proxy, or the proxy variables in ocspd's environment"
+        case .notHTTP(let status, let detail):
+            let after = status.map { "after an interim HTTP \($0) answer, " } ?? ""
+            return "\(url): \(after)the answer is not well-formed HTTP: \(detail); check that the URL is an OCSP responder's"
+        case .interimAnswerOnly(let status):
+            return "\(url): the server sent only an interim HTTP \(status) answer and closed the connection; no response came"
+        case .headersTooLarge(let detail):
+            return "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: \(detail)); no OCSP responder sends that"
         case .responderPaused(let failures, let seconds):
             return "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
         case .failed(let detail):

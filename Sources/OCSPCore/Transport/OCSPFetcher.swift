@@ -61,12 +61,22 @@ public struct OCSPFetcher: Sendable {
         let answer: HTTPResponse
         switch transport.perform(http) {
         case .success(let response): answer = response
-        case .failure(let error): return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason)))
+        case .failure(let error):
+            var failure = ResponderFailure(url: displayURL, method: http.method, reason: .transport(error.reason))
+            failure.via = error.via
+            return .failure(failure)
+        }
+        if answer.statusCode == 407, let proxy = answer.proxy {
+            // Only a proxy sends 407: the request never reached the responder.
+            let problem = "answered HTTP 407 Proxy Authentication Required: it wants credentials ocspd was not given, or refused them"
+            return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(.proxyFailed(proxy, problem: problem))))
         }
         guard (200..<300).contains(answer.statusCode) else {
-            return .failure(ResponderFailure(
+            var failure = ResponderFailure(
                 url: displayURL, method: http.method,
-                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter), retryAfter: answer.retryAfter))
+                reason: .httpStatus(answer.statusCode, retryAfter: answer.retryAfter), retryAfter: answer.retryAfter)
+            failure.via = answer.proxy
+            return .failure(failure)
         }
         let response: OCSPResponse
         do {
@@ -102,6 +112,8 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
     public var refusedGET: Reason? = nil
     /// Seconds the responder asked us to wait (Retry-After on a 503 or a tryLater answer).
     public var retryAfter: Int? = nil
+    /// The proxy the request went through: an HTTP status or a failure may be the proxy's own.
+    public var via: ProxyEnvironment.Proxy? = nil
 
     public init(url: String, method: HTTPRequest.Method, reason: Reason, refusedGET: Reason? = nil, retryAfter: Int? = nil) {
         self.url = url
@@ -118,8 +130,10 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
             switch reason {
             case .timedOut: return "timeout"
             case .connectFailed, .resolveFailed: return "connect"
-            case .bodyTooLarge: return "too_large"
+            case .bodyTooLarge, .headersTooLarge: return "too_large"
             case .responderPaused: return "paused"
+            case .proxyFailed: return "proxy"
+            case .notHTTP, .interimAnswerOnly: return "not_http"
             default: return "transport"
             }
         case .httpStatus(let code, _): return "http_\(code)"
@@ -188,13 +202,14 @@ public struct ResponderFailure: Error, Equatable, CustomStringConvertible {
         case .skipped(let refusal):
             what = "\(url): \(refusal)"
         }
-        guard let refusedGET else { return what }
+        let through = via.map { " (through \($0); it may be the proxy's doing)" } ?? ""
+        guard let refusedGET else { return what + through }
         let getText: String
         switch refusedGET {
         case .httpStatus(let code, _): getText = "HTTP \(code)"
         case .notOCSP(let error, _): getText = error.description
         default: getText = "refused"
         }
-        return what + " (after GET was refused: \(getText))"
+        return what + through + " (after GET was refused: \(getText))"
     }
 }

@@ -113,7 +113,9 @@ public struct GatedTransport: HTTPTransport {
         case .cancelled:
             return .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
         case .paused(let failures):
-            return .failure(TransportError(url: request.url, reason: .responderPaused(failures: failures, seconds: Int(gate.probeInterval))))
+            // Through a proxy, the failures that paused it may have been the proxy's: say so.
+            return .failure(TransportError(url: request.url, reason: .responderPaused(failures: failures, seconds: Int(gate.probeInterval)),
+                                           via: ProxyEnvironment().proxy(for: request.url)))
         case .ran(let result):
             gate.record(request.url, unavailable: Self.showsUnavailability(result))
             return result
@@ -128,8 +130,9 @@ public struct GatedTransport: HTTPTransport {
             return response.statusCode >= 500 || response.statusCode == 429
         case .failure(let error):
             switch error.reason {
-            case .resolveFailed, .connectFailed, .timedOut, .failed: return true
-            case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused: return false
+            case .resolveFailed, .connectFailed, .timedOut, .failed, .proxyFailed: return true
+            case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused,
+                 .notHTTP, .interimAnswerOnly, .headersTooLarge: return false
             }
         }
     }

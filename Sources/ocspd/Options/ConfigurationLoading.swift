@@ -3,19 +3,23 @@ import Logging
 import OCSPCore
 
 enum ConfigurationLoading {
-    /// Loads the configuration, or logs every problem and exits 78 (EX_CONFIG). A missing or
-    /// unreadable file an entry names is that entry's failure, logged here, unless `strict`
+    /// Loads the configuration, or logs every problem (one message each: each names its file,
+    /// line and key, and stays one line) and exits 78 (EX_CONFIG). A missing or unreadable
+    /// file an entry names is that entry's failure, logged here, unless `strict`
     /// (`--check-config`), which refuses it too.
     static func load(_ path: String, logger: Logger, strict: Bool = false) throws -> Configuration {
         let configuration: Configuration
         do {
             configuration = try ConfigurationLoader.load(path: path)
         } catch {
-            logger.error("\(error)")
+            logger.error("\(error.heading)")
+            for problem in error.problems { logger.error("\(problem)") }
             throw ExitCode(ExitStatus.configuration)
         }
         if strict, !configuration.fileProblems.isEmpty {
-            logger.error("\(ConfigurationError(problems: configuration.fileProblems))")
+            let error = ConfigurationError(problems: configuration.fileProblems)
+            logger.error("\(error.heading)")
+            for problem in error.problems { logger.error("\(problem)") }
             throw ExitCode(ExitStatus.configuration)
         }
         for problem in configuration.fileProblems {

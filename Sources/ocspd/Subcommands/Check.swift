@@ -27,8 +27,9 @@ extension OCSPD {
             do {
                 configuration = try ConfigurationLoader.load(path: config)
             } catch {
-                print("OCSPD UNKNOWN - \(error.description.replacingOccurrences(of: "\n", with: " "))")
-                throw ExitCode(StapleHealth.Level.unknown.rawValue)
+                let report = CheckReport(problem: error.description)
+                print(json ? report.json.rendered() : report.text)
+                throw ExitCode(report.level.rawValue)
             }
             let moment = Date()
             let warningSeconds = thresholds.warningSeconds, criticalSeconds = thresholds.criticalSeconds

@@ -40,7 +40,7 @@ extension OCSPD {
             let report: InspectReport
             switch Inspection.inspect(file: file, chainPath: chain, issuerPath: issuer, at: moment) {
             case .failure(let error):
-                StandardError.write("ocspd: error: \(error)\n")
+                StandardError.write("ocspd: error: \(DisplayText.line(error.description))\n")
                 throw ExitCode(error.exitCode)
             case .success(let result):
                 report = result

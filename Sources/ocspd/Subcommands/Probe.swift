@@ -48,12 +48,15 @@ extension OCSPD {
 
         func run() throws {
             let defaultPort: UInt16 = switch starttls { case .smtp: 25; case .imap: 143; case .pop3: 110; case nil: 443 }
-            guard let (host, port) = ProbeReport.parseEndpoint(endpoint, defaultPort: defaultPort) else { throw ExitCode(64) }
+            guard let (host, port) = ProbeReport.parseEndpoint(endpoint, defaultPort: defaultPort) else {
+                throw unknown("'\(endpoint)' is not HOST, HOST:PORT or [IPv6]:PORT")
+            }
             var expected: (path: String, bytes: [UInt8])? = nil
             if let expect {
-                guard case .success(let bytes) = FileBytes.read(expect, maximum: 1 << 20) else {
-                    print("OCSPD UNKNOWN - cannot read \(expect)")
-                    throw ExitCode(StapleHealth.Level.unknown.rawValue)
+                let bytes: [UInt8]
+                switch FileBytes.read(expect, maximum: 1 << 20) {
+                case .success(let read): bytes = read
+                case .failure(let error): throw unknown("cannot read \(expect): \(error)")
                 }
                 expected = (expect, bytes)
             }
@@ -61,15 +64,20 @@ extension OCSPD {
                                  timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout)
             switch probe.run() {
             case .failure(let error):
-                print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(error.description))]).rendered()
-                           : "OCSPD UNKNOWN - \(error)")
-                throw ExitCode(StapleHealth.Level.unknown.rawValue)
+                throw unknown(error.description)
             case .success(let result):
                 let report = ProbeReport(endpoint: endpoint, result: result, expected: expected, at: Date(),
                                          warning: thresholds.warningSeconds, critical: thresholds.criticalSeconds)
                 print(json ? report.json.rendered() : report.text)
                 throw ExitCode(report.level.rawValue)
             }
+        }
+
+        /// UNKNOWN in the format asked for: every outcome of a monitoring plugin is parseable.
+        private func unknown(_ reason: String) -> ExitCode {
+            print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(DisplayText.redactingPasswords(reason)))]).rendered()
+                       : "OCSPD UNKNOWN - \(DisplayText.line(reason))")
+            return ExitCode(StapleHealth.Level.unknown.rawValue)
         }
     }
 }

@@ -64,7 +64,7 @@ extension OCSPD {
                 throw ValidationError("Give --chain and --output for one staple, or --config for every configured staple.")
             }
             if let responder, !FetchableURL.isAllowed(responder) {
-                throw ValidationError("--responder must be an http:// or https:// URL, not '\(responder)'.")
+                throw ValidationError("--responder must be an http:// or https:// URL, not '\(DisplayText.line(responder))'.")
             }
         }
 

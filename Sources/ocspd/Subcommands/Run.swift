@@ -29,9 +29,9 @@ extension OCSPD {
             let configuration = try ConfigurationLoading.load(config, logger: logger, strict: checkConfig)
             if checkConfig {
                 let jobs = configuration.jobs()
-                print("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)")
+                print(DisplayText.line("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)"))
                 for job in jobs {
-                    print("  \(job.outputPath) <- \(job.chainPath) (target \(job.policy.target))")
+                    print("  " + DisplayText.line("\(job.outputPath) <- \(job.chainPath) (target \(job.policy.target))"))
                 }
                 return
             }
