@@ -113,9 +113,10 @@ import Testing
         #expect(text.contains("OCSPD UNKNOWN - 127.0.0.1:\(server.port): timed out after 1 s during the banner"), "\(text)")
     }
 
-    @Test func aProbeTimeoutMustBeADuration() throws {
+    /// A monitoring plugin answers UNKNOWN (3) on its own output even for a wrong argument.
+    @Test func aProbeTimeoutThatIsNotADurationIsUnknown() throws {
         let result = try OCSPDBinary.run(["probe", "127.0.0.1:1", "--timeout", "soon"])
-        #expect(result.status == 64)
-        #expect(result.stderr.contains("--timeout 'soon' is not a duration"), "\(result.stderr)")
+        #expect(result.status == 3)
+        #expect(result.stdoutText.contains("OCSPD UNKNOWN - --timeout 'soon' is not a duration"), "\(result.stdoutText)")
     }
 }
