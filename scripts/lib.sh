@@ -14,6 +14,35 @@ ensure_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Puts Prometheus's promtool (the tests check the metrics file with it) at
+# /usr/local/bin/promtool, only when missing. It is taken out of Debian's prometheus package,
+# which is downloaded to .build/tools but NOT installed: the package's postinst would start a
+# Prometheus server on port 9090 as a service.
+ensure_promtool() {
+    command -v promtool >/dev/null 2>&1 && return 0
+    [ -x /usr/local/bin/promtool ] && return 0
+    echo "==> extracting promtool from Debian's prometheus package (the package is not installed)"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    local cache=.build/tools
+    mkdir -p "$cache"
+    local deb
+    deb=$(find "$cache" -maxdepth 1 -name 'prometheus_*.deb' | head -n 1)
+    if [ -z "$deb" ]; then
+        # Quiet unless it fails (as root, apt warns that its _apt user cannot write the folder).
+        if ! (cd "$cache" && apt-get download prometheus) >"$cache/download.log" 2>&1; then
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+            (cd "$cache" && apt-get download prometheus) >"$cache/download.log" 2>&1 || { cat "$cache/download.log" >&2; return 1; }
+        fi
+        deb=$(find "$cache" -maxdepth 1 -name 'prometheus_*.deb' | head -n 1)
+    fi
+    local unpacked="$cache/promtool-unpacked"
+    rm -rf "$unpacked" && mkdir -p "$unpacked"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$unpacked" ./usr/bin/promtool
+    $sudo install -m 0755 "$unpacked/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$unpacked"
+}
+
 # Finds swift on PATH or in /opt/swift.
 ensure_swift() {
     command -v swift >/dev/null 2>&1 && return 0

@@ -2,11 +2,14 @@
 # Runs the whole test suite: installs missing packages, builds, and runs every test
 # (generated PKI, real `openssl ocsp` responders and private Exim daemons on 127.0.0.1;
 # no internet). Exim: Debian's exim4-daemon-heavy, run with its own configuration only.
+# promtool (checks the metrics file): taken out of Debian's prometheus package, which is not
+# installed (it would start a Prometheus server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy
+ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount
+ensure_promtool
 ensure_swift
 swift build --build-tests
 swift test
