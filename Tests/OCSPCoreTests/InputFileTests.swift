@@ -64,18 +64,18 @@ import Testing
         let cases: [(String, Result<[UInt8], FileReadError>)] = [
             (regular, .success(Array("text".utf8))),
             (link, .success(Array("text".utf8))),
-            (pipe, .failure(.notRegular(kind: "a FIFO (named pipe)"))),
-            (pipeLink, .failure(.notRegular(kind: "a FIFO (named pipe)"))),
-            (try socketFile("socket.pem"), .failure(.notRegular(kind: "a socket"))),
+            (pipe, .failure(.notRegular(kind: .fifo))),
+            (pipeLink, .failure(.notRegular(kind: .fifo))),
+            (try socketFile("socket.pem"), .failure(.notRegular(kind: .socket))),
             (folder, .failure(.isDirectory)),
         ]
         for (path, expected) in cases {
             #expect(FileBytes.read(path, maximum: 1 << 20) == expected, "\(path)")
         }
         if let device = try zeroDevice("zero.pem") {
-            #expect(FileBytes.read(device, maximum: 1 << 20) == .failure(.notRegular(kind: "a character device")))
+            #expect(FileBytes.read(device, maximum: 1 << 20) == .failure(.notRegular(kind: .characterDevice)))
         }
-        #expect(FileReadError.notRegular(kind: "a FIFO (named pipe)").description.contains("is a FIFO (named pipe), not a regular file"))
+        #expect(FileReadError.notRegular(kind: .fifo).description == "it is a FIFO (named pipe), not a regular file; ocspd reads only regular files (or symlinks to them)")
     }
 
     @Test func aFIFOChainDoesNotHangRefreshInspectOrCheck() throws {

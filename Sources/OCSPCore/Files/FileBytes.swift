@@ -6,7 +6,7 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
     case permissionDenied
     case isDirectory
     /// A FIFO, device, socket: reading one could block forever or never end.
-    case notRegular(kind: String)
+    case notRegular(kind: FileKind)
     case tooLarge(limit: Int)
     case system(code: Int32, message: String)
 
@@ -14,7 +14,7 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing: return "no such file"
         case .permissionDenied: return "permission denied (check the file's owner, mode and ACLs for the user ocspd runs as)"
-        case .isDirectory: return "it is a directory, not a file"
+        case .isDirectory: return "it is \(FileKind.folder), not a file"
         case .notRegular(let kind): return "it is \(kind), not a regular file; ocspd reads only regular files (or symlinks to them)"
         case .tooLarge(let limit): return "larger than \(limit) bytes, which no certificate or OCSP file is"
         case .system(let code, let message): return "\(message) (errno \(code))"
@@ -32,14 +32,14 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
 
     /// The refusal for a file type other than a regular file, nil for a regular file.
     static func refusal(forMode mode: mode_t) -> FileReadError? {
-        switch mode & S_IFMT {
-        case S_IFREG: return nil
-        case S_IFDIR: return .isDirectory
-        case S_IFIFO: return .notRegular(kind: "a FIFO (named pipe)")
-        case S_IFCHR: return .notRegular(kind: "a character device")
-        case S_IFBLK: return .notRegular(kind: "a block device")
-        case S_IFSOCK: return .notRegular(kind: "a socket")
-        default: return .notRegular(kind: "a special file")
+        refusal(for: FileKind(mode: mode))
+    }
+
+    static func refusal(for kind: FileKind) -> FileReadError? {
+        switch kind {
+        case .regularFile: return nil
+        case .folder: return .isDirectory
+        default: return .notRegular(kind: kind)
         }
     }
 }

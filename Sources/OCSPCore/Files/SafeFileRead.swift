@@ -12,7 +12,7 @@ enum SafeFileRead {
         case .success(let found): resolved = found
         }
         guard let kind = resolved.kind else { return .failure(.missing) }
-        guard kind == .regularFile else { return .failure(kind == .folder ? .isDirectory : .system(code: EINVAL, message: "it is \(kind), not a file")) }
+        if let refusal = FileReadError.refusal(for: kind) { return .failure(refusal) }
         let descriptor: Int32
         switch resolved.folder.open(resolved.name, flags: O_RDONLY | O_NONBLOCK) {
         case .failure(let error): return .failure(FileReadError(errno: error.code))
@@ -21,7 +21,7 @@ enum SafeFileRead {
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
-        guard status.st_mode & S_IFMT == S_IFREG else { return .failure(.system(code: EINVAL, message: "it is \(FileKind(mode: status.st_mode)), not a file")) }
+        if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
         guard Int(status.st_size) <= maximum else { return .failure(.tooLarge(limit: maximum)) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, Int(status.st_size) + 1)))
