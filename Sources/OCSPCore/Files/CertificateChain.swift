@@ -20,6 +20,12 @@ public struct CertificateChain: Sendable, Hashable {
     /// No chain file is larger; a bigger one is not a chain.
     public static let maximumFileSize = 1 << 20
 
+    /// The version of the rules `parse` reads a chain by; raise it whenever the same bytes
+    /// could yield another leaf or be refused. A `VerifiedRecord` made under other rules
+    /// vouches for what an older parser made of the chain, so it is never used. 1: up to
+    /// issue 12; 2: a leading BOM accepted, malformed or unknown blocks and a CA leaf refused.
+    public static let rulesVersion = 2
+
     /// Reads a PEM or DER chain file.
     public static func read(from path: String) throws(ChainError) -> CertificateChain {
         let bytes = try FileBytes.read(path, maximum: maximumFileSize).mapError { ChainError.unreadable(path: path, reason: $0) }.get()

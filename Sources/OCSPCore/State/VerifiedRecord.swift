@@ -10,6 +10,9 @@ import Foundation
 public struct VerifiedRecord: Codable, Sendable, Equatable {
     /// SHA-256 of the chain file and of the staple file, hex.
     public var chainSHA256: String
+    /// The `CertificateChain.rulesVersion` the chain was read by: the same bytes may mean
+    /// another leaf, or no chain at all, to other rules. Absent in older records: 1.
+    public var chainRules: Int
     public var stapleSHA256: String
     public var thisUpdate: Date
     public var nextUpdate: Date?
@@ -29,6 +32,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     init?(_ staple: VerifiedStaple, stapleBytes: [UInt8], leaf: Certificate, chainSHA256: String) {
         guard staple.status == .good else { return nil }
         self.chainSHA256 = chainSHA256
+        chainRules = CertificateChain.rulesVersion
         self.stapleSHA256 = Self.digest(stapleBytes)
         thisUpdate = staple.thisUpdate
         nextUpdate = staple.single.nextUpdate
@@ -44,6 +48,31 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         leafHasResponder = leaf.ocspURLs.contains(where: FetchableURL.isAllowed)
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
+             singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        chainSHA256 = try container.decode(String.self, forKey: .chainSHA256)
+        // Records written before the field existed were made under the first rules.
+        chainRules = try container.decodeIfPresent(Int.self, forKey: .chainRules) ?? 1
+        stapleSHA256 = try container.decode(String.self, forKey: .stapleSHA256)
+        thisUpdate = try container.decode(Date.self, forKey: .thisUpdate)
+        nextUpdate = try container.decodeIfPresent(Date.self, forKey: .nextUpdate)
+        effectiveExpiry = try container.decode(Date.self, forKey: .effectiveExpiry)
+        expiryLimit = try container.decode(String.self, forKey: .expiryLimit)
+        singleIndex = try container.decode(Int.self, forKey: .singleIndex)
+        singleResponseCount = try container.decode(Int.self, forKey: .singleResponseCount)
+        certIDHashAlgorithm = try container.decode(String.self, forKey: .certIDHashAlgorithm)
+        signerNotBefore = try container.decode(Date.self, forKey: .signerNotBefore)
+        leafSubject = try container.decode(String.self, forKey: .leafSubject)
+        leafSerialNumber = try container.decode(String.self, forKey: .leafSerialNumber)
+        leafMustStaple = try container.decode(Bool.self, forKey: .leafMustStaple)
+        leafHasResponder = try container.decode(Bool.self, forKey: .leafHasResponder)
+    }
+
     static func digest(_ bytes: [UInt8]) -> String {
         Hex.string(Digest.sha256(bytes))
     }
@@ -54,10 +83,11 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         job.issuerPath == nil && job.responderCertificatePath == nil
     }
 
-    /// The facts, when the chain (by its hash) and the staple file at `stapleAt` are the bytes
-    /// this record was made for and the proof still passes the time checks at `now`.
+    /// The facts, when the chain (by its hash, read by today's rules) and the staple file at
+    /// `stapleAt` are the bytes this record was made for and the proof still passes the time
+    /// checks at `now`.
     func facts(chainSHA256: String, stapleAt path: String, at now: Date) -> StapleFacts? {
-        guard chainSHA256 == self.chainSHA256,
+        guard chainRules == CertificateChain.rulesVersion, chainSHA256 == self.chainSHA256,
               case .success(let stapleBytes) = FileBytes.read(path, maximum: 1 << 20),
               Self.digest(stapleBytes) == stapleSHA256 else { return nil }
         return facts(at: now)
