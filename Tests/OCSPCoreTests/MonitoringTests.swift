@@ -106,6 +106,30 @@ import Testing
         try Promtool.expectValidMetrics(metrics)
     }
 
+    @Test func aNextRefreshLeftByAClockAheadIsNeitherCheckedNorPublishedAsThePlan() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: 120)
+        let path = try config(scenario, entries: [(try scenario.chainFile(), scenario.output)])
+        #expect(try OCSPDBinary.run(["refresh", "--config", path]).status == 0)
+        let store = StateStore(directory: scenario.stateDirectory)
+        let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .generic))
+        func health() -> StapleHealth { StapleHealth.assess(job, store: store, at: Date(), warning: 0, critical: 0) }
+        // The plan this clock made is shown as it is.
+        #expect(health().state.nextAttempt != nil)
+        #expect(MetricsFile.render([health()]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
+        // A run under a clock 30 days ahead left its plan: the next refresh discards it, so neither shows it.
+        var state = store.load(for: scenario.output)
+        state.nextAttempt = Date().addingTimeInterval(30 * 86400)
+        try store.save(state, for: scenario.output)
+        #expect(health().state.nextAttempt == nil)
+        #expect(!MetricsFile.render([health()]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
+        let check = try OCSPDBinary.run(["check", "--config", path, "--json", "--warning", "30m", "--critical", "10m"])
+        #expect(check.status == 0, "\(check.stdoutText)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any])
+        let staple = try #require((json["staples"] as? [[String: Any]])?.first)
+        #expect(staple["nextRefresh"] is NSNull, "\(check.stdoutText)")
+    }
+
     @Test func twoWritersOfOneStateFolderNeverPublishCountersOutOfOrder() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

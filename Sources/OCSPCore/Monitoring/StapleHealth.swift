@@ -30,7 +30,20 @@ public struct StapleHealth: Sendable {
     /// - Parameters:
     ///   - warning, critical: time left before the effective expiry below which the staple is a warning, critical.
     public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
-        let state = store.load(for: job.outputPath)
+        assessFiles(job, state: store.load(for: job.outputPath), at: now, warning: warning, critical: critical)
+            .withCrediblePlans(at: now)
+    }
+
+    /// The same health, with the state's plans judged as the next refresh will judge them
+    /// (`StoredPlan`): a next attempt left by a run under a clock ahead is not shown as the
+    /// plan, since that refresh discards it and plans again from the proof in place.
+    private func withCrediblePlans(at now: Date) -> StapleHealth {
+        var judged = state
+        judged.discardIncrediblePlans(proofInPlace: staple, at: now, timing: mustStaple ? job.timing.forMustStaple : job.timing)
+        return StapleHealth(job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason)
+    }
+
+    private static func assessFiles(_ job: RefreshJob, state: StapleState, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
         // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
         // rewritten after every daemon round, and must not verify thousands of proofs each time.
         if VerifiedRecord.covers(job), let record = state.verified,
