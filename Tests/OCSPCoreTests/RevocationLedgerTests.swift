@@ -145,6 +145,19 @@ final class SmallTmpfs {
         #expect(Self.records(in: scenario.folder).count == 1)
     }
 
+    @Test func anOldStateFilesRevocationRemovesEximsGoodStapleAndAsksForTheProof() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        try StapleWriter.write(Self.answer(scenario, revoked: false), to: scenario.output)
+        try Self.oldState(scenario)
+
+        responder.serve(try Self.answer(scenario, revoked: true))
+        #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
+        #expect(responder.requestCount == 1)
+        #expect(scenario.stapleBytes == nil, "Exim's good staple stayed for a certificate listed as revoked")
+        #expect(Self.records(in: scenario.stateDirectory).count == 1)
+    }
+
     @Test func revocationsInAStateFileOfAnotherUserAreNotBelieved() throws {
         guard FileSystemFixtures.isRoot else { print("skipped: chown to another user needs root"); return }
         let scenario = try Scenario()

@@ -45,6 +45,18 @@ struct StateFileTrustTests {
         #expect(responder.requestCount == requests, "a fresh staple on disk costs no request on the full path")
     }
 
+    @Test func checkJudgesTheStapleItselfWhenTheStateFileIsAnotherUsers() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        let path = try Self.forgedState(scenario, responder: responder)
+        #expect(chown(path, Fixtures.otherUser, Fixtures.otherUser) == 0)
+        let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
+
+        let health = StapleHealth.assess(job, store: StateStore(directory: scenario.stateDirectory), at: Date(), warning: 86400, critical: 3600)
+        let expiry = try #require(health.staple?.effectiveExpiry)
+        #expect(expiry < Self.farFutureDate, "check believed the forged expiry: \(expiry)")
+    }
+
     @Test func aStateFileWithASecondNameIsIgnored() throws {
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
