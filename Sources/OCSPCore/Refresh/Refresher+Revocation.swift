@@ -36,7 +36,7 @@ extension Refresher {
             return .unproven
         }
         state.recordRevocation(of: subject)
-        if reading.evidence?.record == nil, reading.evidence != nil {
+        if let remembered = reading.evidence, remembered.record == nil {
             logger.error("\(subject.leaf) was seen revoked earlier in this process, but no record of it could be written; no good proof is written for it until one can")
         }
         if !reading.lacking.isEmpty { report(ledger.record(evidence, for: subject, where: reading), of: subject) }
