@@ -108,20 +108,67 @@ final class SmallTmpfs {
         #expect(scenario.stapleBytes == nil)
     }
 
-    @Test func revocationsInAnOldStateFileMoveToTheLedger() throws {
-        let scenario = try Scenario()
-        let responder = try ScriptedResponder()
+    /// An old state file (before records carried the proof) listing a revocation.
+    static func oldState(_ scenario: Scenario, owner: uid_t? = nil) throws {
         let store = StateStore(directory: scenario.stateDirectory)
         try store.prepare(forOutput: scenario.output)
         var old = StapleState(outputPath: scenario.output)
         old.recordRevocation(of: scenario.subject)
         try store.save(old, for: scenario.output)
+        if let owner { #expect(chown(store.statePath(for: scenario.output), owner, owner) == 0) }
+    }
+
+    /// No proof, so no record: good proofs are refused, and the responder is asked for the proof.
+    @Test func revocationsInAnOldStateFileRefuseGoodProofsAndAskForTheProof() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        try Self.oldState(scenario)
 
         responder.serve(try Self.answer(scenario, revoked: false))
+        let result = try OCSPDBinary.run(["refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", scenario.output,
+                                          "--responder", responder.url, "--state-dir", scenario.stateDirectory])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(responder.requestCount == 1)
+        #expect(Self.records(in: scenario.stateDirectory).isEmpty, "a record was written without the proof")
+        #expect(Self.records(in: scenario.folder).isEmpty, "a record was written without the proof")
+        #expect(scenario.stapleBytes == nil)
+    }
+
+    @Test func aRevokedAnswerTurnsAnOldStateFilesRevocationIntoRecords() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        try Self.oldState(scenario)
+
+        responder.serve(try Self.answer(scenario, revoked: true))
         #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
         #expect(Self.records(in: scenario.stateDirectory).count == 1)
         #expect(Self.records(in: scenario.folder).count == 1)
-        #expect(scenario.stapleBytes == nil)
+    }
+
+    @Test func anOldStateFilesRevocationRemovesEximsGoodStapleAndAsksForTheProof() throws {
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        try StapleWriter.write(Self.answer(scenario, revoked: false), to: scenario.output)
+        try Self.oldState(scenario)
+
+        responder.serve(try Self.answer(scenario, revoked: true))
+        #expect(try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
+        #expect(responder.requestCount == 1)
+        #expect(scenario.stapleBytes == nil, "Exim's good staple stayed for a certificate listed as revoked")
+        #expect(Self.records(in: scenario.stateDirectory).count == 1)
+    }
+
+    @Test func revocationsInAStateFileOfAnotherUserAreNotBelieved() throws {
+        guard FileSystemFixtures.isRoot else { print("skipped: chown to another user needs root"); return }
+        let scenario = try Scenario()
+        let responder = try ScriptedResponder()
+        try Self.oldState(scenario, owner: FileSystemFixtures.otherUser)
+
+        responder.serve(try Self.answer(scenario, revoked: false))
+        let result = try Self.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(scenario.stapleBytes != nil)
+        #expect(Self.records(in: scenario.stateDirectory).isEmpty)
     }
 
     @Test func withNoRecordWritableAnywhereThisProcessStillRefusesGoodProofs() throws {

@@ -5,6 +5,12 @@ import Foundation
 /// a FIFO planted at the name can never hang a run).
 enum SafeFileRead {
     static func read(_ path: String, maximum: Int) -> Result<[UInt8], FileReadError> {
+        readWithStatus(path, maximum: maximum).map(\.bytes)
+    }
+
+    /// The bytes and the status of the descriptor they were read from (`fstat`): who owns the
+    /// file read and how many names it has, not what a second look by name would find.
+    static func readWithStatus(_ path: String, maximum: Int) -> Result<(bytes: [UInt8], status: stat), FileReadError> {
         let resolved: ResolvedPath
         switch PathResolver.resolve(path) {
         case .failure(.missingFolder): return .failure(.missing)
@@ -35,6 +41,6 @@ enum SafeFileRead {
             bytes.append(contentsOf: chunk.prefix(count))
             if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
         }
-        return .success(bytes)
+        return .success((bytes, status))
     }
 }

@@ -154,14 +154,21 @@ public struct Refresher: Sendable {
 
         let started = now()
         // Read once: the same bytes are judged now and compared with the new proof later.
-        let read = FileBytes.read(job.outputPath, maximum: 1 << 20)
-        let onDiskBytes: [UInt8]? = try? read.get()
-        let onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
+        // Through the path layer, as the writer reaches it (any length, no untrusted link).
+        let read = SafeFileRead.read(job.outputPath, maximum: 1 << 20)
+        var onDiskBytes: [UInt8]? = try? read.get()
+        var onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
         let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
-        let knownRevoked = settleRevocations(of: subject, onDisk: onDisk, ledger: ledger, state: &state, at: started)
+        let belief = settleRevocations(of: subject, onDisk: onDisk, ledger: ledger, state: &state, at: started)
+        let knownRevoked = belief.isRevoked
         if knownRevoked, policy.target == .exim, onDisk.validStaple?.status == .good {
-            // Exim gets neither a good proof (revocation is final) nor a revoked one: no request can help.
-            return .revoked(nil, written: false, removed: removeIfServedAsGood(onDisk, policy: policy, job: job))
+            let removed = removeIfServedAsGood(onDisk, policy: policy, job: job)
+            // Exim gets neither a good proof (revocation is final) nor a revoked one: once the
+            // revocation is proven, no request can help. An unproven one asks for the proof.
+            if belief == .proven { return .revoked(nil, written: false, removed: removed) }
+            if removed { logger.notice("removed the good staple \(job.outputPath): its certificate is listed as revoked") }
+            onDisk = .missing
+            onDiskBytes = nil
         }
         state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
                                      timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
@@ -234,7 +241,7 @@ public struct Refresher: Sendable {
             }
             if staple.status.isRevoked {
                 state.recordRevocation(of: subject)
-                learnRevocation(of: subject, ledger: ledger, at: moment)
+                learnRevocation(from: staple, of: subject, ledger: ledger, at: moment)
             }
             if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
                 logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then")

@@ -8,13 +8,17 @@ import Synchronization
 /// One small file per certificate, keyed by the certificate (SHA-256 of its issuer's key and
 /// its serial), not by the output, in two places:
 /// - the state folder (`revoked-HASH-SERIAL`): every output of the certificate sees it;
-/// - the staple's own folder (`.ocspd-revoked-HASH-SERIAL`): every ocspd writing that output
-///   sees it, whatever its state folder. A dot-name, as HAProxy loads every other file of a
-///   `crt` folder, and Exim and nginx read only the file they are given.
+/// - the folder the staple really is in, as the path resolver reached it
+///   (`.ocspd-revoked-HASH-SERIAL`): every ocspd writing that output sees it, whatever its
+///   state folder. A dot-name, as HAProxy loads every other file of a `crt` folder, and Exim
+///   and nginx read only the file they are given.
 ///
-/// A record is written and fsynced before anything acts on the revocation; its existence is
-/// the record (the content is for people). Nothing ever removes one. A record that exists but
-/// cannot be read counts as a revocation: the safe direction.
+/// A record holds the signed revoked proof (`RevocationEvidence`) and counts only while that
+/// proof verifies: whoever can write one of the folders cannot make a good certificate
+/// "revoked" with a file of their own. A record that is missing, unreadable, not a regular
+/// file or does not verify is no revocation, and is never copied anywhere. Records are read
+/// and written through the safe path layer (no untrusted link, any path length), written and
+/// fsynced before anything acts on the revocation, and never removed.
 public struct RevocationLedger: Sendable {
     public let stateDirectory: String
     public let outputPath: String
@@ -24,22 +28,23 @@ public struct RevocationLedger: Sendable {
         self.outputPath = outputPath
     }
 
-    /// What the ledger knows about one certificate.
-    public enum Knowledge: Equatable, Sendable {
-        case notRevoked
-        /// A record says so (the first path found).
-        case revoked(record: String)
-        /// Seen by this process, but no record could be written yet.
-        case revokedUnrecorded
-        /// A record is there but cannot be read: treated as revoked.
-        case unreadable(record: String, reason: String)
+    /// What the ledger holds about one certificate.
+    public struct Reading: Sendable {
+        /// Verified evidence: the record it was read from (nil: this process's memory) and its bytes.
+        public var evidence: (record: String?, bytes: [UInt8])?
+        /// Records that are there but are no evidence, with why.
+        public var rejected: [(record: String, reason: String)] = []
+        /// Where verified evidence is missing: written when evidence is at hand.
+        public var lacking: [String] = []
+        /// Records that verified.
+        public var verified: [String] = []
 
-        public var isRevoked: Bool { self != .notRevoked }
+        public var isRevoked: Bool { evidence != nil }
     }
 
-    /// Revocations this process saw but could not record anywhere: still refused for as long
-    /// as it runs (the daemon), and recorded as soon as a write succeeds.
-    private static let unrecorded = Mutex<Set<String>>([])
+    /// Revocations this process saw but could not record anywhere, with their evidence: still
+    /// refused for as long as it runs (the daemon), and recorded as soon as a write succeeds.
+    private static let unrecorded = Mutex<[String: [UInt8]]>([:])
 
     static func certificateName(_ subject: StapleSubject) -> String {
         let keyHash = subject.issuer.issuerHashes(algorithm: "sha256")?.keyHash ?? []
@@ -47,24 +52,57 @@ public struct RevocationLedger: Sendable {
         return "\(Hex.string(keyHash))-\(serial)"
     }
 
-    /// Where the records of `subject` live: the state folder's first, then the output folder's.
+    /// Where the records of `subject` live: the state folder's first, then the one beside the
+    /// staple in the folder the resolver really reaches (after links and `..`), when it can.
     public func recordPaths(for subject: StapleSubject) -> [String] {
         let name = Self.certificateName(subject)
-        // The folder as resolved, so writers naming it through different symlinks share the record.
-        let outputFolder = StateStore.canonical((StateStore.absolute(outputPath) as NSString).deletingLastPathComponent)
-        return ["\(stateDirectory)/revoked-\(name)", "\(outputFolder)/.ocspd-revoked-\(name)"]
+        var paths = ["\(stateDirectory)/revoked-\(name)"]
+        if case .success(let output) = PathResolver.resolve(outputPath) {
+            paths.append(output.folder.shown(".ocspd-revoked-\(name)"))
+        }
+        return paths
+    }
+
+    public func read(_ subject: StapleSubject) -> Reading {
+        var reading = Reading()
+        for path in recordPaths(for: subject) {
+            switch SafeFileRead.read(path, maximum: 1 << 16) {
+            case .failure(.missing):
+                reading.lacking.append(path)
+            case .failure(let reason):
+                reading.rejected.append((path, reason.description))
+                reading.lacking.append(path)
+            case .success(let bytes):
+                switch RevocationEvidence.verify(bytes, for: subject) {
+                case .success:
+                    reading.verified.append(path)
+                    if reading.evidence == nil { reading.evidence = (path, bytes) }
+                case .failure(let problem):
+                    reading.rejected.append((path, problem.description))
+                    reading.lacking.append(path)
+                }
+            }
+        }
+        if reading.evidence == nil, let remembered = Self.unrecorded.withLock({ $0[Self.certificateName(subject)] }) {
+            reading.evidence = (nil, remembered)
+        }
+        return reading
+    }
+
+    /// What the ledger knows about one certificate, in short.
+    public enum Knowledge: Equatable, Sendable {
+        case notRevoked
+        /// A record holding a verified revoked proof says so (the first one found).
+        case revoked(record: String)
+        /// Seen by this process, but no record could be written yet.
+        case revokedUnrecorded
+
+        public var isRevoked: Bool { self != .notRevoked }
     }
 
     public func knowledge(of subject: StapleSubject) -> Knowledge {
-        for path in recordPaths(for: subject) {
-            switch FileBytes.read(path, maximum: 1 << 16) {
-            case .success: return .revoked(record: path)
-            case .failure(.missing): continue
-            case .failure(let reason): return .unreadable(record: path, reason: reason.description)
-            }
-        }
-        let name = Self.certificateName(subject)
-        return Self.unrecorded.withLock { $0.contains(name) } ? .revokedUnrecorded : .notRevoked
+        guard let evidence = read(subject).evidence else { return .notRevoked }
+        return evidence.record.map { .revoked(record: $0) } ?? .revokedUnrecorded
     }
 
     /// The outcome of recording: where it was written and what failed.
@@ -75,32 +113,21 @@ public struct RevocationLedger: Sendable {
         public var isDurable: Bool { !written.isEmpty }
     }
 
-    /// Writes (and fsyncs) every record of `subject` that is missing. Records already there are
-    /// left as they are.
-    public func record(_ subject: StapleSubject, seenAt moment: Date) -> Recorded {
-        var result = Recorded()
-        let text = """
-            ocspd: a valid revoked OCSP proof was seen for this certificate; ocspd never writes a good proof for it again.
-            certificate: \(subject.leaf.subject), serial \(subject.leaf.serialNumber)
-            issuer: \(subject.issuer.subject)
-            seen: \(RFC3339.string(moment)) while refreshing \(StateStore.absolute(outputPath))
-
-            """
-        for path in recordPaths(for: subject) {
-            if case .success = FileBytes.read(path, maximum: 1 << 16) {
-                result.written.append(path)
-                continue
-            }
+    /// Writes (and fsyncs) `evidence`, a verified record (`RevocationEvidence`), wherever
+    /// `reading` found none. Verified records already there are left as they are.
+    public func record(_ evidence: [UInt8], for subject: StapleSubject, where reading: Reading) -> Recorded {
+        var result = Recorded(written: reading.verified)
+        for path in reading.lacking {
             do {
-                try StapleWriter.write(Array(text.utf8), to: path, temporary: .unique, durability: .synced)
+                try StapleWriter.write(evidence, to: path, temporary: .unique, durability: .synced)
                 result.written.append(path)
             } catch {
                 result.failures.append(error)
             }
         }
         let name = Self.certificateName(subject)
-        Self.unrecorded.withLock { set in
-            if result.isDurable { set.remove(name) } else { set.insert(name) }
+        Self.unrecorded.withLock { remembered in
+            if result.isDurable { remembered[name] = nil } else { remembered[name] = evidence }
         }
         return result
     }

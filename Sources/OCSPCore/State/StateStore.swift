@@ -32,13 +32,7 @@ public struct StateStore: Sendable {
     }
 
     private func check(outputFolder: String) throws(StateError) {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw .cannotCreate(directory: directory, reason: String(cString: strerror(errno)))
-        }
-        var status = stat()
-        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-            throw .cannotCreate(directory: directory, reason: "not a directory")
-        }
+        try StateFolderCreation.ensure(directory)
         if Self.canonical(outputFolder) == Self.canonical(directory) {
             throw .sameAsOutputFolder(directory: directory)
         }
@@ -60,15 +54,18 @@ public struct StateStore: Sendable {
     /// The lock beside the output (see `OutputLock`).
     public func lockPath(for output: String) -> String { OutputLock.path(for: output) }
 
+    /// The state of `output`. Its verified record and revocation list are kept only when the
+    /// file is believable (`StateFileTrust`): otherwise the refresh takes the full path.
     public func load(for output: String) -> StapleState {
-        guard case .success(let bytes) = SafeFileRead.read(statePath(for: output), maximum: 1 << 20) else {
+        guard case .success(let read) = SafeFileRead.readWithStatus(statePath(for: output), maximum: 1 << 20) else {
             return StapleState(outputPath: Self.absolute(output))
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        guard let state = try? decoder.decode(StapleState.self, from: Data(bytes)) else {
+        guard var state = try? decoder.decode(StapleState.self, from: Data(read.bytes)) else {
             return StapleState(outputPath: Self.absolute(output))
         }
+        if !StateFileTrust.believable(read.status) { state.forgetClaims() }
         return state
     }
 

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The content of a revocation record: a few lines for people, then the signed revoked proof
+/// itself as an `OCSP RESPONSE` PEM block. The proof is what makes the record believable: a
+/// record is a revocation only when that proof verifies against the certificate's issuer
+/// (signature, signer rules, CertID, status revoked). Anyone who can write a folder can leave
+/// a file there; only the CA can sign a revocation.
+enum RevocationEvidence {
+    /// The record for `staple`, a verified revoked proof. The signer a responder left out
+    /// (`--responder-cert`) is embedded, so the record verifies with the issuer alone.
+    static func record(of staple: VerifiedStaple, for subject: StapleSubject, seenAt moment: Date, while output: String) -> [UInt8]? {
+        guard staple.status.isRevoked,
+              let proof = try? StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
+        else { return nil }
+        let header = """
+            ocspd: a valid revoked OCSP proof was seen for this certificate; ocspd never writes a good proof for it again.
+            The proof below is the evidence: ocspd believes this file only while it verifies against the issuer.
+            certificate: \(plain(subject.leaf.subject)), serial \(plain(subject.leaf.serialNumber))
+            issuer: \(plain(subject.issuer.subject))
+            seen: \(RFC3339.string(moment)) while refreshing \(plain(output))
+
+            """
+        return Array(header.utf8) + pem(proof)
+    }
+
+    /// The verified revoked proof in `bytes`, or why they are not evidence of a revocation of
+    /// `subject`. Judged as of the proof's own thisUpdate: a revocation stays true after the
+    /// proof's nextUpdate, and the clock plays no part.
+    static func verify(_ bytes: [UInt8], for subject: StapleSubject) -> Result<VerifiedStaple, EvidenceProblem> {
+        let response: OCSPResponse
+        do {
+            response = try OCSPResponse(derOrPEM: bytes)
+        } catch {
+            return .failure(.noProof(StapleOnDisk.describeWithoutContent(error)))
+        }
+        let ours = response.basic?.responses.filter { $0.certID.identifies(subject.leaf, issuedBy: subject.issuer) } ?? []
+        guard let revoked = ours.first(where: { $0.status.isRevoked }) else { return .failure(.notRevoked) }
+        switch StapleOnDisk.verifyAheadOfTheClock(response, for: subject, extraCertificates: [], at: revoked.thisUpdate) {
+        case .failure(let failure): return .failure(.doesNotVerify(failure.description))
+        case .success(let staple) where staple.status.isRevoked: return .success(staple)
+        case .success: return .failure(.notRevoked)
+        }
+    }
+
+    enum EvidenceProblem: Error, Equatable, CustomStringConvertible {
+        case noProof(String)
+        case notRevoked
+        case doesNotVerify(String)
+
+        var description: String {
+            switch self {
+            case .noProof(let reason): return "it holds no OCSP proof (\(reason))"
+            case .notRevoked: return "its proof does not say this certificate is revoked"
+            case .doesNotVerify(let reason): return "its proof does not verify against the certificate's issuer: \(reason)"
+            }
+        }
+    }
+
+    /// One line of text, with nothing that could read as a line break or a PEM marker.
+    private static func plain(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+            .replacingOccurrences(of: "-----", with: "- - -")
+    }
+
+    private static func pem(_ der: [UInt8]) -> [UInt8] {
+        let encoded = Array(Data(der).base64EncodedString().utf8)
+        var text = Array("-----BEGIN OCSP RESPONSE-----\n".utf8)
+        var start = 0
+        while start < encoded.count {
+            let end = min(start + 64, encoded.count)
+            text += encoded[start..<end] + [UInt8(ascii: "\n")]
+            start = end
+        }
+        return text + Array("-----END OCSP RESPONSE-----\n".utf8)
+    }
+}
