@@ -16,9 +16,11 @@ enum ReadableReopen {
     /// - Parameters:
     ///   - handle: the `O_PATH` descriptor the caller checked, with `checked` its status.
     ///   - byName: opens the file again by name with `flags`, for when /proc is not mounted.
-    static func open(_ handle: Int32, checked: stat, byName: () -> Int32) -> Result<Int32, Failure> {
+    ///   - descriptors: where the process's descriptors are seen (tests name a missing one).
+    static func open(_ handle: Int32, checked: stat, byName: () -> Int32,
+                     descriptors: String = "/proc/self/fd") -> Result<Int32, Failure> {
         // /proc/self/fd/N is the open file itself, not a name that could be changed.
-        var descriptor = Glibc.open("/proc/self/fd/\(handle)", flags)
+        var descriptor = Glibc.open("\(descriptors)/\(handle)", flags)
         if descriptor < 0, errno == ENOENT {
             // No /proc (a chroot): by name again. Still bounded: a swap can at most make the
             // open reach something else, never block (O_NONBLOCK) or take a terminal
