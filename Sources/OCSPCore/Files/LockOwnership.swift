@@ -22,7 +22,7 @@ enum LockOwnership {
               let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode)
         else { return }
         _ = fchown(descriptor, wanted.uid, wanted.gid)
-        // fchown clears nothing that matters here, but a umask may have narrowed the mode.
+        // A umask (077, say) may have narrowed 0640 to 0600, locking the group out again.
         _ = fchmod(descriptor, mode)
     }
 
