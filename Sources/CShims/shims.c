@@ -1,6 +1,7 @@
 #include "CShims.h"
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <sys/vfs.h>
 
 CURLcode ocspd_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -84,4 +85,10 @@ long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response) {
     long length = SSL_get_tlsext_status_ocsp_resp(ssl, &data);
     *response = data;
     return data == NULL ? -1 : length;
+}
+
+long long ocspd_file_system_type(int descriptor) {
+    struct statfs info;
+    if (fstatfs(descriptor, &info) != 0) return -1;
+    return (long long)(unsigned long)info.f_type;
 }

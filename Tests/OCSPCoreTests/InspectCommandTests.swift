@@ -97,7 +97,7 @@ import Testing
         #expect(result.stdoutText.contains("Status:            good"))
     }
 
-    @Test func somethingElseExits2NamingTheFile() throws {
+    @Test func somethingElseExits2NamingTheFileWithoutQuotingIt() throws {
         let folder = try TestPKI.scratchFolder("inspect")
         let path = "\(folder)/not-ocsp-\(UUID().uuidString).html"
         try "<html>Service Unavailable</html>".write(toFile: path, atomically: true, encoding: .utf8)
@@ -105,8 +105,24 @@ import Testing
         let result = try OCSPDBinary.run(["inspect", path])
         #expect(result.status == 2)
         #expect(result.stderr.contains(path))
-        #expect(result.stderr.contains("<html>"))
+        #expect(result.stderr.contains("not an OCSP response"), "\(result.stderr)")
+        #expect(!result.stderr.contains("<html>"), "\(result.stderr)")
+        #expect(!result.stdoutText.contains("<html>"))
         #expect(try OCSPDBinary.run(["inspect", "/nonexistent/staple.ocsp"]).status == 2)
+    }
+
+    @Test func aSecretBehindALinkIsNeverQuoted() throws {
+        // inspect follows links (a local tool reading what its user names), so a link to any
+        // file may be named: its bytes must not come out in the message.
+        let folder = try TestPKI.scratchFolder("inspect")
+        let secret = "\(folder)/secret.txt", link = "\(folder)/staple.der"
+        try FileSystemFixtures.file(secret, Array("root:$6$hash:19000:0:99999:7:::\n".utf8))
+        try FileSystemFixtures.link(link, to: secret)
+        let result = try OCSPDBinary.run(["inspect", link, "--json"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(link), "\(result.stderr)")
+        #expect(!result.stderr.contains("root:"), "\(result.stderr)")
+        #expect(!result.stdoutText.contains("root:"))
     }
 
     @Test func badAtIsAUsageError() throws {

@@ -93,4 +93,94 @@ import Testing
         let error = #expect(throws: StateError.self) { _ = try StateStore(directory: "\(folder)/state").lock(for: "\(folder)/mail.der") }
         #expect(error?.description.contains("character device") == true, "\(String(describing: error))")
     }
+
+    private func mode(_ path: String) -> mode_t? {
+        var status = stat()
+        return lstat(path, &status) == 0 ? status.st_mode & 0o7777 : nil
+    }
+
+    private func groupOf(_ path: String) -> gid_t? {
+        var status = stat()
+        return lstat(path, &status) == 0 ? status.st_gid : nil
+    }
+
+    @Test func theLockIsCreated0640() throws {
+        // Readable by the group it is given: the lock is opened read-only (flock needs no more).
+        let folder = try TestPKI.scratchFolder("lock")
+        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(folder)/mail.der"))
+        #expect(mode("\(folder)/.mail.der.ocspd-lock") == 0o640)
+        withExtendedLifetime(held) {}
+    }
+
+    @Test func aLockOnlyItsOwnerMayReadIsStillTakenByItsOwnerReadOnly() throws {
+        let folder = try TestPKI.scratchFolder("lock")
+        try FileSystemFixtures.file("\(folder)/.mail.der.ocspd-lock", [], mode: 0o400)
+        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(folder)/mail.der"))
+        withExtendedLifetime(held) {}
+    }
+
+    @Test(arguments: [
+        // (folder owner, folder group, folder mode) -> owner and group of a lock root creates
+        (uid_t(0), gid_t(0), mode_t(0o755), nil as [UInt32]?),
+        (0, 65534, 0o755, nil),
+        (0, 65534, 0o775, [0, 65534]),
+        (0, 0, 0o775, nil),
+        (105, 105, 0o755, [105, 105]),
+        (105, 65534, 0o775, [105, 65534]),
+    ])
+    func whoALockRootCreatesIsGivenTo(_ folderOwner: uid_t, _ folderGroup: gid_t, _ folderMode: mode_t, _ expected: [UInt32]?) {
+        let owner = LockOwnership.owner(forFolderOwner: folderOwner, group: folderGroup, mode: folderMode)
+        #expect(owner.map { [$0.uid, $0.gid] } == expected)
+    }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aRootRunThenADaemonOfTheFolderGroupBothTakeTheLock() throws {
+        // The red team's case: a root cron run in a root:nogroup 0775 staple folder used to
+        // leave a root:root 0600 lock that the daemon (another user in that group) could never open.
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chain = try scenario.chainFile()
+        let group: gid_t = 65534, shared = "\(scenario.folder)/shared", output = "\(scenario.folder)/shared/www.der"
+        try FileSystemFixtures.folder(shared, mode: 0o775)
+        #expect(chown(shared, 0, group) == 0)
+        let arguments = ["refresh", "--chain", chain, "--output", output, "--force"]
+        let asRoot = try OCSPDBinary.run(arguments + ["--state-dir", "\(shared)/state-root"])
+        #expect(asRoot.status == 0, "\(asRoot.stderr)")
+        let lock = "\(shared)/.www.der.ocspd-lock"
+        #expect(mode(lock) == 0o640)
+        #expect(groupOf(lock) == group)
+        let asDaemon = try Command.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=\(group)", "--clear-groups", OCSPDBinary.path]
+                                        + arguments + ["--state-dir", "\(shared)/state-daemon"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(asDaemon.status == 0, "\(asDaemon.stderr)")
+        #expect(asDaemon.stderr.contains("wrote \(output)"), "\(asDaemon.stderr)")
+        // And root again, after the daemon.
+        #expect(try OCSPDBinary.run(arguments + ["--state-dir", "\(shared)/state-root"]).status == 0)
+    }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aRootOnlyLockAnEarlierOcspdLeftIsOpenedToTheFolderGroup() throws {
+        let folder = try TestPKI.scratchFolder("lock")
+        let shared = "\(folder)/shared", lock = "\(folder)/shared/.mail.der.ocspd-lock"
+        try FileSystemFixtures.folder(shared, mode: 0o775)
+        #expect(chown(shared, 0, 65534) == 0)
+        try FileSystemFixtures.file(lock, [], mode: 0o600)
+        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der"))
+        #expect(mode(lock) == 0o640)
+        #expect(groupOf(lock) == 65534)
+        withExtendedLifetime(held) {}
+    }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aFileWithContentRenamedToTheLockNameIsNeverShownToTheGroup() throws {
+        // Someone of the folder's group could rename root's secret there, hoping root opens it up.
+        let folder = try TestPKI.scratchFolder("lock")
+        let shared = "\(folder)/shared", lock = "\(folder)/shared/.mail.der.ocspd-lock"
+        try FileSystemFixtures.folder(shared, mode: 0o775)
+        #expect(chown(shared, 0, 65534) == 0)
+        try FileSystemFixtures.file(lock, Array("secret".utf8), mode: 0o600)
+        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der"))
+        #expect(mode(lock) == 0o600)
+        #expect(groupOf(lock) == 0)
+        withExtendedLifetime(held) {}
+    }
 }

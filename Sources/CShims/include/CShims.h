@@ -37,5 +37,8 @@ int ocspd_ssl_request_status(SSL *ssl);
 long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response);
 // The certificates of a PKCS#7 SignedData (certs-only) structure, borrowed; NULL for other types.
 STACK_OF(X509) *ocspd_pkcs7_certificates(PKCS7 *p7);
+// fstatfs's f_type (the file system's magic number) for a descriptor, -1 with errno set on
+// failure: Glibc's Swift module does not expose sys/vfs.h.
+long long ocspd_file_system_type(int descriptor);
 
 #endif

@@ -8,6 +8,8 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
     /// A FIFO, device, socket: reading one could block forever or never end.
     case notRegular(kind: FileKind)
     case tooLarge(limit: Int)
+    /// A file of a kernel pseudo-file system (/proc, /sys...): an interface, not data.
+    case kernelFile(fileSystem: String)
     case system(code: Int32, message: String)
 
     public var description: String {
@@ -17,6 +19,8 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
         case .isDirectory: return "it is \(FileKind.folder), not a file"
         case .notRegular(let kind): return "it is \(kind), not a regular file; ocspd reads only regular files (or symlinks to them)"
         case .tooLarge(let limit): return "larger than \(limit) bytes, which no certificate or OCSP file is"
+        case .kernelFile(let fileSystem):
+            return "it is a file of the kernel's \(fileSystem) file system, not data on a disk; ocspd does not read kernel files (reading some, such as /proc/kmsg, takes what they hold from others)"
         case .system(let code, let message): return "\(message) (errno \(code))"
         }
     }
@@ -47,27 +51,43 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
 /// Reads whole small files with POSIX calls, so that errors keep their errno and size is bounded.
 ///
 /// Every file ocspd reads as input (chains, issuers, responder certificates, configuration,
-/// staples, state) comes through here. The open is non-blocking, so a FIFO without a writer
-/// cannot hold it (opening one for reading blocks otherwise), and anything but a regular file
-/// is refused by `fstat` on the opened descriptor, before the first read: a device could
-/// stream forever, a FIFO wait forever. Symlinks to regular files are followed.
+/// staples) comes through here. The path is first opened `O_PATH`, which follows links but
+/// opens nothing (opening some devices acts: a watchdog arms, a tape rewinds), and the file is
+/// judged on that descriptor: anything but a regular file is refused (a device could stream
+/// forever, a FIFO wait forever), and so is a file of a kernel pseudo-file system. Only then is
+/// that very file opened for reading, `O_NONBLOCK | O_NOCTTY` (`ReadableReopen`): a link
+/// swapped meanwhile changes nothing.
 public enum FileBytes {
     public static func read(_ path: String, maximum: Int) -> Result<[UInt8], FileReadError> {
-        // Checked before opening too: opening some devices acts (a watchdog arms, a tape
-        // rewinds). The check on the open descriptor below is the one a swap cannot dodge.
-        var before = stat()
-        if stat(path, &before) == 0, let refusal = FileReadError.refusal(forMode: before.st_mode) { return .failure(refusal) }
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard descriptor >= 0 else { return .failure(FileReadError(errno: errno)) }
-        defer { close(descriptor) }
+        let handle = open(path, O_PATH | O_CLOEXEC)
+        guard handle >= 0 else { return .failure(FileReadError(errno: errno)) }
+        defer { close(handle) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
+        guard fstat(handle, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
+        switch KernelFileSystem.name(of: handle) {
+        case .failure(let error): return .failure(FileReadError(errno: error.code))
+        case .success(let kernel?): return .failure(.kernelFile(fileSystem: kernel))
+        case .success(nil): break
+        }
         if Int(status.st_size) > maximum { return .failure(.tooLarge(limit: maximum)) }
+        // Nothing to read, and files that do not report their size are not data files.
+        guard status.st_size > 0 else { return .success([]) }
+        let descriptor: Int32
+        switch ReadableReopen.open(handle, checked: status, byName: { openat(AT_FDCWD, path, ReadableReopen.flags) }) {
+        case .failure(.system(let code)): return .failure(FileReadError(errno: code))
+        case .failure(.replaced): return .failure(.system(code: ESTALE, message: "it was replaced while being opened; try again"))
+        case .success(let opened): descriptor = opened
+        }
+        defer { close(descriptor) }
+        return readAll(descriptor, size: Int(status.st_size), maximum: maximum)
+    }
+
+    private static func readAll(_ descriptor: Int32, size: Int, maximum: Int) -> Result<[UInt8], FileReadError> {
         var bytes: [UInt8] = []
-        // Sized from the file: thousands of small files are read per run. Files that report
-        // no size (/proc) are read in pages.
-        var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, Int(status.st_size) + 1)))
+        bytes.reserveCapacity(size)
+        // Sized from the file: thousands of small files are read per run.
+        var chunk = [UInt8](repeating: 0, count: min(65536, size + 1))
         while true {
             let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -77,6 +97,8 @@ public enum FileBytes {
             if count == 0 { break }
             bytes.append(contentsOf: chunk.prefix(count))
             if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
+            // A regular file reads short only at its end: no second read to be told so.
+            if count < chunk.count, bytes.count >= size { break }
         }
         return .success(bytes)
     }

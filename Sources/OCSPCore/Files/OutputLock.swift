@@ -55,28 +55,20 @@ enum OutputLock {
         return StapleLock(descriptor: descriptor)
     }
 
-    /// Opens the lock file, creating it if needed. One root creates in a folder of ocspd's
-    /// user (cron as root, later the daemon as `ocspd`) is handed to the folder's owner, who
-    /// could create or remove it anyway: else that user's runs could never open it.
-    /// `O_NONBLOCK`: a FIFO planted at the name must not hang the open.
+    /// Opens the lock file, creating it if needed. Read-only: flock needs no more, and a lock
+    /// another user created stays usable by everyone who may read it. `O_NONBLOCK`: a FIFO
+    /// planted at the name must not hang the open.
     private static func open(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Int32 {
         for _ in 0..<3 {
-            switch folder.open(name, flags: O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, mode: 0o600) {
+            switch folder.open(name, flags: O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK, mode: 0o640) {
             case .success(let descriptor):
-                if geteuid() == 0, folder.status.st_uid != 0 {
-                    // Best effort: without it only root can take this lock, which it still can.
-                    _ = fchown(descriptor, folder.status.st_uid, folder.status.st_gid)
-                }
+                LockOwnership.settle(descriptor, in: folder)
                 return descriptor
-            case .failure(EEXIST):
-                // Looked at before opening: opening a device node can have effects of its own.
-                if case .success(let status) = folder.entry(name), status.st_mode & S_IFMT != S_IFREG {
-                    throw .cannotLock(path: shown, reason: "it is \(FileKind(mode: status.st_mode)), not ocspd's lock file; remove it")
-                }
+            case .failure(EEXIST): break
             case .failure(let error):
                 throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
             }
-            switch folder.open(name, flags: O_RDWR | O_NONBLOCK) {
+            switch try openExisting(name, in: folder, shown: shown) {
             case .success(let descriptor): return descriptor
             case .failure(ENOENT): continue
             case .failure(ELOOP): throw .cannotLock(path: shown, reason: "it is a symlink, which ocspd never follows there; remove it")
@@ -84,5 +76,31 @@ enum OutputLock {
             }
         }
         throw .cannotLock(path: shown, reason: "it keeps disappearing while being opened")
+    }
+
+    /// Opens a lock file that is already there: looked at through an `O_PATH` descriptor
+    /// first, because opening a device node can have effects of its own, then that very file
+    /// opened for reading.
+    private static func openExisting(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Result<Int32, SystemError> {
+        let handle: Int32
+        switch folder.open(name, flags: O_PATH) {
+        case .failure(let error): return .failure(error)
+        case .success(let opened): handle = opened
+        }
+        defer { close(handle) }
+        var status = stat()
+        guard fstat(handle, &status) == 0 else { return .failure(SystemError(errno)) }
+        if status.st_mode & S_IFMT == S_IFLNK { return .failure(SystemError(ELOOP)) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw .cannotLock(path: shown, reason: "it is \(FileKind(mode: status.st_mode)), not ocspd's lock file; remove it")
+        }
+        let byName = { openat(folder.descriptor, name, ReadableReopen.flags | O_NOFOLLOW) }
+        switch ReadableReopen.open(handle, checked: status, byName: byName) {
+        case .failure(.system(let code)): return .failure(SystemError(code))
+        case .failure(.replaced): return .failure(SystemError(ENOENT))
+        case .success(let descriptor):
+            LockOwnership.repair(descriptor, status: status, in: folder)
+            return .success(descriptor)
+        }
     }
 }

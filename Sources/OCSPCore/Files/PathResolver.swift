@@ -40,6 +40,13 @@ enum PathResolver {
         }
     }
 
+    /// Whether `path` ends in `/`, `/.` or `/..` (or is `.` or `..`): it names a folder, so
+    /// no file may be created under its last name (`out/newdir/` would otherwise make a file
+    /// `newdir`).
+    static func namesAFolder(_ path: String) -> Bool {
+        path.hasSuffix("/") || path == "." || path == ".." || path.hasSuffix("/.") || path.hasSuffix("/..")
+    }
+
     static func components(_ path: String) -> [String] {
         path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     }

@@ -8,7 +8,8 @@ import Foundation
 /// through a dangling link, and only a regular file is ever replaced or removed. Everything
 /// then happens in the output's open folder: the temp file is created exclusively
 /// (`O_EXCL | O_NOFOLLOW`) under a dot-name (HAProxy loads every non-dot file in a `crt`
-/// folder), written, fsynced, given the old file's mode (else 0644), renamed over the output
+/// folder), written, fsynced, given the old file's mode and owner as far as they are safe to
+/// keep (`InheritedOwnership`; else 0644), renamed over the output
 /// in the same folder, and the folder fsynced so the rename survives a crash.
 ///
 /// A writer holding the output's lock uses one fixed temp name per output, so cleaning what
@@ -59,8 +60,7 @@ public enum StapleWriter {
                              durability: Durability = .synced) throws(StapleWriteError) -> String {
         let output = try replaceable(path)
         let folder = output.folder
-        // Read and write bits only: a staple never needs to carry set-id or execute bits.
-        let mode = output.entry.map { $0.st_mode & 0o666 } ?? 0o644
+        let inherited = InheritedOwnership(existing: output.entry, folder: folder.status)
         let (descriptor, temporary) = try createTemporary(in: folder, for: output.name, naming: naming)
         var placed = false
         defer {
@@ -68,11 +68,11 @@ public enum StapleWriter {
         }
         do throws(StapleWriteError) {
             try writeAll(bytes, to: descriptor, path: output.path)
-            if let existing = output.entry, geteuid() == 0 {
+            if let owner = inherited.owner, geteuid() == 0 {
                 // Keep the owner the operator chose (nginx reading as www-data, say).
-                _ = fchown(descriptor, existing.st_uid, existing.st_gid)
+                _ = fchown(descriptor, owner.uid, owner.gid)
             }
-            guard fchmod(descriptor, mode) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
+            guard fchmod(descriptor, inherited.mode) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
             if durability == .synced {
                 guard fsync(descriptor) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
             }
@@ -91,6 +91,7 @@ public enum StapleWriter {
 
     /// `path` resolved, when what is there may be replaced: nothing yet, or a regular file.
     static func replaceable(_ path: String) throws(StapleWriteError) -> ResolvedPath {
+        if PathResolver.namesAFolder(path) { throw .namesAFolder(path: path) }
         let output: ResolvedPath
         switch PathResolver.resolve(path) {
         case .failure(let error): throw .unsafePath(error)
@@ -144,6 +145,7 @@ public enum StapleWriter {
     /// Returns the path really removed, nil when there was nothing to remove.
     @discardableResult
     public static func remove(_ path: String) throws(StapleWriteError) -> String? {
+        if PathResolver.namesAFolder(path) { throw .namesAFolder(path: path) }
         let output: ResolvedPath
         switch PathResolver.resolve(path) {
         case .failure(let error): throw .unsafePath(error)
@@ -184,6 +186,8 @@ public enum StapleWriter {
 
 public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
     case outputIsDirectory(path: String)
+    /// The path ends in `/` or `/.`: it names a folder, whatever is there now.
+    case namesAFolder(path: String)
     /// A device node, FIFO or socket: never replaced or removed.
     case notRegularFile(path: String, kind: FileKind)
     /// The path could not be resolved safely (an untrusted link, a missing folder).
@@ -201,6 +205,8 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .outputIsDirectory(let path):
             return "the output \(path) is a directory; --output names the staple file itself"
+        case .namesAFolder(let path):
+            return "the output \(path) names a folder; --output names the staple file itself (no trailing /)"
         case .notRegularFile(let path, let kind):
             return "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
         case .unsafePath(let error):

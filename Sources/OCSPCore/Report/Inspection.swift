@@ -64,7 +64,9 @@ public enum InspectError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
-        case .undecodable(let path, let reason): return "\(path) is not a decodable OCSP response: \(reason)"
+        case .undecodable(let path, let reason):
+            // Named and described, never quoted: the file may be anything a link led to.
+            return "\(path) is not a decodable OCSP response: \(StapleOnDisk.describeWithoutContent(reason))"
         case .verificationInput(let detail): return "cannot verify: \(detail)"
         }
     }
