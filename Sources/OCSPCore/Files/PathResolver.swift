@@ -71,6 +71,24 @@ enum PathResolver {
         }
 
         mutating func run(_ start: [String]) -> Result<ResolvedPath, PathError> {
+            walk(start).mapError(checkedAsFarAsItGot)
+        }
+
+        /// A path that ends early (a folder missing, a file where a folder should be, a name
+        /// gone between two looks) is checked as far as it got, when the whole path must be
+        /// trusted: a folder walked that someone else may change is the likelier story (a
+        /// folder renamed away for the moment of the check), and is what the operator must fix.
+        private func checkedAsFarAsItGot(_ error: PathError) -> PathError {
+            switch error {
+            case .missingFolder, .notAFolder, .system:
+                guard wholePath else { return error }
+                return untrustedFolder(endingWith: nil) ?? error
+            default:
+                return error
+            }
+        }
+
+        private mutating func walk(_ start: [String]) -> Result<ResolvedPath, PathError> {
             var pending = Array(start.reversed())
             while let name = pending.popLast() {
                 let current = folders[folders.count - 1]
@@ -83,7 +101,7 @@ enum PathResolver {
                 let entry: stat
                 switch current.entry(name) {
                 case .failure(ENOENT) where isLast: return finish(name: name)
-                case .failure(ENOENT): return .failure(unresolvable(.missingFolder(path: current.shown(name)), childOwner: nil))
+                case .failure(ENOENT): return .failure(.missingFolder(path: current.shown(name)))
                 case .failure(let error): return .failure(.system(path: current.shown(name), code: error.code))
                 case .success(let status): entry = status
                 }
@@ -101,7 +119,7 @@ enum PathResolver {
                 case _ where isLast:
                     return finish(name: name)
                 case let kind:
-                    return .failure(unresolvable(.notAFolder(path: current.shown(name), kind: kind), childOwner: entry.st_uid))
+                    return .failure(.notAFolder(path: current.shown(name), kind: kind))
                 }
             }
             return finish(name: nil)
@@ -142,15 +160,6 @@ enum PathResolver {
             let resolvedPath = firstLink == nil ? given : holder.shown(last)
             return .success(ResolvedPath(folder: holder, name: last, entry: entry, path: resolvedPath, link: firstLink,
                                          danglingLink: entry == nil ? finalLink : nil))
-        }
-
-        /// A path that ends early (a folder missing, a file where a folder should be) is
-        /// checked as far as it got, when the whole path must be trusted: a folder walked
-        /// that someone else may change is the likelier story (a folder renamed away for
-        /// the moment of the check), and is what the operator must fix.
-        private func unresolvable(_ error: PathError, childOwner: uid_t?) -> PathError {
-            guard wholePath else { return error }
-            return untrustedFolder(endingWith: childOwner) ?? error
         }
 
         /// The first folder on the resolved path someone untrusted could change.
