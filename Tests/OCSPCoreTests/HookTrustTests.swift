@@ -45,7 +45,7 @@ struct HookTrustTests {
             return
         }
         #expect(path == "\(attacker)/\(Self.hookName)")
-        #expect(reason.contains("chown root \(attacker)"), "\(reason)")
+        #expect(reason.description.contains("chown root \(attacker)"), "\(reason)")
     }
 
     @Test func anEmptyPathEntryIsTheWorkingFolderAtLoadAndAFilePlantedThereLaterNeverRuns() throws {

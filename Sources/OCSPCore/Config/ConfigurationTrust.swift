@@ -11,12 +11,17 @@ public enum ConfigurationTrust {
     /// Why `path` may not be trusted, or nil when it may (or ocspd does not run as root).
     /// Nothing at the path is a problem too: there is nothing root could check.
     public static func problem(with path: String, euid: uid_t = geteuid()) -> String? {
+        refusal(of: path, euid: euid)?.description
+    }
+
+    /// `problem(with:)`, typed.
+    static func refusal(of path: String, euid: uid_t = geteuid()) -> TrustedFileError? {
         guard euid == 0 else { return nil }
         switch resolve(path) {
-        case .failure(let refusal): return refusal.description
+        case .failure(let refusal): return refusal
         case .success(let found):
-            guard let entry = found.entry else { return "\(found.path): \(FileReadError.missing)" }
-            return fileProblem(entry, path: found.path)?.description
+            guard let entry = found.entry else { return .unreadable(path: found.path, reason: .missing) }
+            return fileProblem(entry, path: found.path)
         }
     }
 

@@ -21,13 +21,13 @@ public enum HookExecutable {
 
     /// Why the file at `path` may no longer be run as root, or nil when it may.
     public static func recheck(_ path: String, euid: uid_t = geteuid()) -> HookExecutableError? {
-        ConfigurationTrust.problem(with: path, euid: euid).map { .untrusted(path: path, reason: $0) }
+        ConfigurationTrust.refusal(of: path, euid: euid).map { .untrusted(path: path, reason: $0) }
     }
 }
 
 public enum HookExecutableError: Error, Equatable, CustomStringConvertible {
     case notFound(command: String)
-    case untrusted(path: String, reason: String)
+    case untrusted(path: String, reason: TrustedFileError)
 
     public var description: String {
         switch self {
