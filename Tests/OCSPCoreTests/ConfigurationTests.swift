@@ -42,7 +42,7 @@ import Testing
         let first = configuration.staples[0], second = configuration.staples[1]
         #expect(first.policy == TargetPolicy(target: .exim, expiryMargin: 1200))
         #expect(first.nonce)
-        #expect(first.hook == Hook(arguments: ["/bin/true", "reload"], timeout: 5))
+        #expect(first.hook == Hook(arguments: ["/bin/true", "reload"], timeout: 5, executable: "/bin/true"))
         #expect(second.policy.target == .nginx)
         #expect(second.timing.refreshAt == 0.4)
         #expect(second.timing.jitter == 0.05)

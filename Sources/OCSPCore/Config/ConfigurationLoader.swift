@@ -31,13 +31,10 @@ public enum ConfigurationLoader {
                                        "responder-rate", "defaults", "staples", "directories"]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
-        if let problem = ConfigurationTrust.problem(with: path) {
-            throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: nil, message: problem)])
-        }
         let text: String
-        switch FileBytes.read(path, maximum: 4 << 20) {
-        case .failure(let reason):
-            throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: nil, message: "cannot read it: \(reason)")])
+        switch ConfigurationFile.read(path) {
+        case .failure(let refusal):
+            throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: nil, message: refusal.description)])
         case .success(let bytes):
             text = try utf8Text(bytes, path: path)
         }
@@ -323,8 +320,8 @@ private struct Reader {
         if let node = mapping["hook"] {
             if let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.scalar != nil }) {
                 let arguments = list.compactMap { $0.scalar?.string }
-                checkExecutable(arguments[0], at: at("hook"), node: node)
-                job.hook = Hook(arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout)
+                job.hook = Hook(arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout,
+                                executable: hookExecutable(arguments[0], at: at("hook"), node: node))
             } else {
                 problem(at("hook"), node, "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
             }
@@ -354,13 +351,13 @@ private struct Reader {
         }
     }
 
-    mutating func checkExecutable(_ command: String, at keyPath: String, node: Node?) {
-        let candidates = command.contains("/") ? [command]
-            : (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(separator: ":").map { "\($0)/\(command)" }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            problem(keyPath, node, "the hook command \(command) is not an executable file")
-            return
+    /// The absolute path the hook will start, found and checked now (see HookExecutable).
+    mutating func hookExecutable(_ command: String, at keyPath: String, node: Node?) -> String? {
+        switch HookExecutable.resolve(command) {
+        case .success(let path): return path
+        case .failure(let error):
+            problem(keyPath, node, error.description)
+            return nil
         }
-        if let untrusted = ConfigurationTrust.problem(with: found) { problem(keyPath, node, "the hook: \(untrusted)") }
     }
 }

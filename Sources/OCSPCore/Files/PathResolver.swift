@@ -78,6 +78,24 @@ enum PathResolver {
         }
 
         mutating func run(_ start: [String]) -> Result<ResolvedPath, PathError> {
+            walk(start).mapError(checkedAsFarAsItGot)
+        }
+
+        /// A path that ends early (a folder missing, a file where a folder should be, a name
+        /// gone between two looks) is checked as far as it got, when the whole path must be
+        /// trusted: a folder walked that someone else may change is the likelier story (a
+        /// folder renamed away for the moment of the check), and is what the operator must fix.
+        private func checkedAsFarAsItGot(_ error: PathError) -> PathError {
+            switch error {
+            case .missingFolder, .notAFolder, .system:
+                guard wholePath else { return error }
+                return untrustedFolder(endingWith: nil) ?? error
+            default:
+                return error
+            }
+        }
+
+        private mutating func walk(_ start: [String]) -> Result<ResolvedPath, PathError> {
             var pending = Array(start.reversed())
             while let name = pending.popLast() {
                 let current = folders[folders.count - 1]

@@ -9,9 +9,13 @@ public final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var exitStatus: Int32? = nil
 
-    /// Starts `arguments[0]` (searched on PATH) with stdin from /dev/null and stdout and
-    /// stderr appended to the given files.
-    public init(_ arguments: [String], stdout: String, stderr: String, environment: [String: String]? = nil) throws {
+    /// Starts `executable` with `arguments` as its argument vector, stdin from /dev/null and
+    /// stdout and stderr appended to the given files. Without `executable`, `arguments[0]` is
+    /// searched on PATH first, as `posix_spawnp` would; either way the start itself is
+    /// `posix_spawn` of one absolute path, so what runs is what the caller found (and checked).
+    public init(_ arguments: [String], executable: String? = nil, stdout: String, stderr: String, environment: [String: String]? = nil) throws {
+        guard let command = arguments.first else { throw SpawnFailed(command: "", code: EINVAL) }
+        guard let path = executable ?? ExecutableSearch.locate(command) else { throw SpawnFailed(command: command, code: ENOENT) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -36,8 +40,8 @@ public final class ChildProcess: @unchecked Sendable {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
         var child: pid_t = 0
-        let code = posix_spawnp(&child, arguments[0], &actions, &attributes, argv, env)
-        guard code == 0 else { throw SpawnFailed(command: arguments[0], code: code) }
+        let code = posix_spawn(&child, path, &actions, &attributes, argv, env)
+        guard code == 0 else { throw SpawnFailed(command: path, code: code) }
         pid = child
     }
 

@@ -20,14 +20,24 @@ public enum HookRunner {
 
     /// `cancellation`, once set, stops the hook (the daemon's shutdown): SIGTERM must end
     /// ocspd within seconds, not after a hook's whole timeout.
-    public static func run(_ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil) -> Result {
+    ///
+    /// The file started is the one found and checked at load (`Hook.executable`); running as
+    /// root, its trust is checked again just before, and a file no longer root's alone is
+    /// not started.
+    public static func run(_ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil,
+                           euid: uid_t = geteuid()) -> Result {
         guard !hook.arguments.isEmpty else { return .couldNotStart("empty command") }
         if cancellation?.isCancelled == true { return .notStartedAtShutdown }
+        // A hook made in code rather than loaded is found now, by the same search.
+        guard let executable = hook.executable ?? ExecutableSearch.locate(hook.arguments[0]) else {
+            return .couldNotStart(HookExecutableError.notFound(command: hook.arguments[0]).description)
+        }
+        if let problem = HookExecutable.recheck(executable, euid: euid) { return .couldNotStart("refused to start it: \(problem)") }
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
         let child: ChildProcess
         do {
-            child = try ChildProcess(hook.arguments, stdout: "/dev/null", stderr: "/dev/null", environment: merged)
+            child = try ChildProcess(hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null", environment: merged)
         } catch {
             return .couldNotStart(String(describing: error))
         }
