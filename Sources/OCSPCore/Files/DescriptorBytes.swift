@@ -7,6 +7,8 @@ enum DescriptorBytes {
     static func read(_ descriptor: Int32, size: Int, maximum: Int) -> Result<[UInt8], FileReadError> {
         guard size <= maximum else { return .failure(.tooLarge(limit: maximum)) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        // Sized from the file: thousands of small files are read per run.
         var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, size + 1)))
         while true {
             let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
@@ -17,6 +19,8 @@ enum DescriptorBytes {
             if count == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk.prefix(count))
             if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
+            // A regular file reads short only at its end: no second read to be told so.
+            if count < chunk.count, bytes.count >= size { return .success(bytes) }
         }
     }
 }

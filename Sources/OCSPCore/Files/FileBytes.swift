@@ -80,26 +80,6 @@ public enum FileBytes {
         case .success(let opened): descriptor = opened
         }
         defer { close(descriptor) }
-        return readAll(descriptor, size: Int(status.st_size), maximum: maximum)
-    }
-
-    private static func readAll(_ descriptor: Int32, size: Int, maximum: Int) -> Result<[UInt8], FileReadError> {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        // Sized from the file: thousands of small files are read per run.
-        var chunk = [UInt8](repeating: 0, count: min(65536, size + 1))
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(FileReadError(errno: errno))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk.prefix(count))
-            if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
-            // A regular file reads short only at its end: no second read to be told so.
-            if count < chunk.count, bytes.count >= size { break }
-        }
-        return .success(bytes)
+        return DescriptorBytes.read(descriptor, size: Int(status.st_size), maximum: maximum)
     }
 }

@@ -19,28 +19,25 @@ enum SafeFileRead {
         }
         guard let kind = resolved.kind else { return .failure(.missing) }
         if let refusal = FileReadError.refusal(for: kind) { return .failure(refusal) }
-        let descriptor: Int32
-        switch resolved.folder.open(resolved.name, flags: O_RDONLY | O_NONBLOCK) {
+        // Looked at through an O_PATH descriptor (opening a device node, even one hard-linked
+        // or swapped in at the name, can act), then that very file is opened for reading.
+        let handle: Int32
+        switch resolved.folder.open(resolved.name, flags: O_PATH) {
         case .failure(let error): return .failure(FileReadError(errno: error.code))
+        case .success(let opened): handle = opened
+        }
+        defer { close(handle) }
+        var status = stat()
+        guard fstat(handle, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
+        if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
+        let descriptor: Int32
+        let byName = { openat(resolved.folder.descriptor, resolved.name, ReadableReopen.flags | O_NOFOLLOW) }
+        switch ReadableReopen.open(handle, checked: status, byName: byName) {
+        case .failure(.system(let code)): return .failure(FileReadError(errno: code))
+        case .failure(.replaced): return .failure(.system(code: ESTALE, message: "it was replaced while being opened; try again"))
         case .success(let opened): descriptor = opened
         }
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
-        if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
-        guard Int(status.st_size) <= maximum else { return .failure(.tooLarge(limit: maximum)) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, Int(status.st_size) + 1)))
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(FileReadError(errno: errno))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk.prefix(count))
-            if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
-        }
-        return .success((bytes, status))
+        return DescriptorBytes.read(descriptor, size: Int(status.st_size), maximum: maximum).map { ($0, status) }
     }
 }

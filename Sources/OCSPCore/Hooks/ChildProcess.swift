@@ -17,23 +17,23 @@ public final class ChildProcess: @unchecked Sendable {
         guard let command = arguments.first else { throw SpawnFailed(command: "", code: EINVAL) }
         guard let path = executable ?? ExecutableSearch.locate(command) else { throw SpawnFailed(command: command, code: ENOENT) }
         var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
+        try Self.check(posix_spawn_file_actions_init(&actions), command: path)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        try Self.check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), command: path)
+        try Self.check(posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
+        try Self.check(posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
 
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        try Self.check(posix_spawnattr_init(&attributes), command: path)
         defer { posix_spawnattr_destroy(&attributes) }
         var defaultSignals = sigset_t()
         sigfillset(&defaultSignals)
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        try Self.check(posix_spawnattr_setsigdefault(&attributes, &defaultSignals), command: path)
+        try Self.check(posix_spawnattr_setsigmask(&attributes, &noSignals), command: path)
+        try Self.check(posix_spawnattr_setpgroup(&attributes, 0), command: path)
+        try Self.check(posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)), command: path)
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -43,6 +43,11 @@ public final class ChildProcess: @unchecked Sendable {
         let code = posix_spawn(&child, path, &actions, &attributes, argv, env)
         guard code == 0 else { throw SpawnFailed(command: path, code: code) }
         pid = child
+    }
+
+    /// The posix_spawn family returns an errno instead of setting it.
+    private static func check(_ code: Int32, command: String) throws {
+        guard code == 0 else { throw SpawnFailed(command: command, code: code) }
     }
 
     /// Waits for the child's exit and returns its status (128+signal when killed).
