@@ -243,7 +243,7 @@ final class DaemonState: @unchecked Sendable {
         var wake = refreshed.nextAttempt ?? moment.addingTimeInterval(watchInterval)
         switch refreshed.outcome {
         case .nothingToStaple: wake = moment.addingTimeInterval(86400)
-        case .busy: wake = moment.addingTimeInterval(watchInterval)
+        case .busy, .lockHeld: wake = moment.addingTimeInterval(watchInterval)
         default: break
         }
         if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment {

@@ -86,8 +86,7 @@ public struct Refresher: Sendable {
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
-                logger.notice("another ocspd is refreshing \(job.outputPath) right now; skipping")
-                return Refreshed(outcome: .busy, nextAttempt: nil)
+                return lockHeldByAnother(pending)
             }
             lock = acquired
         } catch {
