@@ -146,3 +146,21 @@ import Testing
         #expect(throws: FolderListingError.self) { try FolderListing.names(in: "\(scenario.folder)/fifo").get() }
     }
 }
+
+/// A link whose target is not UTF-8 is not followed in a decoded form that names another file.
+@Suite struct LinkTargetBytesTests {
+    @Test func anOutputLinkToANameThatIsNotUTF8IsRefusedAndNoOtherFileIsCreated() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let target = Array("a".utf8) + [0xFF] + Array("b.der".utf8) + [0]
+        let made = target.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { characters in characters.baseAddress.map { symlink($0, scenario.output) } }
+        }
+        #expect(made == 0)
+        let result = try scenario.runRefresh()
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot follow \(scenario.output): the link's target is not UTF-8 text"), "\(result.stderr)")
+        let names = try FolderListing.names(in: scenario.folder).get()
+        #expect(!names.contains { $0.first == UInt8(ascii: "a") && $0.suffix(5).elementsEqual("b.der".utf8) }, "\(names)")
+    }
+}

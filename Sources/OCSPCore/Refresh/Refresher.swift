@@ -254,7 +254,7 @@ public struct Refresher: Sendable {
                 }
                 do {
                     let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
-                    if written != job.outputPath { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
+                    if PathKey(written) != PathKey(job.outputPath) { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
                 } catch {
                     if staple.status.isRevoked {
                         // Still the news that matters (exit 3), with why the proof is not in place.
