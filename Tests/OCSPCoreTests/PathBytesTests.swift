@@ -113,6 +113,10 @@ import Testing
         #expect(servedSerial("\(crt)/good.pem.ocsp") == scenario.leaf.serial)
         let names = try FileManager.default.contentsOfDirectory(atPath: crt)
         #expect(names.filter { $0.hasSuffix(".ocsp") } == ["good.pem.ocsp"], "\(names)")
+        // The monitoring plugin shows the chain nobody maintains.
+        let check = try OCSPDBinary.run(["check", "--config", path, "--warning", "30m", "--critical", "10m"])
+        #expect(check.status == 1, "\(check.stdoutText)\(check.stderr)")
+        #expect(check.stdoutText.contains("WARNING: \(crt): the folder \(crt) holds a chain named n\\xFFn.pem"), "\(check.stdoutText)")
     }
 
     @Test func oneOutputFoundInTwoFoldersFailsThoseEntriesOnlyAndTheOthersProceed() throws {
