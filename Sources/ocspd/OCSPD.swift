@@ -12,6 +12,7 @@ struct OCSPD: AsyncParsableCommand {
 
     /// ArgumentParser's own `main`, after the monitoring commands had their say on usage errors.
     static func main() async {
+        PluginArguments.refuseArgumentsNotUTF8(ArgumentBytes.current())
         PluginArguments.reportUsageErrors(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot()

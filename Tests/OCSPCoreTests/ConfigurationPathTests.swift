@@ -71,17 +71,22 @@ import Testing
         #expect(found.contains { $0.contains("is the same file as staples[0].output (line 2)") }, "\(found)")
     }
 
-    @Test func aFolderEntryWhoseChainWritesAListedOutputIsRefused() throws {
+    @Test func aFolderEntryWhoseChainWritesAListedOutputFailsAloneAndTheListedOneStays() throws {
         let crt = "\(folder)/crt"
         try FileManager.default.createDirectory(atPath: crt, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: chain, toPath: "\(crt)/site.pem")
-        let found = problems("""
+        let configuration = try ConfigurationLoader.load(path: try write(Array("""
             staples:
               - { chain: \(chain), output: \(crt)/site.pem.ocsp }
             directories:
               - path: \(crt)
-            """)
-        #expect(found.contains { $0.contains("directories[0] (site.pem): \(crt)/site.pem.ocsp is the same file as staples[0].output (line 2)") }, "\(found)")
+            """.utf8)))
+        // A folder's content changes at any time: its colliding chain is that entry's failure
+        // (refused by --check-config), not the whole configuration's.
+        let found = configuration.fileProblems.map(\.description)
+        #expect(found.contains { $0.contains(":4: directories[0]: \(crt)/site.pem.ocsp is the same file as the output of the listed entry for \(chain)") }, "\(found)")
+        #expect(configuration.jobs().map(\.chainPath) == [chain])
+        #expect(configuration.expansion().failures.count == 1)
     }
 
     @Test func anOutputThatIsAChainIsRefused() {

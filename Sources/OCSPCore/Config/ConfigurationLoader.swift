@@ -126,7 +126,7 @@ public enum ConfigurationLoader {
         if configuration.staples.isEmpty && configuration.directories.isEmpty && reader.problems.isEmpty {
             reader.problem("", nil, "no entries; list at least one under staples: or directories:")
         }
-        reader.checkOneEntryPerOutput(staples: stapleOutputs, chains: configuration.staples, directories: zip(configuration.directories, directoryPlaces).map { ($0, $1.keyPath, $1.node) })
+        reader.checkOneEntryPerOutput(staples: stapleOutputs, configuration: configuration, directories: directoryPlaces)
         guard reader.problems.isEmpty else {
             throw ConfigurationError(problems: (reader.problems + reader.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
@@ -262,18 +262,18 @@ private struct Reader {
         }
     }
 
-    /// Two entries writing one file overwrite each other's proofs on every run, whatever the
-    /// spelling of their paths: both lines are named. An output that is a configured chain
-    /// (`site.pem` for `site.pem.ocsp`) would replace the certificate with a proof. Folders
-    /// count with the chains they hold now.
-    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)], chains: [RefreshJob],
-                                         directories: [(source: Configuration.DirectorySource, keyPath: String, node: Node?)]) {
-        var owners: [String: (keyPath: String, line: Int?, path: String)] = [:]
-        let folderJobs = directories.flatMap { directory in
-            directory.source.jobs().map { (job: $0, keyPath: "\(directory.keyPath) (\(($0.chainPath as NSString).lastPathComponent))", node: directory.node) }
-        }
-        let chainFiles = Set((chains + folderJobs.map(\.job)).map { OutputIdentity.of($0.chainPath) })
-        for (output, keyPath, node) in staples + folderJobs.map({ ($0.job.outputPath, $0.keyPath, $0.node) }) {
+    /// Two listed entries writing one file overwrite each other's proofs on every run,
+    /// whatever the spelling of their paths: both lines are named, and the configuration is
+    /// refused. An output that is a configured chain (`site.pem` for `site.pem.ocsp`) would
+    /// replace the certificate with a proof. Chains found in folders count as chains here; a
+    /// found chain whose own output collides fails alone (`Configuration.expansion`), as a
+    /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`).
+    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)], configuration: Configuration,
+                                         directories: [(keyPath: String, node: Node?)]) {
+        var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
+        let folderChains = configuration.directories.flatMap { $0.scan().jobs.map(\.chainPath) }
+        let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map(OutputIdentity.of))
+        for (output, keyPath, node) in staples {
             let identity = OutputIdentity.of(output)
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
@@ -283,6 +283,10 @@ private struct Reader {
             } else {
                 owners[identity] = (keyPath, node?.mark?.line, output)
             }
+        }
+        for failure in configuration.expansion().failures where directories.indices.contains(failure.directory) {
+            let place = directories[failure.directory]
+            fileProblem(place.keyPath, place.node, "\(failure.message); the other entries proceed")
         }
     }
 

@@ -10,7 +10,8 @@ final class FolderWatcher: @unchecked Sendable {
     private let inotify: Int32
     /// Written to by `stop()` to end the reading thread's poll.
     private let wake: (read: Int32, write: Int32)
-    private let watches = Mutex<[String: Int32]>([:])
+    /// Keyed by the folder's bytes: NFC and NFD spellings are two folders, two watches.
+    private let watches = Mutex<[PathKey: Int32]>([:])
 
     private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB
                                      | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
@@ -36,15 +37,17 @@ final class FolderWatcher: @unchecked Sendable {
     }
 
     /// Watches exactly `folders` from now on. Returns the folders that cannot be watched, with why.
-    func watch(_ folders: Set<String>) -> [String: String] {
+    func watch(_ folders: Set<PathKey>) -> [PathKey: String] {
         watches.withLock { current in
             for (folder, descriptor) in current where !folders.contains(folder) {
                 inotify_rm_watch(inotify, descriptor)
                 current[folder] = nil
             }
-            var failed: [String: String] = [:]
+            var failed: [PathKey: String] = [:]
             for folder in folders where current[folder] == nil {
-                let descriptor = inotify_add_watch(inotify, folder, Self.mask)
+                let descriptor = (folder.bytes + [0]).withUnsafeBufferPointer { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { inotify_add_watch(inotify, $0.baseAddress, Self.mask) }
+                }
                 if descriptor >= 0 {
                     current[folder] = descriptor
                 } else {

@@ -150,7 +150,7 @@ public struct StapleDaemon: Service {
             }
         }
         for (job, wake) in zip(jobs, wakes) {
-            state.entries[job.outputPath]?.wake = wake
+            state.entries[PathKey(job.outputPath)]?.wake = wake
         }
         if let metricsFile {
             MetricsWriting.write(state.entries.values.map(\.job), store: refresher.stateStore, to: metricsFile, logger: logger)
@@ -175,22 +175,26 @@ final class DaemonState: @unchecked Sendable {
     }
 
     var configuration: Configuration
-    var entries: [String: Entry] = [:]
+    /// Keyed by the output's bytes: two outputs whose names differ only in their Unicode
+    /// normalisation (`café.pem.ocsp` NFC and NFD) are two files, two entries, never one.
+    var entries: [PathKey: Entry] = [:]
     var nextWatch: Date
     /// The resolved folders inotify watches now.
-    var watchTargets: Set<String> = []
+    var watchTargets: Set<PathKey> = []
+    /// The chains in watched folders last found not maintainable, logged when they change.
+    private var entryFailures: [[UInt8]] = []
 
     /// The folders of every chain, and the configured folders new chains appear in.
-    var watchedFolders: Set<String> {
-        Set(entries.values.map { ($0.job.chainPath as NSString).deletingLastPathComponent }
-            + configuration.directories.map(\.path)).subtracting([""])
+    var watchedFolders: Set<PathKey> {
+        Set((entries.values.map { ($0.job.chainPath as NSString).deletingLastPathComponent }
+            + configuration.directories.map(\.path)).filter { !$0.isEmpty }.map(PathKey.init))
     }
 
     init(configuration: Configuration, now: Date) {
         self.configuration = configuration
         nextWatch = now
         for job in configuration.jobs() {
-            entries[job.outputPath] = Entry(job: job, wake: now, fingerprint: ChainFingerprint(path: job.chainPath))
+            entries[PathKey(job.outputPath)] = Entry(job: job, wake: now, fingerprint: ChainFingerprint(path: job.chainPath))
         }
     }
 
@@ -204,7 +208,7 @@ final class DaemonState: @unchecked Sendable {
     /// The staples due at `moment`. After the clock was stepped back, every wake was planned
     /// under a clock ahead of this one, so all are due: each refresh judges its stored plan
     /// against the proof in place (`StoredPlan`), a fresh staple at the cost of two reads.
-    func dueOutputs(at moment: Date) -> [String] {
+    func dueOutputs(at moment: Date) -> [PathKey] {
         let steppedBack = lastLook.map { moment < $0 } ?? false
         lastLook = moment
         return entries.filter { steppedBack || $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
@@ -213,28 +217,40 @@ final class DaemonState: @unchecked Sendable {
     /// Picks up configuration changes, new and removed chains in watched folders, and
     /// replaced chain files (renewals), which become due at once.
     func watch(at moment: Date, logger: Logger) {
-        let jobs = configuration.jobs()
-        let outputs = Set(jobs.map(\.outputPath))
+        let (jobs, failures) = configuration.expansion()
+        logChanged(failures, logger: logger)
+        let outputs = Set(jobs.map { PathKey($0.outputPath) })
         for output in entries.keys where !outputs.contains(output) {
             logger.notice("no longer maintaining \(output)")
             entries[output] = nil
         }
         for job in jobs {
             let fingerprint = ChainFingerprint(path: job.chainPath)
-            if var entry = entries[job.outputPath] {
+            let key = PathKey(job.outputPath)
+            if var entry = entries[key] {
                 if entry.fingerprint != fingerprint {
                     logger.notice("\(job.chainPath) changed; refreshing \(job.outputPath) now")
                     entry.wake = moment
                 }
                 entry.job = job
                 entry.fingerprint = fingerprint
-                entries[job.outputPath] = entry
+                entries[key] = entry
             } else {
                 logger.notice("now maintaining \(job.outputPath) for \(job.chainPath)")
-                entries[job.outputPath] = Entry(job: job, wake: moment, fingerprint: fingerprint)
+                entries[key] = Entry(job: job, wake: moment, fingerprint: fingerprint)
             }
         }
         nextWatch = moment.addingTimeInterval(configuration.watchInterval)
+    }
+
+    /// Chains in watched folders that cannot be maintained (a name that is not UTF-8, an
+    /// output another entry writes), logged when the set changes, not at every check.
+    private func logChanged(_ failures: [Configuration.EntryFailure], logger: Logger) {
+        let messages = failures.map(\.message)
+        let bytes = messages.map { Array($0.utf8) }
+        guard bytes != entryFailures else { return }
+        entryFailures = bytes
+        for message in messages { logger.error("\(message)") }
     }
 
     /// When a staple needs the daemon next: its next fetch, or its target's removal deadline
@@ -243,7 +259,7 @@ final class DaemonState: @unchecked Sendable {
         var wake = refreshed.nextAttempt ?? moment.addingTimeInterval(watchInterval)
         switch refreshed.outcome {
         case .nothingToStaple: wake = moment.addingTimeInterval(86400)
-        case .busy: wake = moment.addingTimeInterval(watchInterval)
+        case .busy, .lockHeld: wake = moment.addingTimeInterval(watchInterval)
         default: break
         }
         if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment {

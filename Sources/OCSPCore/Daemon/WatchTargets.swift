@@ -11,17 +11,21 @@ enum WatchTargets {
     /// At most this many symlinks are followed per folder, as the kernel's own limit (ELOOP).
     static let maximumLinks = 40
 
-    static func resolve(_ folders: Set<String>) -> Set<String> {
-        folders.reduce(into: Set<String>()) { targets, folder in targets.formUnion(resolve(folder)) }
+    /// Keyed by bytes (`PathKey`): two folders whose names differ only in their Unicode
+    /// normalisation are two folders, each watched.
+    static func resolve(_ folders: Set<PathKey>) -> Set<PathKey> {
+        folders.reduce(into: Set<PathKey>()) { targets, folder in
+            if let path = folder.path { targets.formUnion(resolve(path)) }
+        }
     }
 
     /// The folder itself resolved, plus the real folders holding each symlink met on the way;
     /// when a component does not exist (yet), the nearest existing folder, where it would appear.
-    static func resolve(_ folder: String) -> Set<String> {
+    static func resolve(_ folder: String) -> Set<PathKey> {
         let absolute = folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder
         var pending = absolute.split(separator: "/").map(String.init)
         var resolved = "/"
-        var targets = Set<String>()
+        var targets = Set<PathKey>()
         var links = 0
         while !pending.isEmpty {
             let component = pending.removeFirst()
@@ -33,12 +37,12 @@ enum WatchTargets {
             let candidate = join(resolved, component)
             var status = stat()
             guard lstat(candidate, &status) == 0 else {
-                targets.insert(resolved)
+                targets.insert(PathKey(resolved))
                 return targets
             }
             switch status.st_mode & S_IFMT {
             case S_IFLNK:
-                targets.insert(resolved)
+                targets.insert(PathKey(resolved))
                 links += 1
                 guard links <= maximumLinks, let target = linkTarget(candidate) else { return targets }
                 if target.hasPrefix("/") { resolved = "/" }
@@ -46,11 +50,11 @@ enum WatchTargets {
             case S_IFDIR:
                 resolved = candidate
             default:
-                targets.insert(resolved)
+                targets.insert(PathKey(resolved))
                 return targets
             }
         }
-        targets.insert(resolved)
+        targets.insert(PathKey(resolved))
         return targets
     }
 
@@ -67,6 +71,8 @@ enum WatchTargets {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink(path, &buffer, buffer.count - 1)
         guard length > 0 else { return nil }
-        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // A target that is not UTF-8 is not followed: decoded, it would name another folder;
+        // the real folder holding the link is watched, and the periodic check does the rest.
+        return ByteText.utf8(buffer.prefix(length).map { UInt8(bitPattern: $0) })
     }
 }

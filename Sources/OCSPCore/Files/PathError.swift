@@ -39,6 +39,8 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
             return "\(path) is \(kind), not a folder"
         case .tooManyLinks(let path):
             return "\(path) passes through more than \(PathResolver.maximumLinks) symlinks (a loop?)"
+        case .system(let path, let code) where code == EILSEQ:
+            return "cannot follow \(path): the link's target is not UTF-8 text, and ocspd takes paths byte for byte or refuses them; point the link at a UTF-8 name"
         case .system(let path, let code):
             return "cannot look at \(path): \(String(cString: strerror(code))) (errno \(code))"
         }

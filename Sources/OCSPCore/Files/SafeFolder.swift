@@ -63,7 +63,9 @@ public final class SafeFolder: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlinkat(descriptor, "", &buffer, buffer.count - 1)
         guard length > 0 else { return .failure(SystemError(length == 0 ? ENOENT : errno)) }
-        let target = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // A target that is not UTF-8 is not followed: decoded with replacement, it would name
+        // another file (and a write would create it).
+        guard let target = ByteText.utf8(buffer.prefix(length).map { UInt8(bitPattern: $0) }) else { return .failure(SystemError(EILSEQ)) }
         return .success((status, target))
     }
 

@@ -93,21 +93,29 @@ public enum MetricsFile {
         try StapleWriter.write(Array(render(rows: rows, counters: counters).utf8), to: path)
     }
 
-    /// Label values escape backslash, double quote and newline.
+    /// Label values escape backslash, double quote and newline, as the exposition format
+    /// requires; it knows no other escape, so a carriage return, a tab and every other control
+    /// `DisplayText` makes visible are written as the text `\r`, `\t`, `\u{XX}` (a backslash
+    /// escaped). By Unicode scalar, never by Character: "\r\n" is one Character, equal to
+    /// neither "\r" nor "\n", and a file name holding it would otherwise start a new line,
+    /// forge a sample, and make node_exporter reject the whole file.
     static func escape(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+        guard value.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\"" || DisplayText.needsEscape($0) }) else {
             return value
         }
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            case _ where DisplayText.needsEscape(scalar):
+                // `\r` as DisplayText shows it, its backslash escaped for the label value.
+                escaped.append(contentsOf: DisplayText.escapingControls(String(scalar)).replacingOccurrences(of: "\\", with: "\\\\").unicodeScalars)
+            default: escaped.append(scalar)
             }
         }
-        return escaped
+        return String(escaped)
     }
 
     private static func format(_ value: Double) -> String {

@@ -12,10 +12,12 @@ public enum BatchRefresh {
 
     /// Every staple once, concurrently within the configuration's limits; the exit code of the
     /// worst outcome. An entry whose chain is missing fails on its own (exit 2 among the
-    /// others' codes); a configured folder that cannot be listed counts as such a failure too.
+    /// others' codes); a configured folder that cannot be listed counts as such a failure too,
+    /// and so does each chain found in a folder that cannot be maintained (`expansion`).
     public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
                            expiryMargin: TimeInterval? = nil) -> Int32 {
-        let jobs = configuration.jobs().map { template in
+        let (templates, failures) = configuration.expansion()
+        let jobs = templates.map { template in
             var job = template
             job.followsSchedule = true
             job.force = force
@@ -29,6 +31,9 @@ public enum BatchRefresh {
         for failure in unlisted {
             refresher.logger.error("\(failure); its staples are not maintained")
         }
-        return worst(codes + unlisted.map { _ in ExitStatus.noValidStaple })
+        for failure in failures {
+            refresher.logger.error("\(failure.message)")
+        }
+        return worst(codes + (unlisted + failures.map(\.message)).map { _ in ExitStatus.noValidStaple })
     }
 }

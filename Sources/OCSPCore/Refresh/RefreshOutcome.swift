@@ -15,8 +15,12 @@ public enum RefreshOutcome: Sendable {
     /// No new proof. `stapleOnDisk` is the valid, servable proof still in place, if any;
     /// `removed` tells why a staple was taken away, if one was.
     case failed(RefreshError, stapleOnDisk: VerifiedStaple?, removed: RemovalReason?)
-    /// Another ocspd holds this staple's lock and is refreshing it now.
+    /// Not started: shutdown began first.
     case busy
+    /// Another process holds this staple's lock (`lock`, the lock file): another ocspd
+    /// refreshing it now, or anyone who can open the lock holding it. Nothing was done;
+    /// `stapleOnDisk` is the valid, servable proof in place as judged without the lock, if any.
+    case lockHeld(lock: String, stapleOnDisk: VerifiedStaple?)
 
     public enum UnchangedReason: String, Sendable {
         case fresh
@@ -33,6 +37,7 @@ public enum RefreshOutcome: Sendable {
         case .unchanged(let facts, _): return facts
         case .revoked(let staple?, written: true, _): return staple.facts
         case .failed(_, let staple?, _): return staple.facts
+        case .lockHeld(_, let staple?): return staple.facts
         default: return nil
         }
     }
@@ -45,6 +50,9 @@ public enum RefreshOutcome: Sendable {
         case .nothingToStaple: return ExitStatus.nothingToStaple
         case .failed(_, let onDisk?, _): return onDisk.status.isRevoked ? ExitStatus.revoked : ExitStatus.staleButValid
         case .failed(_, nil, _): return ExitStatus.noValidStaple
+        // Whoever holds the lock, the code says what is in place: 2 means no valid staple is.
+        case .lockHeld(_, let onDisk?): return onDisk.status.isRevoked ? ExitStatus.revoked : ExitStatus.stapled
+        case .lockHeld(_, nil): return ExitStatus.noValidStaple
         }
     }
 }

@@ -34,7 +34,7 @@ extension Refresher {
                 RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing,
                                       deadline: deadline, random: &random)
             }
-        case .nothingToStaple, .busy:
+        case .nothingToStaple, .busy, .lockHeld:
             break
         }
     }

@@ -61,6 +61,19 @@ extension Refresher {
             if let onDisk, RefreshSchedule.needsAttention(onDisk.facts, at: now(), timing: job.timing) {
                 logger.warning("\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the staple's validity is left and refreshing keeps failing", metadata: metadata)
             }
+        case .lockHeld(let lock, let onDisk):
+            var line = "another ocspd is refreshing \(job.outputPath) right now (it holds the lock \(lock)); skipping."
+            if let onDisk, onDisk.status.isRevoked {
+                line += " The certificate \(certificate) is REVOKED: the revoked proof in place is current, \(facts(onDisk.facts)). Replace the certificate now."
+                logger.critical("\(line)", metadata: metadata)
+            } else if let onDisk {
+                logger.notice("\(line) The staple in place is valid (target \(job.policy.target)): \(facts(onDisk.facts))", metadata: metadata)
+            } else {
+                line += " No valid staple is in place for \(certificate) (target \(job.policy.target)), and none was written while waiting \(Int(Self.lockWait)) s for the lock."
+                line += " If no other ocspd runs, find what holds the lock with: fuser -v \(lock)"
+                metadata["status"] = "failed"
+                logger.error("\(line)", metadata: metadata)
+            }
         case .nothingToStaple, .busy:
             break
         }

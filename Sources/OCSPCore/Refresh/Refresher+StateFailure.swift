@@ -10,7 +10,7 @@ extension Refresher {
 
     /// The proof on disk, when it is valid for the certificate and the target accepts it now.
     /// The issuer comes from the chain, `--issuer`, or the state's cached copy: never the network.
-    private func servableStapleOnDisk(_ pending: PendingRefresh) -> VerifiedStaple? {
+    func servableStapleOnDisk(_ pending: PendingRefresh) -> VerifiedStaple? {
         let job = pending.job, chain = pending.chain
         guard let issuer = localIssuer(pending), case .success(let extra) = extraCertificates(job) else { return nil }
         let moment = now()

@@ -86,8 +86,7 @@ public struct Refresher: Sendable {
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
-                logger.notice("another ocspd is refreshing \(job.outputPath) right now; skipping")
-                return Refreshed(outcome: .busy, nextAttempt: nil)
+                return lockHeldByAnother(pending)
             }
             lock = acquired
         } catch {
@@ -262,7 +261,7 @@ public struct Refresher: Sendable {
                 }
                 do {
                     let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
-                    if written != job.outputPath { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
+                    if PathKey(written) != PathKey(job.outputPath) { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
                 } catch {
                     if staple.status.isRevoked {
                         // Still the news that matters (exit 3), with why the proof is not in place.

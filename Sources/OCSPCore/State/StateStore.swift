@@ -19,21 +19,23 @@ public struct StateStore: Sendable {
     }
 
     private final class CheckedFolders: Sendable {
-        let folders = Mutex<Set<String>>([])
+        /// By bytes: NFC and NFD spellings of a folder are two folders, each checked.
+        let folders = Mutex<Set<PathKey>>([])
     }
 
     /// Creates the folder if needed and refuses the staple's own folder (HAProxy would load
     /// our files as certificates, and cleaning there would be dangerous).
     public func prepare(forOutput output: String) throws(StateError) {
         let outputFolder = (Self.absolute(output) as NSString).deletingLastPathComponent
-        if checkedFolders.folders.withLock({ $0.contains(outputFolder) }) { return }
+        let key = PathKey(outputFolder)
+        if checkedFolders.folders.withLock({ $0.contains(key) }) { return }
         try check(outputFolder: outputFolder)
-        checkedFolders.folders.withLock { _ = $0.insert(outputFolder) }
+        checkedFolders.folders.withLock { _ = $0.insert(key) }
     }
 
     private func check(outputFolder: String) throws(StateError) {
         try StateFolderCreation.ensure(directory)
-        if Self.canonical(outputFolder) == Self.canonical(directory) {
+        if PathKey(Self.canonical(outputFolder)) == PathKey(Self.canonical(directory)) {
             throw .sameAsOutputFolder(directory: directory)
         }
     }
