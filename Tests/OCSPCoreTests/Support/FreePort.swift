@@ -1,23 +1,30 @@
 import Foundation
+import Synchronization
 
 enum FreePort {
-    /// A TCP port nothing listens on now: the kernel picks one for a socket bound to port 0,
-    /// and the socket is closed without ever connecting (so no TIME_WAIT holds it).
+    /// Ports already handed out in this test process: between a pick and the server's own
+    /// bind the kernel may hand the same port to a concurrent pick (an Exim and an
+    /// `openssl ocsp` of two tests once shared one), so a port is never given out twice.
+    private static let handedOut = Mutex<Set<UInt16>>([])
+
+    /// A TCP port nothing listens on now and no other test of this process was given, below
+    /// the kernel's ephemeral range: the local ports of outgoing connections (curl, s_client,
+    /// Exim's client side) come from that range, and so did the kernel's own picks, so a port
+    /// picked there could be taken by any connection before the server that was given it binds.
     static func pick() -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let range = nonEphemeralRange()
+        while true {
+            let port = UInt16.random(in: range)
+            guard !isListening(port) else { continue }
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
         }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// 10000 up to the start of `ip_local_port_range` (32768 by default).
+    private static func nonEphemeralRange() -> ClosedRange<UInt16> {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { UInt16($0) } ?? 32768
+        return 10000...(first > 10001 ? first - 1 : 10001)
     }
 
     /// Whether something listens on `port`, read from /proc: connecting to `openssl ocsp`

@@ -43,8 +43,13 @@ final class TestHTTPServer: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        // A port of FreePort's, never one the kernel picks: see FreePort.pick.
+        var bound: Int32 = -1
+        for _ in 0..<20 where bound != 0 {
+            address.sin_port = FreePort.pick().bigEndian
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
         }
         guard bound == 0, listen(descriptor, 16) == 0 else {
             close(descriptor)
