@@ -92,6 +92,15 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         return EVP_PKEY_eq(mine, theirs) == 1
     }
 
+    /// Whether both certificates name the same subject, as OpenSSL compares names when it
+    /// builds chains (`X509_NAME_cmp` over the canonical DER encoding), never as Swift
+    /// compares the RFC 4514 text (which takes canonically equivalent Unicode as equal).
+    func hasSameSubject(as other: Certificate) -> Bool {
+        let result = X509_NAME_cmp(X509_get_subject_name(object.pointer), X509_get_subject_name(other.object.pointer))
+        OpenSSLErrorQueue.clear()
+        return result == 0
+    }
+
     /// The CertID hashes of this certificate as an issuer (RFC 6960 §4.1.1): over the DER
     /// subject name, and over the subjectPublicKey bits (without tag, length or unused-bits octet).
     func issuerHashes(algorithm: String) -> (nameHash: [UInt8], keyHash: [UInt8])? {

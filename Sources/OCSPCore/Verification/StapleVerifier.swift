@@ -55,7 +55,7 @@ public enum StapleVerifier {
             return .failure(failure)
         }
 
-        let isIssuer = signer == issuer || (signer.hasSamePublicKey(as: issuer) && signer.subject == issuer.subject)
+        let isIssuer = signer == issuer || (signer.hasSamePublicKey(as: issuer) && signer.hasSameSubject(as: issuer))
         if !isIssuer {
             if let leaf, signer == leaf || signer.hasSamePublicKey(as: leaf) {
                 return .failure(.signerIsServerCertificate(signer.description))
