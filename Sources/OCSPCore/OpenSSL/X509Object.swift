@@ -20,20 +20,7 @@ final class X509Object: @unchecked Sendable {
 
     /// Decodes exactly one DER certificate; trailing bytes are refused.
     convenience init?(derBytes: [UInt8]) {
-        let decoded: OpaquePointer? = derBytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return nil }
-            var cursor: UnsafePointer<UInt8>? = base
-            guard let x509 = d2i_X509(nil, &cursor, buffer.count) else { return nil }
-            guard let end = cursor, end == base + buffer.count else {
-                X509_free(x509)
-                return nil
-            }
-            return x509
-        }
-        guard let decoded else {
-            OpenSSLErrorQueue.clear()
-            return nil
-        }
+        guard let decoded = Self.decodeWhole(derBytes, with: d2i_X509) else { return nil }
         self.init(takingOwnershipOf: decoded)
     }
 
@@ -44,22 +31,29 @@ final class X509Object: @unchecked Sendable {
     /// The plain certificate inside OpenSSL's `TRUSTED CERTIFICATE` encoding (the certificate
     /// followed by trust settings); nil unless the bytes are exactly one such structure.
     static func certificateDER(fromTrusted der: [UInt8]) -> [UInt8]? {
-        let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+        guard let decoded = decodeWhole(der, with: d2i_X509_AUX) else { return nil }
+        let plain = X509Object(takingOwnershipOf: decoded).derBytes
+        return plain.isEmpty ? nil : plain
+    }
+
+    /// Runs an OpenSSL `d2i` decoder over all of `bytes`: nil (the error queue cleared) when
+    /// it fails or leaves bytes over, else a certificate the caller owns.
+    private static func decodeWhole(
+        _ bytes: [UInt8],
+        with decode: (UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?, Int) -> OpaquePointer?
+    ) -> OpaquePointer? {
+        let decoded: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return nil }
             var cursor: UnsafePointer<UInt8>? = base
-            guard let x509 = d2i_X509_AUX(nil, &cursor, buffer.count) else { return nil }
+            guard let x509 = decode(nil, &cursor, buffer.count) else { return nil }
             guard let end = cursor, end == base + buffer.count else {
                 X509_free(x509)
                 return nil
             }
             return x509
         }
-        guard let decoded else {
-            OpenSSLErrorQueue.clear()
-            return nil
-        }
-        let plain = X509Object(takingOwnershipOf: decoded).derBytes
-        return plain.isEmpty ? nil : plain
+        if decoded == nil { OpenSSLErrorQueue.clear() }
+        return decoded
     }
 
     /// basicConstraints says CA:TRUE.
