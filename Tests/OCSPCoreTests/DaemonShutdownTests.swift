@@ -5,15 +5,6 @@ import Testing
 /// SIGTERM ends `ocspd run` within seconds even while a hook runs: the hook's process group
 /// gets SIGTERM, then SIGKILL after a short grace, and the log says so.
 @Suite struct DaemonShutdownTests {
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     /// A process that exists and is not a zombie waiting for its reaper.
     private func isAlive(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
@@ -26,40 +17,33 @@ import Testing
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    private func runDaemon(hookScript: String, in scenario: Scenario) throws -> (ChildProcess, log: String) {
+    private func runDaemon(hookScript: String, in scenario: Scenario) throws -> RunningDaemon {
         try scenario.startResponder(minutes: 60)
-        let chain = try scenario.chainFile()
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try """
+        return try RunningDaemon(in: scenario.folder, configuration: """
             state-dir: \(scenario.stateDirectory)
             defaults:
               hook: [/bin/sh, -c, '\(hookScript)']
               hook-timeout: 120s
             staples:
-              - chain: \(chain)
+              - chain: \(try scenario.chainFile())
                 output: \(scenario.folder)/staple.der
                 target: nginx
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let log = "\(scenario.folder)/daemon.log"
-        let daemon = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"], stdout: log, stderr: log)
-        return (daemon, log)
+            """)
     }
 
     @Test func sigtermStopsARunningHookAndEndsTheDaemon() throws {
         let scenario = try Scenario()
         let hookPID = "\(scenario.folder)/hook.pid"
-        let (daemon, log) = try runDaemon(hookScript: "echo $$ > \(hookPID); exec sleep 60", in: scenario)
-        defer { daemon.stop() }
-        let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let daemon = try runDaemon(hookScript: "echo $$ > \(hookPID); exec sleep 60", in: scenario)
 
-        #expect(eventually(30) { pid(in: hookPID) != nil }, "the hook never started\n\(text())")
+        #expect(eventually(30) { pid(in: hookPID) != nil }, "the hook never started\n\(daemon.text)")
         let hook = try #require(pid(in: hookPID))
-        kill(daemon.pid, SIGTERM)
+        kill(daemon.process.pid, SIGTERM)
 
-        #expect(eventually(10) { !daemon.isRunning }, "the daemon did not end within 10 s of SIGTERM\n\(text())")
+        #expect(eventually(10) { !daemon.process.isRunning }, "the daemon did not end within 10 s of SIGTERM\n\(daemon.text)")
         #expect(!isAlive(hook), "the hook (pid \(hook)) outlived the daemon")
-        #expect(text().contains("(pid \(hook)) was stopped because ocspd is shutting down (SIGTERM to its process group)"), "\(text())")
-        #expect(text().contains("ocspd stopped"), "\(text())")
+        #expect(daemon.text.contains("(pid \(hook)) was stopped because ocspd is shutting down (SIGTERM to its process group)"), "\(daemon.text)")
+        #expect(daemon.text.contains("ocspd stopped"), "\(daemon.text)")
     }
 
     @Test func aHookIgnoringSIGTERMIsKilledWithEverythingItForked() throws {
@@ -67,16 +51,14 @@ import Testing
         let hookPID = "\(scenario.folder)/hook.pid", childPID = "\(scenario.folder)/child.pid"
         // SIGTERM ignored by the shell and, inherited, by the sleep it forks.
         let script = "trap \"\" TERM; echo $$ > \(hookPID); sleep 60 & echo $! > \(childPID); wait"
-        let (daemon, log) = try runDaemon(hookScript: script, in: scenario)
-        defer { daemon.stop() }
-        let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let daemon = try runDaemon(hookScript: script, in: scenario)
 
-        #expect(eventually(30) { pid(in: childPID) != nil }, "the hook never started\n\(text())")
+        #expect(eventually(30) { pid(in: childPID) != nil }, "the hook never started\n\(daemon.text)")
         let hook = try #require(pid(in: hookPID)), child = try #require(pid(in: childPID))
-        kill(daemon.pid, SIGTERM)
+        kill(daemon.process.pid, SIGTERM)
 
-        #expect(eventually(10) { !daemon.isRunning }, "the daemon did not end within 10 s of SIGTERM\n\(text())")
+        #expect(eventually(10) { !daemon.process.isRunning }, "the daemon did not end within 10 s of SIGTERM\n\(daemon.text)")
         #expect(!isAlive(hook) && eventually(2) { !isAlive(child) }, "the hook (pid \(hook)) or its child (pid \(child)) outlived the daemon")
-        #expect(text().contains("(pid \(hook)) was stopped because ocspd is shutting down (SIGTERM, then SIGKILL after 2 s to its process group)"), "\(text())")
+        #expect(daemon.text.contains("(pid \(hook)) was stopped because ocspd is shutting down (SIGTERM, then SIGKILL after 2 s to its process group)"), "\(daemon.text)")
     }
 }

@@ -5,51 +5,17 @@ import Testing
 /// `ocspd run` as a process against a real `openssl ocsp` issuing one-minute proofs, with the
 /// schedule's constants shortened in its configuration.
 @Suite struct DaemonTests {
-    final class Daemon: @unchecked Sendable {
-        let process: ChildProcess
-        let log: String
-
-        init(config: String, folder: String) throws {
-            log = "\(folder)/daemon.log"
-            process = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"], stdout: log, stderr: log)
-        }
-
-        var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-
-        deinit { process.stop() }
-    }
-
-    /// Waits up to `seconds` for `condition`, checking every 100 ms.
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
-    private func lines(_ path: String) -> [String] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
-
     @Test func refreshesOnItsOwnSurvivesAnOutagePicksUpARenewalRunsHooksOnceAndStopsCleanly() throws {
         let scenario = try Scenario()
         try scenario.startResponder(minutes: 1)
         let chain = try scenario.chainFile()
         let generic = "\(scenario.folder)/generic.der", exim = "\(scenario.folder)/exim.der"
         let hookLog = "\(scenario.folder)/hook.log"
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try """
+        let daemon = try RunningDaemon(in: scenario.folder, configuration: """
             state-dir: \(scenario.stateDirectory)
             watch-interval: 1s
             defaults:
-              refresh-at: 15%
-              jitter: 0%
-              min-interval: 1s
-              deadline-min: 5s
-              backoff-min: 1s
-              backoff-max: 2s
+            \(RunningDaemon.shortenedSchedule)
               hook: [/bin/sh, -c, 'echo "$OCSPD_OUTPUT $OCSPD_STATUS" >> \(hookLog)']
             staples:
               - chain: \(chain)
@@ -59,23 +25,22 @@ import Testing
                 output: \(exim)
                 target: exim
                 expiry-margin: 40s
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try Daemon(config: config, folder: scenario.folder)
+            """)
 
         // Refreshes on its own: the first write, then at least two more (every ~9 s on 60 s proofs).
-        #expect(eventually(40) { lines(hookLog).filter { $0.hasPrefix(generic) }.count >= 3 }, "\(daemon.text)")
+        #expect(eventually(40) { TextFile.lines(hookLog).filter { $0.hasPrefix(generic) }.count >= 3 }, "\(daemon.text)")
         // One hook run per change (the hook runs just after the outcome is logged).
         let matched = eventually(5) {
-            daemon.text.components(separatedBy: "wrote \(generic)").count - 1 == lines(hookLog).filter { $0 == "\(generic) good" }.count
+            daemon.text.components(separatedBy: "wrote \(generic)").count - 1 == TextFile.lines(hookLog).filter { $0 == "\(generic) good" }.count
         }
-        #expect(matched, "\(daemon.text)\n\(lines(hookLog))")
+        #expect(matched, "\(daemon.text)\n\(TextFile.lines(hookLog))")
 
         // Responder down: the generic staple stays; Exim's goes at its margin (60 s − 40 s after thisUpdate).
         scenario.stopResponders()
         let kept = try #require(FileManager.default.contents(atPath: generic))
         #expect(eventually(30) { !FileManager.default.fileExists(atPath: exim) }, "the exim staple was not removed in time\n\(daemon.text)")
         // The hook runs just after the removal: a bounded wait, not a race with its shell.
-        #expect(eventually(5) { lines(hookLog).contains("\(exim) removed") }, "\(lines(hookLog))\n\(daemon.text)")
+        #expect(eventually(5) { TextFile.lines(hookLog).contains("\(exim) removed") }, "\(TextFile.lines(hookLog))\n\(daemon.text)")
         #expect(FileManager.default.contents(atPath: generic) == kept)
         #expect(daemon.process.isRunning)
 
@@ -93,11 +58,7 @@ import Testing
         #expect(eventually(20) { FileManager.default.fileExists(atPath: exim) })
 
         // SIGTERM: exit 0 within 5 s, no temp files.
-        let stopped = Date()
-        daemon.process.signal(SIGTERM)
-        #expect(eventually(5) { !daemon.process.isRunning })
-        #expect(Date().timeIntervalSince(stopped) < 5)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
         #expect(scenario.temporaryFiles.isEmpty)
         #expect(daemon.text.contains("ocspd stopped"))
     }
@@ -109,16 +70,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
         let chain = "\(chains)/mail.pem"
         try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: chain)
-        let config = "\(scenario.folder)/ocspd.yaml"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         // An hour between periodic checks: only the folder watch can notice the changes in time.
-        try """
+        let daemon = try RunningDaemon(in: scenario.folder, configuration: """
             state-dir: \(scenario.stateDirectory)
             watch-interval: 1h
             defaults: { target: generic }
             directories: [ { path: \(chains), output-dir: \(out) } ]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let daemon = try Daemon(config: config, folder: scenario.folder)
+            """)
         #expect(eventually(10) { FileManager.default.fileExists(atPath: "\(out)/mail.pem.ocsp") }, "\(daemon.text)")
 
         let renewed = try scenario.renewLeaf()
@@ -133,24 +92,20 @@ import Testing
         let added = try scenario.renewLeaf()
         rename(try scenario.pki.chainFile(for: added, in: scenario.folder), "\(chains)/web.pem")
         #expect(eventually(10) { FileManager.default.fileExists(atPath: "\(out)/web.pem.ocsp") }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func sighupWithABadConfigurationKeepsTheOldOne() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    target: generic\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try Daemon(config: config, folder: scenario.folder)
+        let daemon = try RunningDaemon(in: scenario.folder, configuration:
+            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    target: generic\n")
         #expect(eventually(10) { scenario.stapleBytes != nil })
-        try "staples: [oops".write(toFile: config, atomically: true, encoding: .utf8)
+        try "staples: [oops".write(toFile: daemon.config, atomically: true, encoding: .utf8)
         daemon.process.signal(SIGHUP)
-        #expect(eventually(5) { daemon.text.contains("not reloaded, the previous one stays in force") }, "\(daemon.text)")
+        #expect(daemon.logs("not reloaded, the previous one stays in force", within: 5), "\(daemon.text)")
         #expect(daemon.process.isRunning)
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func shutdownAbortsATransferStuckOnAHangingResponder() throws {
@@ -160,15 +115,9 @@ import Testing
             sleep(10)
             return .respond(status: 500, headers: [], body: [])
         }
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    responder: \(hanging.url)\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try Daemon(config: config, folder: scenario.folder)
+        let daemon = try RunningDaemon(in: scenario.folder, configuration:
+            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    responder: \(hanging.url)\n")
         #expect(eventually(10) { hanging.requests.count == 1 })
-        let stopped = Date()
-        daemon.process.signal(SIGTERM)
-        #expect(eventually(5) { !daemon.process.isRunning }, "\(daemon.text)")
-        #expect(Date().timeIntervalSince(stopped) < 5)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
     }
 }

@@ -23,15 +23,6 @@ import Testing
             """.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     @Test func refreshConfigProcessesTheOthersAndStillReportsARevocation() throws {
         let first = try OCSPDBinary.run(["refresh", "--config", config], within: 30)
         #expect(first.status == 2, "the missing chain is a failed refresh with no staple: \(first.stderr)")
@@ -58,14 +49,13 @@ import Testing
     }
 
     @Test func theDaemonStartsAndServesTheOthers() throws {
-        let daemon = try DaemonTests.Daemon(config: config, folder: scenario.folder)
+        let daemon = try RunningDaemon(config: config)
         #expect(eventually(15) { scenario.stapleBytes != nil }, "\(daemon.text)")
         #expect(daemon.text.contains("\(missing): no such file"), "\(daemon.text)")
         // The chain comes back: the periodic check or the folder watch picks it up.
         try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: missing)
         #expect(eventually(15) { FileManager.default.fileExists(atPath: "\(scenario.folder)/deleted.der") }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func aConfiguredFolderThatIsGoneFailsAloneToo() throws {

@@ -32,8 +32,21 @@ struct HookTrustTests {
     private var trustedLog: String { "\(folder)/trusted.log" }
     private var attackerLog: String { "\(folder)/attacker.log" }
 
-    private func lines(_ path: String) -> [String] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    /// A configuration of one staple whose hook is named without a folder, to be found on
+    /// PATH; `settings` go before the staples.
+    private func configRunningTheHookByName(_ settings: String = "") throws -> String {
+        let config = "\(folder)/ocspd.yaml"
+        try FS.file(config, Array("""
+            state-dir: \(scenario.stateDirectory)
+            \(settings)
+            staples:
+              - chain: \(try scenario.chainFile())
+                output: \(scenario.output)
+                target: generic
+                hook: [\(Self.hookName)]
+
+            """.utf8))
+        return config
     }
 
     @Test func aHookFoundFirstOnPathInAFolderOfAnotherUserIsRefusedNotSkipped() throws {
@@ -56,7 +69,7 @@ struct HookTrustTests {
         try hook(in: attacker, logging: attackerLog, owner: FS.otherUser)
         let result = HookRunner.run(Hook(arguments: [Self.hookName], executable: executable), environment: ["OCSPD_STATUS": "good"], euid: 0)
         #expect(result == .succeeded)
-        #expect(lines(trustedLog) == ["good"])
+        #expect(TextFile.lines(trustedLog) == ["good"])
         #expect(!FS.exists(attackerLog))
     }
 
@@ -66,16 +79,7 @@ struct HookTrustTests {
         try scenario.startResponder()
         try hook(in: rootBin, logging: trustedLog)
         try hook(in: attacker, logging: attackerLog, owner: FS.otherUser)
-        let config = "\(folder)/ocspd.yaml"
-        try FS.file(config, Array("""
-            state-dir: \(scenario.stateDirectory)
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                target: generic
-                hook: [\(Self.hookName)]
-
-            """.utf8))
+        let config = try configRunningTheHookByName()
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "/usr/bin::\(rootBin):/bin"
         let result = try Command.run("/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
@@ -115,45 +119,15 @@ struct HookTrustTests {
     @Test func theDaemonNeverRunsAHookPlantedLaterInAFolderEarlierOnPath() throws {
         try scenario.startResponder(minutes: 1)
         try hook(in: rootBin, logging: trustedLog)
-        let config = "\(folder)/ocspd.yaml"
-        try FS.file(config, Array("""
-            state-dir: \(scenario.stateDirectory)
-            watch-interval: 1s
-            defaults:
-              refresh-at: 15%
-              jitter: 0%
-              min-interval: 1s
-              deadline-min: 5s
-              backoff-min: 1s
-              backoff-max: 2s
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                target: generic
-                hook: [\(Self.hookName)]
-
-            """.utf8))
+        let config = try configRunningTheHookByName("watch-interval: 1s\ndefaults:\n\(RunningDaemon.shortenedSchedule)")
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "\(attacker):\(rootBin):/usr/bin:/bin"
-        let log = "\(folder)/daemon.log"
-        let daemon = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"], stdout: log, stderr: log, environment: environment)
-        defer { daemon.stop() }
-        let daemonText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        #expect(eventually(40) { lines(trustedLog).count >= 1 }, "\(daemonText())")
+        let daemon = try RunningDaemon(config: config, environment: environment)
+        #expect(eventually(40) { TextFile.lines(trustedLog).count >= 1 }, "\(daemon.text)")
         // Empty when the configuration was loaded; the attacker plants the hook now.
         try hook(in: attacker, logging: attackerLog, owner: FS.otherUser)
-        let before = lines(trustedLog).count
-        #expect(eventually(40) { lines(trustedLog).count > before }, "\(daemonText())")
-        #expect(!FS.exists(attackerLog), "\(daemonText())")
-    }
-
-    /// Waits up to `seconds` for `condition`, checking every 100 ms.
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
+        let before = TextFile.lines(trustedLog).count
+        #expect(eventually(40) { TextFile.lines(trustedLog).count > before }, "\(daemon.text)")
+        #expect(!FS.exists(attackerLog), "\(daemon.text)")
     }
 }

@@ -44,15 +44,6 @@ import Testing
         return path
     }
 
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     @Test func anythingButARegularFileIsRefusedBeforeTheFirstRead() throws {
         let regular = "\(folder)/regular.pem"
         try "text".write(toFile: regular, atomically: true, encoding: .utf8)
@@ -126,36 +117,28 @@ import Testing
         let scenario = try Scenario()
         try scenario.startResponder()
         let pipe = try fifo("daemon-chain.pem")
-        let config = "\(folder)/daemon.yaml"
-        try """
+        let daemon = try RunningDaemon(in: folder, configuration: """
             state-dir: \(scenario.stateDirectory)
             staples:
               - { chain: \(pipe), output: \(folder)/pipe.der, target: generic }
               - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonTests.Daemon(config: config, folder: folder)
+            """)
         #expect(eventually(15) { scenario.stapleBytes != nil }, "\(daemon.text)")
-        #expect(eventually(5) { daemon.text.contains("FIFO") }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(eventually(5) { !daemon.process.isRunning }, "\(daemon.text)")
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.logs("FIFO", within: 5), "\(daemon.text)")
+        #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
     }
 
     @Test func aConfigurationReplacedByAFIFOBlocksNeitherReloadNorShutdown() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let config = "\(folder)/replaced.yaml"
-        try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonTests.Daemon(config: config, folder: folder)
+        let daemon = try RunningDaemon(in: folder, configuration:
+            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }\n")
         #expect(eventually(15) { scenario.stapleBytes != nil }, "\(daemon.text)")
-        unlink(config)
-        _ = try fifo("replaced.yaml")
+        unlink(daemon.config)
+        #expect(mkfifo(daemon.config, 0o600) == 0)
         daemon.process.signal(SIGHUP)
-        #expect(eventually(5) { daemon.text.contains("not reloaded, the previous one stays in force") }, "\(daemon.text)")
+        #expect(daemon.logs("not reloaded, the previous one stays in force", within: 5), "\(daemon.text)")
         #expect(daemon.text.contains("FIFO"))
-        daemon.process.signal(SIGTERM)
-        #expect(eventually(5) { !daemon.process.isRunning }, "\(daemon.text)")
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
     }
 }

@@ -158,14 +158,20 @@ import Testing
         #expect(try OCSPDBinary.run(arguments + ["--state-dir", "\(shared)/state-root"]).status == 0)
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
-    func aRootOnlyLockAnEarlierOcspdLeftIsOpenedToTheFolderGroup() throws {
+    /// Root takes the lock of an output in a root:65534 0775 folder, where a root-only (0600)
+    /// lock file holding `content` already is; returns the lock file's path and the lock.
+    private func takeLockOverARootOnlyFile(holding content: [UInt8]) throws -> (path: String, held: StapleLock) {
         let folder = try TestPKI.scratchFolder("lock")
         let shared = "\(folder)/shared", lock = "\(folder)/shared/.mail.der.ocspd-lock"
         try FileSystemFixtures.folder(shared, mode: 0o775)
-        #expect(chown(shared, 0, 65534) == 0)
-        try FileSystemFixtures.file(lock, [], mode: 0o600)
-        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der"))
+        guard chown(shared, 0, 65534) == 0 else { throw FileSystemFixtures.Failed("chown \(shared)") }
+        try FileSystemFixtures.file(lock, content, mode: 0o600)
+        return (lock, try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der")))
+    }
+
+    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    func aRootOnlyLockAnEarlierOcspdLeftIsOpenedToTheFolderGroup() throws {
+        let (lock, held) = try takeLockOverARootOnlyFile(holding: [])
         #expect(mode(lock) == 0o640)
         #expect(groupOf(lock) == 65534)
         withExtendedLifetime(held) {}
@@ -174,12 +180,7 @@ import Testing
     @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
     func aFileWithContentRenamedToTheLockNameIsNeverShownToTheGroup() throws {
         // Someone of the folder's group could rename root's secret there, hoping root opens it up.
-        let folder = try TestPKI.scratchFolder("lock")
-        let shared = "\(folder)/shared", lock = "\(folder)/shared/.mail.der.ocspd-lock"
-        try FileSystemFixtures.folder(shared, mode: 0o775)
-        #expect(chown(shared, 0, 65534) == 0)
-        try FileSystemFixtures.file(lock, Array("secret".utf8), mode: 0o600)
-        let held = try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der"))
+        let (lock, held) = try takeLockOverARootOnlyFile(holding: Array("secret".utf8))
         #expect(mode(lock) == 0o600)
         #expect(groupOf(lock) == 0)
         withExtendedLifetime(held) {}

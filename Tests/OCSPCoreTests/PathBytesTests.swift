@@ -46,15 +46,6 @@ import Testing
         return response.basic?.responses.first?.certID.serialNumber
     }
 
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     @Test func twoUnicodeSpellingsInAWatchedFolderAreTwoEntriesEachWithItsOwnProof() throws {
         let first = try scenario.pki.issueLeaf(ocspURLs: [scenario.url]), second = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
         try scenario.startResponder()
@@ -77,13 +68,11 @@ import Testing
         let crt = try crtFolder(), out = try crtFolder("out")
         try place(first, in: crt, as: Array(Self.composed.utf8))
         try place(second, in: crt, as: Array(Self.decomposed.utf8))
-        let daemon = try DaemonTests.Daemon(config: try config("watch-interval: 1h\ndirectories:\n  - { path: \(crt), output-dir: \(out) }\n"),
-                                            folder: scenario.folder)
+        let daemon = try RunningDaemon(config: try config("watch-interval: 1h\ndirectories:\n  - { path: \(crt), output-dir: \(out) }\n"))
         #expect(eventually(15) {
             servedSerial("\(out)/\(Self.composed).ocsp") == first.serial && servedSerial("\(out)/\(Self.decomposed).ocsp") == second.serial
         }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func listedOutputsInTwoUnicodeSpellingsAreTwoFiles() throws {

@@ -83,8 +83,18 @@ import Testing
         try (0..<count).map { _ in try TestHTTPServer { _ in .custom { _ in sleep(seconds) } } }
     }
 
-    static func refresher(_ scenario: Scenario, limits: TransportLimits, log: CapturedLog) -> Refresher {
-        Refresher(transport: CurlTransport(limits: limits), stateStore: StateStore(directory: scenario.stateDirectory), logger: log.logger)
+    /// Refreshes `job` in-process with `budget`; its outcome and what it logged.
+    static func refresh(_ job: RefreshJob, budget: RefreshBudget, in scenario: Scenario, limits: TransportLimits) -> (outcome: RefreshOutcome, log: CapturedLog) {
+        var job = job
+        job.budget = budget
+        let log = CapturedLog()
+        let refresher = Refresher(transport: CurlTransport(limits: limits), stateStore: StateStore(directory: scenario.stateDirectory), logger: log.logger)
+        return (refresher.refresh(job), log)
+    }
+
+    /// Whether the first `count` of `servers` were asked once each and the others never.
+    static func onlyTheFirst(_ count: Int, of servers: [TestHTTPServer]) -> Bool {
+        servers.prefix(count).allSatisfy { $0.requests.count == 1 } && servers.dropFirst(count).allSatisfy { $0.requests.isEmpty }
     }
 
     static func limits(totalTimeout: TimeInterval) -> TransportLimits {
@@ -98,15 +108,12 @@ import Testing
         let servers = try Self.hangingServers(13, seconds: 2)
         defer { servers.forEach { $0.stop() } }
         let scenario = try Scenario(leafOCSPURLs: servers.map(\.url))
-        var job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
-        job.budget = RefreshBudget(maximumURLs: 3, seconds: 60)
-        let log = CapturedLog()
+        let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
 
-        let outcome = Self.refresher(scenario, limits: Self.limits(totalTimeout: 1), log: log).refresh(job)
+        let (outcome, log) = Self.refresh(job, budget: RefreshBudget(maximumURLs: 3, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
 
         #expect(outcome.exitCode == 2, "\(log.text)")
-        #expect(servers.prefix(3).allSatisfy { $0.requests.count == 1 }, "\(log.text)")
-        #expect(servers.dropFirst(3).allSatisfy { $0.requests.isEmpty }, "\(log.text)")
+        #expect(Self.onlyTheFirst(3, of: servers), "\(log.text)")
         #expect(log.text.contains("3 of 13 OCSP URLs asked, 10 not asked (at most 3 URLs of a kind are tried per refresh)"), "\(log.text)")
         #expect(log.text.contains(servers[0].url) && log.text.contains("timed out"), "\(log.text)")
     }
@@ -115,16 +122,13 @@ import Testing
         let servers = try Self.hangingServers(13, seconds: 4)
         defer { servers.forEach { $0.stop() } }
         let scenario = try Scenario(leafOCSPURLs: servers.map(\.url))
-        var job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .exim))
-        job.budget = RefreshBudget(maximumURLs: 13, seconds: 2)
-        let log = CapturedLog()
+        let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .exim))
 
         // Each transfer may take 20 s on its own; the budget cuts the first to what is left of 2 s.
-        let outcome = Self.refresher(scenario, limits: TransportLimits(), log: log).refresh(job)
+        let (outcome, log) = Self.refresh(job, budget: RefreshBudget(maximumURLs: 13, seconds: 2), in: scenario, limits: TransportLimits())
 
         #expect(outcome.exitCode == 2, "\(log.text)")
-        #expect(servers[0].requests.count == 1)
-        #expect(servers.dropFirst().allSatisfy { $0.requests.isEmpty }, "\(log.text)")
+        #expect(Self.onlyTheFirst(1, of: servers), "\(log.text)")
         #expect(log.text.contains("1 of 13 OCSP URLs asked, 12 not asked (the refresh's time budget of 2 s is spent)"), "\(log.text)")
     }
 
@@ -134,15 +138,12 @@ import Testing
         let scenario = try Scenario(caIssuersURLs: servers.map(\.url))
         // The chain holds only the leaf: the issuer must be downloaded.
         let chain = try scenario.pki.chainFile(for: scenario.leaf, including: [], in: scenario.folder)
-        var job = RefreshJob(chainPath: chain, outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
-        job.budget = RefreshBudget(maximumURLs: 2, seconds: 60)
-        let log = CapturedLog()
+        let job = RefreshJob(chainPath: chain, outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
 
-        let outcome = Self.refresher(scenario, limits: Self.limits(totalTimeout: 1), log: log).refresh(job)
+        let (outcome, log) = Self.refresh(job, budget: RefreshBudget(maximumURLs: 2, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
 
         #expect(outcome.exitCode == 2, "\(log.text)")
-        #expect(servers.prefix(2).allSatisfy { $0.requests.count == 1 }, "\(log.text)")
-        #expect(servers.dropFirst(2).allSatisfy { $0.requests.isEmpty }, "\(log.text)")
+        #expect(Self.onlyTheFirst(2, of: servers), "\(log.text)")
         #expect(log.text.contains("\(servers[5].url): not asked: at most 2 URLs of a kind are tried per refresh"), "\(log.text)")
     }
 }

@@ -12,15 +12,6 @@ import Testing
         scenario = try Scenario()
     }
 
-    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     /// Makes `link` point at `target` in one rename, as `ln -sfn` via a temporary name or certbot does.
     private func switchLink(_ link: String, to target: String) throws {
         let temporary = link + ".new"
@@ -41,66 +32,71 @@ import Testing
         return response.basic?.responses.first?.certID.serialNumber
     }
 
-    private func startDaemon(_ entries: String) throws -> DaemonTests.Daemon {
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\nwatch-interval: 1h\ndefaults: { target: generic }\n\(entries)"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        return try DaemonTests.Daemon(config: config, folder: scenario.folder)
+    /// Starts the responder, then a daemon that checks only hourly on its own, on `entries`.
+    private func startDaemon(_ entries: String) throws -> RunningDaemon {
+        try scenario.startResponder()
+        return try RunningDaemon(in: scenario.folder, configuration:
+            "state-dir: \(scenario.stateDirectory)\nwatch-interval: 1h\ndefaults: { target: generic }\n\(entries)")
+    }
+
+    /// A daemon serving the one chain at `chain` (reached through a link) to `output`.
+    private func startDaemon(servingChainAt chain: String) throws -> RunningDaemon {
+        try startDaemon("staples:\n  - { chain: \(scenario.folder)/\(chain), output: \(output) }\n")
+    }
+
+    private var output: String { "\(scenario.folder)/mail.der" }
+
+    /// A renewed leaf's chain put in the new folder `folder`, then `link` switched to `target`.
+    private func renew(into folder: String, switching link: String, to target: String) throws -> IssuedCertificate {
+        let renewed = try scenario.renewLeaf()
+        _ = try self.folder(folder, holding: renewed)
+        try switchLink("\(scenario.folder)/\(link)", to: target)
+        return renewed
+    }
+
+    /// Whether the staple at `path` answers for `certificate` within seconds.
+    private func serves(_ certificate: IssuedCertificate, at path: String? = nil) -> Bool {
+        eventually(10) { servedSerial(path ?? output) == certificate.serial }
     }
 
     @Test func aSwitchedSymlinkedChainFolderIsNoticedWithinSeconds() throws {
-        try scenario.startResponder()
         _ = try folder("archive/1", holding: scenario.leaf)
         symlink("archive/1", "\(scenario.folder)/live")
-        let output = "\(scenario.folder)/mail.der"
-        let daemon = try startDaemon("staples:\n  - { chain: \(scenario.folder)/live/chain.pem, output: \(output) }\n")
-        #expect(eventually(10) { servedSerial(output) == scenario.leaf.serial }, "\(daemon.text)")
+        let daemon = try startDaemon(servingChainAt: "live/chain.pem")
+        #expect(serves(scenario.leaf), "\(daemon.text)")
 
-        let renewed = try scenario.renewLeaf()
-        _ = try folder("archive/2", holding: renewed)
-        try switchLink("\(scenario.folder)/live", to: "archive/2")
-        #expect(eventually(10) { servedSerial(output) == renewed.serial }, "\(daemon.text)")
-
+        let renewed = try renew(into: "archive/2", switching: "live", to: "archive/2")
+        #expect(serves(renewed), "\(daemon.text)")
         // And again: the watches followed the first switch.
-        let again = try scenario.renewLeaf()
-        _ = try folder("archive/3", holding: again)
-        try switchLink("\(scenario.folder)/live", to: "archive/3")
-        #expect(eventually(10) { servedSerial(output) == again.serial }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        let again = try renew(into: "archive/3", switching: "live", to: "archive/3")
+        #expect(serves(again), "\(daemon.text)")
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func aSwitchedParentLinkIsNoticedWithinSeconds() throws {
-        try scenario.startResponder()
         _ = try folder("data-a/live", holding: scenario.leaf)
         symlink("data-a", "\(scenario.folder)/srv")
-        let output = "\(scenario.folder)/mail.der"
-        let daemon = try startDaemon("staples:\n  - { chain: \(scenario.folder)/srv/live/chain.pem, output: \(output) }\n")
-        #expect(eventually(10) { servedSerial(output) == scenario.leaf.serial }, "\(daemon.text)")
+        let daemon = try startDaemon(servingChainAt: "srv/live/chain.pem")
+        #expect(serves(scenario.leaf), "\(daemon.text)")
 
-        let renewed = try scenario.renewLeaf()
-        _ = try folder("data-b/live", holding: renewed)
-        try switchLink("\(scenario.folder)/srv", to: "data-b")
-        #expect(eventually(10) { servedSerial(output) == renewed.serial }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        let renewed = try renew(into: "data-b/live", switching: "srv", to: "data-b")
+        #expect(serves(renewed), "\(daemon.text)")
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func aSwitchedWatchedFolderBringsItsNewChainsWithinSeconds() throws {
-        try scenario.startResponder()
         _ = try folder("crt-1", holding: scenario.leaf, as: "site.pem")
         symlink("crt-1", "\(scenario.folder)/crt")
         let out = try folder("out")
         let daemon = try startDaemon("directories: [ { path: \(scenario.folder)/crt, output-dir: \(out) } ]\n")
-        #expect(eventually(10) { servedSerial("\(out)/site.pem.ocsp") == scenario.leaf.serial }, "\(daemon.text)")
+        #expect(serves(scenario.leaf, at: "\(out)/site.pem.ocsp"), "\(daemon.text)")
 
         let added = try scenario.renewLeaf()
         let next = try folder("crt-2", holding: added, as: "web.pem")
         try FileManager.default.copyItem(atPath: "\(scenario.folder)/crt-1/site.pem", toPath: "\(next)/site.pem")
         try switchLink("\(scenario.folder)/crt", to: "crt-2")
-        #expect(eventually(10) { servedSerial("\(out)/web.pem.ocsp") == added.serial }, "\(daemon.text)")
-        daemon.process.signal(SIGTERM)
-        #expect(daemon.process.wait() == 0)
+        #expect(serves(added, at: "\(out)/web.pem.ocsp"), "\(daemon.text)")
+        #expect(daemon.terminate() == 0)
     }
 
     @Test func watchTargetsAreTheResolvedFolderAndEveryFolderHoldingALinkOnTheWay() throws {

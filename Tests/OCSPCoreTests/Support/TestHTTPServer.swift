@@ -24,12 +24,10 @@ final class TestHTTPServer: @unchecked Sendable {
     }
 
     let port: UInt16
-    private let listener: Int32
+    private let loop: AcceptLoop
     private let handler: @Sendable (Request) -> Reply
     private let lock = NSLock()
-    private var stopped = false
     private var received: [Request] = []
-    private let finished = DispatchSemaphore(value: 0)
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -37,62 +35,12 @@ final class TestHTTPServer: @unchecked Sendable {
 
     init(handler: @escaping @Sendable (Request) -> Reply) throws {
         self.handler = handler
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        // A port of FreePort's, never one the kernel picks: see FreePort.pick.
-        var bound: Int32 = -1
-        for _ in 0..<20 where bound != 0 {
-            address.sin_port = FreePort.pick().bigEndian
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
-            close(descriptor)
-            throw SpawnFailed(command: "test HTTP server", code: errno)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        listener = descriptor
-        port = UInt16(bigEndian: address.sin_port)
-        let thread = Thread { [self] in serve() }
-        thread.start()
+        loop = try AcceptLoop(for: "test HTTP server")
+        port = loop.port
+        loop.start { [self] connection in handle(connection) }
     }
 
-    deinit {
-        stop()
-    }
-
-    func stop() {
-        let wasRunning = lock.withLock {
-            let running = !stopped
-            stopped = true
-            return running
-        }
-        guard wasRunning else { return }
-        finished.wait()
-        close(listener)
-    }
-
-    private var isStopped: Bool { lock.withLock { stopped } }
-
-    private func serve() {
-        defer { finished.signal() }
-        while !isStopped {
-            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 50) > 0 else { continue }
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { continue }
-            handle(connection)
-            close(connection)
-        }
-    }
+    func stop() { loop.stop() }
 
     private func handle(_ connection: Int32) {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
