@@ -16,10 +16,20 @@ enum FolderListing {
                 if errno != 0 { return .failure(FolderListingError(folder: folder, code: errno)) }
                 return .success(names)
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            let name = Self.name(of: entry)
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             names.append(name)
         }
+    }
+
+    /// The entry's name, read where it lies. glibc guarantees only `d_reclen` bytes of an
+    /// entry, not a whole `struct dirent`: copying `entry.pointee` can read past the end of
+    /// readdir's buffer (a crash when that is the end of a page), so the name is taken in
+    /// place up to its terminating zero, which lies within the record.
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
+        guard let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { return [] }
+        let start = UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self)
+        return Array(UnsafeRawBufferPointer(start: start, count: strlen(start)))
     }
 }
 
