@@ -19,10 +19,16 @@ enum SafeFileRead {
         }
         guard let kind = resolved.kind else { return .failure(.missing) }
         if let refusal = FileReadError.refusal(for: kind) { return .failure(refusal) }
+        return readWithStatus(resolved.name, in: resolved.folder, maximum: maximum)
+    }
+
+    /// The same for `name` in a folder already resolved (the state folder, resolved once):
+    /// a link at the name is not followed, and is refused as one.
+    static func readWithStatus(_ name: String, in folder: SafeFolder, maximum: Int) -> Result<(bytes: [UInt8], status: stat), FileReadError> {
         // Looked at through an O_PATH descriptor (opening a device node, even one hard-linked
         // or swapped in at the name, can act), then that very file is opened for reading.
         let handle: Int32
-        switch resolved.folder.open(resolved.name, flags: O_PATH) {
+        switch folder.open(name, flags: O_PATH) {
         case .failure(let error): return .failure(FileReadError(errno: error.code))
         case .success(let opened): handle = opened
         }
@@ -31,7 +37,7 @@ enum SafeFileRead {
         guard fstat(handle, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
         let descriptor: Int32
-        let byName = { openat(resolved.folder.descriptor, resolved.name, ReadableReopen.flags | O_NOFOLLOW) }
+        let byName = { openat(folder.descriptor, name, ReadableReopen.flags | O_NOFOLLOW) }
         switch ReadableReopen.open(handle, checked: status, byName: byName) {
         case .failure(.system(let code)): return .failure(FileReadError(errno: code))
         case .failure(.replaced): return .failure(.system(code: ESTALE, message: "it was replaced while being opened; try again"))

@@ -13,9 +13,29 @@ public struct StateStore: Sendable {
     /// Output folders already checked against this state folder: the check resolves paths,
     /// and thousands of staples share a handful of folders.
     private let checkedFolders = CheckedFolders()
+    /// The state folder, resolved once a minute at most: thousands of fresh staples each load
+    /// their state, and resolving the folder from `/` for each cost more than reading it.
+    private let resolvedFolder = ResolvedFolder()
 
     public init(directory: String) {
         self.directory = directory
+    }
+
+    private final class ResolvedFolder: Sendable {
+        /// How long a resolution is used: a folder moved or replaced meanwhile is seen within it.
+        static let lifetime: TimeInterval = 60
+        let cached = Mutex<(folder: SafeFolder, until: TimeInterval)?>(nil)
+    }
+
+    /// The state folder as an open descriptor (through the safe path layer), or nil while it
+    /// does not exist yet or cannot be used.
+    private func stateFolder() -> SafeFolder? {
+        let now = MonotonicClock.seconds()
+        if let cached = resolvedFolder.cached.withLock({ $0 }), now < cached.until { return cached.folder }
+        guard case .success(let resolved) = PathResolver.resolve(directory), resolved.kind == .folder,
+              case .success(let folder) = resolved.folder.folder(resolved.name, shownAs: resolved.path) else { return nil }
+        resolvedFolder.cached.withLock { $0 = (folder, now + ResolvedFolder.lifetime) }
+        return folder
     }
 
     private final class CheckedFolders: Sendable {
@@ -59,7 +79,8 @@ public struct StateStore: Sendable {
     /// The state of `output`. Its verified record and revocation list are kept only when the
     /// file is believable (`StateFileTrust`): otherwise the refresh takes the full path.
     public func load(for output: String) -> StapleState {
-        guard case .success(let read) = SafeFileRead.readWithStatus(statePath(for: output), maximum: 1 << 20) else {
+        guard let folder = stateFolder(),
+              case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: 1 << 20) else {
             return StapleState(outputPath: Self.absolute(output))
         }
         let decoder = JSONDecoder()
