@@ -279,3 +279,22 @@ import Testing
         #expect(written.count == 12)
     }
 }
+
+/// Work a fetch step leaves for after its slots (waiting for a lock) keeps no slot.
+@Suite struct RefreshPoolSlotTests {
+    @Test func workLeftForAfterTheSlotsDoesNotHoldTheCertificatesSlot() {
+        // Two jobs of one certificate: the first's remaining work waits (bounded) until the
+        // second's fetch has run, which it could not while the first held the certificate.
+        let secondFetched = DispatchSemaphore(value: 0)
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 4)).run([0, 1], prepare: { job in
+            PoolStep<Int, Bool>.fetch(job, responder: "r", certificate: "c")
+        }, fetchStep: { job -> FetchStep<Bool> in
+            if job == 1 {
+                secondFetched.signal()
+                return .done(true)
+            }
+            return .afterSlots { secondFetched.wait(timeout: .now() + 10) == .success }
+        })
+        #expect(outputs == [true, true])
+    }
+}

@@ -27,6 +27,14 @@ enum OutputLock {
         return try lock(SidecarName.make(for: resolved.name, suffix: suffix), in: resolved.folder)
     }
 
+    /// Who owns the lock file of `output` (looked at without following a link), nil when it
+    /// cannot be seen: for judging whether its holder is worth waiting for (`LockHolder`).
+    static func owner(for output: String) -> uid_t? {
+        guard let resolved = try? StapleWriter.replaceable(output),
+              case .success(let status) = resolved.folder.entry(SidecarName.make(for: resolved.name, suffix: suffix)) else { return nil }
+        return status.st_uid
+    }
+
     /// A lock file of ocspd's own at `path` (one per state folder, say), resolved and opened
     /// with the same care as an output's: no planted link followed, nothing but a regular file
     /// locked. Nil when another ocspd holds it.

@@ -54,10 +54,21 @@ public enum StapleWriter {
         case atomicOnly
     }
 
+    /// Whose the new file is.
+    public enum Ownership: Sendable {
+        /// The replaced file's owner, as far as it is safe to keep (`InheritedOwnership`):
+        /// staples, whose owner the operator chose.
+        case inherited
+        /// The writer's: ocspd's own records (state files, the counter ledger), believed only
+        /// when root's or the running user's (`StateFileTrust`). A file another user planted
+        /// at the name must not hand its owner on, or root would never believe what it wrote.
+        case writers
+    }
+
     /// Returns the path really written: `path`, or the file a trusted link leads to.
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
-                             durability: Durability = .synced) throws(StapleWriteError) -> String {
+                             durability: Durability = .synced, ownership: Ownership = .inherited) throws(StapleWriteError) -> String {
         let output = try replaceable(path)
         let folder = output.folder
         let inherited = InheritedOwnership(existing: output.entry, folder: folder.status)
@@ -68,7 +79,7 @@ public enum StapleWriter {
         }
         do throws(StapleWriteError) {
             try writeAll(bytes, to: descriptor, path: output.path)
-            if let owner = inherited.owner, geteuid() == 0 {
+            if let owner = inherited.owner, case .inherited = ownership, geteuid() == 0 {
                 // Keep the owner the operator chose (nginx reading as www-data, say).
                 _ = fchown(descriptor, owner.uid, owner.gid)
             }

@@ -14,9 +14,22 @@ public struct RequestCounters: Codable, Sendable, Equatable {
 
     /// Adds one staple's counts. URL passwords are redacted first: the metrics file must not
     /// show them, and two spellings of one responder that differ only there are one series.
+    /// Saturating (`CounterArithmetic`): counts read from files never trap.
     public mutating func add(requests more: [String: Int], failures moreFailures: [String: Int]) {
-        for (responder, count) in more { requests[DisplayText.redactingPasswords(responder), default: 0] += count }
-        for (key, count) in moreFailures { failures[DisplayText.redactingPasswords(key), default: 0] += count }
+        Self.add(more, to: &requests)
+        Self.add(moreFailures, to: &failures)
+    }
+
+    private static func add(_ more: [String: Int], to series: inout [String: Int]) {
+        for (key, count) in more {
+            let redacted = DisplayText.redactingPasswords(key)
+            series[redacted] = CounterArithmetic.adding(series[redacted] ?? 0, count)
+        }
+    }
+
+    /// No count is negative: a ledger or state file holding one is not ocspd's.
+    var isPlausible: Bool {
+        CounterArithmetic.plausible(requests) != nil && CounterArithmetic.plausible(failures) != nil
     }
 }
 
@@ -38,6 +51,9 @@ public struct CounterLedger: Codable, Sendable, Equatable {
         self.offset = offset
     }
 
+    /// No count is negative (a ledger holding one was not written by ocspd).
+    var isPlausible: Bool { published.isPlausible && offset.isPlausible }
+
     /// The ledger after publishing the folder's current `sums`. A series no state file names
     /// any more stays at its last value.
     public func advanced(to sums: RequestCounters) -> CounterLedger {
@@ -47,13 +63,15 @@ public struct CounterLedger: Codable, Sendable, Equatable {
         return next
     }
 
+    /// Saturating: a series at Int.max stays there (see `CounterArithmetic`), never traps.
     private static func advance(_ published: [String: Int], _ offset: [String: Int], to sums: [String: Int]) -> ([String: Int], [String: Int]) {
         var nextPublished: [String: Int] = [:], nextOffset: [String: Int] = [:]
         for key in Set(published.keys).union(sums.keys) {
-            let sum = sums[key] ?? 0, before = published[key] ?? 0
-            var extra = offset[key] ?? 0
-            if sum + extra < before { extra = before - sum }
-            nextPublished[key] = sum + extra
+            let sum = max(0, sums[key] ?? 0), before = max(0, published[key] ?? 0)
+            var extra = max(0, offset[key] ?? 0)
+            // Both at least 0: `before - sum` cannot overflow.
+            if CounterArithmetic.adding(sum, extra) < before { extra = before - sum }
+            nextPublished[key] = CounterArithmetic.adding(sum, extra)
             if extra > 0 { nextOffset[key] = extra }
         }
         return (nextPublished, nextOffset)

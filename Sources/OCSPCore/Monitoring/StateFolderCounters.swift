@@ -19,28 +19,38 @@ struct StateFolderCounters {
         return nil
     }
 
-    /// The counts of every staple state file in the folder, configured or not. Files in
-    /// `known` (state path to counts) were read already and are not read again.
+    /// The counts of every staple state file in the folder that ocspd believes, configured or
+    /// not. Files in `known` (state path to counts, already judged by `StateStore.load`) are
+    /// not read again. The folder is listed by bytes: a name that is not UTF-8 is not a state
+    /// file ocspd wrote, and a decoded form of it would name another file.
     func sum(known: [String: RequestCounters]) -> RequestCounters {
         var total = RequestCounters()
         for counts in known.values { total.add(requests: counts.requests, failures: counts.failures) }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return total }
-        for name in names where name.hasSuffix(".json") && !name.contains(StapleWriter.temporaryMarker) {
+        guard case .success(let names) = FolderListing.names(in: directory) else { return total }
+        for bytes in names {
+            guard let name = ByteText.utf8(bytes), Self.mayBeStateFile(name) else { continue }
             let path = "\(directory)/\(name)"
-            guard known[path] == nil, path != ledgerPath, let counts = Self.counts(inStateFile: path) else { continue }
+            guard known[path] == nil, let counts = Self.counts(inStateFile: path) else { continue }
             total.add(requests: counts.requests, failures: counts.failures)
         }
         return total
     }
 
-    /// The counters of one staple state file; nil for anything else (another record, a
-    /// corrupt file, something that is not a regular file and might block a read).
+    static func mayBeStateFile(_ name: String) -> Bool {
+        name.hasSuffix(".json") && !name.contains(StapleWriter.temporaryMarker)
+    }
+
+    /// The counters of one staple state file, when ocspd believes it as `StateStore.load` does
+    /// (`StateFileTrust`: a regular file of root or of the user ocspd runs as, with one name,
+    /// judged on the descriptor read); nil for anything else: another user's file (the state
+    /// folder may be theirs to write, and any count they wrote would be published as root's),
+    /// another record, a corrupt file, a negative count.
     static func counts(inStateFile path: String) -> RequestCounters? {
-        var status = stat()
-        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
-              case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20),
-              let file = try? JSONDecoder().decode(CountersInStateFile.self, from: Data(bytes)) else { return nil }
-        return RequestCounters(requests: file.requests ?? [:], failures: file.failures ?? [:])
+        guard case .success(let read) = SafeFileRead.readWithStatus(path, maximum: 1 << 20),
+              StateFileTrust.believable(read.status),
+              let file = try? JSONDecoder().decode(CountersInStateFile.self, from: Data(read.bytes)) else { return nil }
+        let counts = RequestCounters(requests: file.requests ?? [:], failures: file.failures ?? [:])
+        return counts.isPlausible ? counts : nil
     }
 
     /// Only what is needed of `StapleState`: `outputPath` says it is one.
@@ -56,16 +66,22 @@ struct StateFolderCounters {
         case unreadable(String)
     }
 
+    /// The ledger, believed by the same rule as a state file: otherwise anyone who may write
+    /// the state folder would set the counters root publishes, and the ledger would keep them.
     func readLedger() -> LedgerRead {
-        switch FileBytes.read(ledgerPath, maximum: 16 << 20) {
+        switch SafeFileRead.readWithStatus(ledgerPath, maximum: 16 << 20) {
         case .failure(.missing):
             return .missing
         case .failure(let error):
             return .unreadable(error.description)
-        case .success(let bytes):
-            guard let ledger = try? JSONDecoder().decode(CounterLedger.self, from: Data(bytes)) else {
+        case .success(let read):
+            guard StateFileTrust.believable(read.status) else {
+                return .unreadable("not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only a file of root or of the user it runs as, with one name), so it is replaced")
+            }
+            guard let ledger = try? JSONDecoder().decode(CounterLedger.self, from: Data(read.bytes)) else {
                 return .unreadable("not a counter ledger ocspd can read")
             }
+            guard ledger.isPlausible else { return .unreadable("it holds a negative count, which ocspd never writes") }
             return .found(ledger)
         }
     }
@@ -75,6 +91,7 @@ struct StateFolderCounters {
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(ledger) else { return }
         // Synced: a ledger lost to a power cut after the metrics file survived could publish less.
-        try StapleWriter.write(Array(data), to: ledgerPath, temporary: .lockHeld, durability: .synced)
+        // The writer's own: a ledger someone else planted must not stay theirs (never believed).
+        try StapleWriter.write(Array(data), to: ledgerPath, temporary: .lockHeld, durability: .synced, ownership: .writers)
     }
 }

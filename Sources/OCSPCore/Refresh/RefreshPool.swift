@@ -30,6 +30,16 @@ public enum PoolStep<Pending: Sendable, Output: Sendable>: Sendable {
     case fetch(Pending, responder: String, certificate: String)
 }
 
+/// What the fetch step of one job produced: its result, or what is left to do once its
+/// responder's and certificate's slots are free again.
+public enum FetchStep<Output: Sendable>: Sendable {
+    case done(Output)
+    /// Waiting for another process (a held lock): done outside the slots, so that outputs of
+    /// the same certificate, and other certificates of the responder, are not kept waiting
+    /// in turn behind it.
+    case afterSlots(@Sendable () -> Output)
+}
+
 /// Runs refreshes on a fixed set of worker threads (each keeps its own libcurl handle, so
 /// connections to a responder are reused where it allows keep-alive), never more than the
 /// limits allow against one responder. Each staple appears once, so no certificate is ever
@@ -54,6 +64,16 @@ public final class RefreshPool: @unchecked Sendable {
         _ jobs: [Job],
         prepare: @escaping @Sendable (Job) -> PoolStep<Pending, Output>,
         fetch: @escaping @Sendable (Pending) -> Output
+    ) -> [Output] {
+        run(jobs, prepare: prepare, fetchStep: { .done(fetch($0)) })
+    }
+
+    /// Runs every job and returns the outputs in the jobs' order; a fetch step may leave part
+    /// of its work to be done after its slots are freed (`FetchStep.afterSlots`).
+    public func run<Job: Sendable, Pending: Sendable, Output: Sendable>(
+        _ jobs: [Job],
+        prepare: @escaping @Sendable (Job) -> PoolStep<Pending, Output>,
+        fetchStep fetch: @escaping @Sendable (Pending) -> FetchStep<Output>
     ) -> [Output] {
         guard !jobs.isEmpty else { return [] }
         let state = PoolState<Pending, Output>(count: jobs.count)
@@ -142,7 +162,7 @@ public final class RefreshPool: @unchecked Sendable {
     }
 
     private func work<Job, Pending, Output>(_ jobs: [Job], state: PoolState<Pending, Output>,
-                                            prepare: (Job) -> PoolStep<Pending, Output>, fetch: (Pending) -> Output) {
+                                            prepare: (Job) -> PoolStep<Pending, Output>, fetch: (Pending) -> FetchStep<Output>) {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -153,12 +173,20 @@ public final class RefreshPool: @unchecked Sendable {
             if let (key, item) = takeFetch(state) {
                 condition.signal()
                 condition.unlock()
-                let output = fetch(item.pending)
+                let step = fetch(item.pending)
                 condition.lock()
-                state.outputs[item.index] = output
                 state.inFlight[key, default: 1] -= 1
                 state.certificatesInFlight.remove(item.certificate)
                 condition.signal()
+                switch step {
+                case .done(let output):
+                    state.outputs[item.index] = output
+                case .afterSlots(let rest):
+                    condition.unlock()
+                    let output = rest()
+                    condition.lock()
+                    state.outputs[item.index] = output
+                }
                 continue
             }
             if state.nextJob < jobs.count, state.waiting < backlog {
@@ -205,8 +233,11 @@ extension RefreshPool {
     /// Every job through `refresher`, its requests through a `ResponderGate` of these limits.
     /// Each result is reduced by `summarize` on its worker, so that thousands of verified
     /// proofs (and their OpenSSL objects) are never held at once. Jobs not yet started when
-    /// `cancellation` is set end as `.busy`.
+    /// `cancellation` is set end as `.busy`. An output whose lock another process holds is
+    /// judged after its slots are freed, within one window of waiting for the whole run
+    /// (`waits`: a new one per run, a daemon round being a run).
     public func run<Output: Sendable>(_ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag? = nil,
+                                      waits: LockWaitBudget = LockWaitBudget(),
                                       summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output) -> [Output] {
         let refresher = ungated.with(transport: GatedTransport(ungated.transport, gate: ResponderGate(limits: limits), cancellation: cancellation))
         let skip: @Sendable () -> Bool = { cancellation?.isCancelled == true }
@@ -217,8 +248,12 @@ extension RefreshPool {
             case .finished(let refreshed): return .done(summarize(job, refreshed))
             case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.certificateKey)
             }
-        }, fetch: { pending in
-            summarize(pending.job, skip() ? skipped : refresher.complete(pending))
+        }, fetchStep: { pending -> FetchStep<Output> in
+            if skip() { return .done(summarize(pending.job, skipped)) }
+            switch refresher.completeUnlessLockHeld(pending) {
+            case .finished(let refreshed): return .done(summarize(pending.job, refreshed))
+            case .lockHeld(let held): return .afterSlots { summarize(held.job, refresher.lockHeldByAnother(held, waits: waits)) }
+            }
         })
     }
 }

@@ -14,6 +14,15 @@ public enum RefreshStep: Sendable {
     case needsLock(PendingRefresh)
 }
 
+/// Where a refresh stands after trying to take its staple's lock.
+public enum LockedStep: Sendable {
+    /// Done under the lock, or failed before taking it (an unusable state folder).
+    case finished(Refreshed)
+    /// Another process holds the lock: judging the staple may wait for it
+    /// (`lockHeldByAnother`), which must not keep the pool's slots.
+    case lockHeld(PendingRefresh)
+}
+
 /// A refresh that goes on under the lock, with the chain it has already read.
 public struct PendingRefresh: Sendable {
     let job: RefreshJob

@@ -10,25 +10,36 @@ extension Refresher {
     /// refresh by another ocspd at the same moment (the first run of a new staple) is done
     /// within this in the common case, and its proof then counts. A holder still at it after
     /// this is slow (its result shows in the next run) or holding the lock without writing.
-    static let lockWait: TimeInterval = 5
+    /// One window per run, shared by all its outputs (`LockWaitBudget`).
+    static let lockWait: TimeInterval = LockWaitBudget.defaultSeconds
 
-    func lockHeldByAnother(_ pending: PendingRefresh) -> Refreshed {
+    /// - Parameter waits: the run's window for waiting on held locks; a refresh of its own
+    ///   (`refresh --output`) has one to itself.
+    func lockHeldByAnother(_ pending: PendingRefresh, waits: LockWaitBudget = LockWaitBudget()) -> Refreshed {
         let job = pending.job
-        let staple = servableStapleOnDisk(pending) ?? judgedAfterTheHolder(pending)
+        let staple = servableStapleOnDisk(pending) ?? judgedAfterTheHolder(pending, waits: waits)
         let outcome = RefreshOutcome.lockHeld(lock: stateStore.lockPath(for: job.outputPath), stapleOnDisk: staple)
         return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)
     }
 
     /// The staple judged once the holder lets go of the lock (taken briefly, so that the file
-    /// is not read half-way through its replacement), or without the lock after `lockWait`.
+    /// is not read half-way through its replacement), or without the lock when the run's
+    /// window for waiting has passed or the holder is not worth waiting for (`LockHolder`).
     /// No refresh is made in its place: the holder just made one.
-    private func judgedAfterTheHolder(_ pending: PendingRefresh) -> VerifiedStaple? {
-        let deadline = MonotonicClock.seconds() + Self.lockWait
+    private func judgedAfterTheHolder(_ pending: PendingRefresh, waits: LockWaitBudget) -> VerifiedStaple? {
+        let output = pending.job.outputPath
+        let owner = OutputLock.owner(for: output)
+        guard LockHolder.worthWaitingFor(lockOwner: owner) else {
+            return judgedAtOnce(pending, because: .holderNotTrusted(owner: owner))
+        }
+        let deadline = waits.deadline(forWaitAt: MonotonicClock.seconds())
+        guard MonotonicClock.seconds() < deadline else { return judgedAtOnce(pending, because: .budgetSpent(seconds: waits.seconds)) }
+        logger.info("\(output): waiting up to \(Int(waits.seconds)) s (one window per run) for the holder of \(stateStore.lockPath(for: output))")
         while MonotonicClock.seconds() < deadline, cancellation?.isCancelled != true {
             usleep(100_000)
             let attempt: StapleLock?
             do {
-                attempt = try stateStore.lock(for: pending.job.outputPath)
+                attempt = try stateStore.lock(for: output)
             } catch {
                 break
             }
@@ -36,6 +47,11 @@ extension Refresher {
                 return withExtendedLifetime(lock) { servableStapleOnDisk(pending) }
             }
         }
+        return servableStapleOnDisk(pending)
+    }
+
+    private func judgedAtOnce(_ pending: PendingRefresh, because reason: LockNotWaitedFor) -> VerifiedStaple? {
+        logger.notice("\(pending.job.outputPath): \(stateStore.lockPath(for: pending.job.outputPath)) is held: \(reason)")
         return servableStapleOnDisk(pending)
     }
 }

@@ -69,7 +69,7 @@ extension Refresher {
             } else if let onDisk {
                 logger.notice("\(line) The staple in place is valid (target \(job.policy.target)): \(facts(onDisk.facts))", metadata: metadata)
             } else {
-                line += " No valid staple is in place for \(certificate) (target \(job.policy.target)), and none was written while waiting \(Int(Self.lockWait)) s for the lock."
+                line += " No valid staple is in place for \(certificate) (target \(job.policy.target)), and the lock's holder wrote none before ocspd judged it."
                 line += " If no other ocspd runs, find what holds the lock with: fuser -v \(lock)"
                 metadata["status"] = "failed"
                 logger.error("\(line)", metadata: metadata)

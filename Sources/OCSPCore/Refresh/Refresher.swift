@@ -81,19 +81,28 @@ public struct Refresher: Sendable {
     /// Step two, under the staple's lock: everything else, the fetch included (it may still
     /// find the staple fresh, and then records the verification for step one next time).
     public func complete(_ pending: PendingRefresh) -> Refreshed {
+        switch completeUnlessLockHeld(pending) {
+        case .finished(let refreshed): return refreshed
+        case .lockHeld(let held): return lockHeldByAnother(held)
+        }
+    }
+
+    /// Step two, stopping where another process holds the lock (`RefreshPool` judges that
+    /// case after freeing the certificate's slot).
+    public func completeUnlessLockHeld(_ pending: PendingRefresh) -> LockedStep {
         let job = pending.job, chain = pending.chain
         let lock: StapleLock
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
-                return lockHeldByAnother(pending)
+                return .lockHeld(pending)
             }
             lock = acquired
         } catch {
-            return Refreshed(outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
-                             nextAttempt: nil)
+            return .finished(Refreshed(outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
+                                       nextAttempt: nil))
         }
-        return withExtendedLifetime(lock) {
+        return .finished(withExtendedLifetime(lock) {
             StapleWriter.removeStaleTemporary(besides: job.outputPath)
             StapleWriter.removeStaleTemporary(besides: stateStore.statePath(for: job.outputPath))
             let loaded = stateStore.load(for: job.outputPath)
@@ -112,7 +121,7 @@ public struct Refresher: Sendable {
             _ = report(outcome, job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: state.nextAttempt)
             runHook(after: outcome, job: job)
             return Refreshed(outcome: outcome, nextAttempt: state.nextAttempt)
-        }
+        })
     }
 
     /// When the staple on disk stops being fresh, if it is fresh at `moment`: good for the

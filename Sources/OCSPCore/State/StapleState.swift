@@ -30,22 +30,25 @@ public struct StapleState: Codable, Sendable, Equatable {
         outputPath = try container.decode(String.self, forKey: .outputPath)
         lastAttempt = try container.decodeIfPresent(Date.self, forKey: .lastAttempt)
         lastSuccess = try container.decodeIfPresent(Date.self, forKey: .lastSuccess)
-        consecutiveFailures = try container.decodeIfPresent(Int.self, forKey: .consecutiveFailures) ?? 0
+        consecutiveFailures = max(0, try container.decodeIfPresent(Int.self, forKey: .consecutiveFailures) ?? 0)
         nextAttempt = try container.decodeIfPresent(Date.self, forKey: .nextAttempt)
         revokedCertificates = try container.decodeIfPresent([String].self, forKey: .revokedCertificates) ?? []
         issuer = try container.decodeIfPresent(CachedIssuer.self, forKey: .issuer)
         certificate = try container.decodeIfPresent(String.self, forKey: .certificate)
-        requests = try container.decodeIfPresent([String: Int].self, forKey: .requests) ?? [:]
-        failures = try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]
+        // Counts ocspd never writes (a negative one) make the set someone else's: dropped.
+        requests = CounterArithmetic.plausible(try container.decodeIfPresent([String: Int].self, forKey: .requests) ?? [:]) ?? [:]
+        failures = CounterArithmetic.plausible(try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]) ?? [:]
         verified = try? container.decodeIfPresent(VerifiedRecord.self, forKey: .verified)
     }
 
+    /// Saturating, as every count read from a file (`CounterArithmetic`).
     public mutating func countRequest(to responder: String) {
-        requests[responder, default: 0] += 1
+        requests[responder] = CounterArithmetic.adding(requests[responder] ?? 0, 1)
     }
 
     public mutating func countFailure(at responder: String, reason: String) {
-        failures["\(responder) \(reason)", default: 0] += 1
+        let key = "\(responder) \(reason)"
+        failures[key] = CounterArithmetic.adding(failures[key] ?? 0, 1)
     }
 
     public struct CachedIssuer: Codable, Sendable, Equatable {
@@ -92,7 +95,7 @@ public struct StapleState: Codable, Sendable, Equatable {
     /// Counts the failure; `nextAttempt` is computed from the new count.
     public mutating func recordFailure(at now: Date, nextAttempt: (Int) -> Date) {
         lastAttempt = now
-        consecutiveFailures += 1
+        consecutiveFailures = CounterArithmetic.adding(consecutiveFailures, 1)
         self.nextAttempt = nextAttempt(consecutiveFailures)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// When a state file may be believed for decisions: its verified record (the lock-free fast
-/// path, `check`, the metrics file) and its list of revoked certificates.
+/// path, `check`, the metrics file), its list of revoked certificates and its request and
+/// failure counts (published as root's in the metrics file).
 ///
 /// The state folder may be writable by someone root does not trust (the default
 /// /var/lib/ocspd belongs to the `ocspd` user, and a root cron job uses it too). A file that
@@ -17,10 +18,13 @@ enum StateFileTrust {
 }
 
 extension StapleState {
-    /// What may still be used from a state file that is not believed: plans and counters,
-    /// never its claims.
+    /// What may still be used from a state file that is not believed: its plans (capped by
+    /// `StoredPlan`), never its claims. Its counts are claims too: kept, they would be
+    /// published, and saved again under ocspd's own name.
     mutating func forgetClaims() {
         verified = nil
         revokedCertificates = []
+        requests = [:]
+        failures = [:]
     }
 }

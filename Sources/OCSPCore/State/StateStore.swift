@@ -76,8 +76,9 @@ public struct StateStore: Sendable {
     /// The lock beside the output (see `OutputLock`).
     public func lockPath(for output: String) -> String { OutputLock.path(for: output) }
 
-    /// The state of `output`. Its verified record and revocation list are kept only when the
-    /// file is believable (`StateFileTrust`): otherwise the refresh takes the full path.
+    /// The state of `output`. Its verified record, revocation list and counts are kept only
+    /// when the file is believable (`StateFileTrust`): otherwise the refresh takes the full
+    /// path, and counts from zero.
     public func load(for output: String) -> StapleState {
         guard let folder = stateFolder(),
               case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: 1 << 20) else {
@@ -100,7 +101,9 @@ public struct StateStore: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(state) else { return }
-        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld, durability: durability)
+        // The writer's own: a state file someone else planted must not stay theirs, or what
+        // ocspd saves there would never be believed (`StateFileTrust`).
+        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld, durability: durability, ownership: .writers)
     }
 
     /// The exclusive lock for one staple, or nil when another ocspd holds it, whatever

@@ -19,18 +19,19 @@ final class RunningDaemon: @unchecked Sendable {
     let log: String
     let process: ChildProcess
 
-    /// Starts the daemon on the configuration file already at `config`.
-    init(config: String, environment: [String: String]? = nil) throws {
+    /// Starts the daemon on the configuration file already at `config`, with `arguments` after `--verbose`.
+    init(config: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
         self.config = config
         log = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("daemon.log").path
-        process = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"], stdout: log, stderr: log, environment: environment)
+        process = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"] + arguments,
+                                   stdout: log, stderr: log, environment: environment)
     }
 
     /// Writes `configuration` to `ocspd.yaml` in `folder` and starts the daemon on it.
-    convenience init(in folder: String, configuration: String, environment: [String: String]? = nil) throws {
+    convenience init(in folder: String, configuration: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
         let config = "\(folder)/ocspd.yaml"
         try configuration.write(toFile: config, atomically: true, encoding: .utf8)
-        try self.init(config: config, environment: environment)
+        try self.init(config: config, arguments: arguments, environment: environment)
     }
 
     deinit { process.stop() }
