@@ -74,7 +74,10 @@ public struct Refresher: Sendable {
         let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
               let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
-              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil else { return nil }
+              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil,
+              // A revocation record vetoes this "good": the full path reads it, verifies it and acts.
+              record.ledgerIsSilent(RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath))
+        else { return nil }
         return (facts, record.leaf, credible)
     }
 
@@ -185,7 +188,7 @@ public struct Refresher: Sendable {
         if !job.force, let staple = onDisk.validStaple, !(knownRevoked && staple.status == .good),
            let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
             logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
-            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256) }
+            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer) }
             return .unchanged(staple.facts, reason: .fresh)
         }
         // Backoff after failures holds for the configured forms, for the same certificate only.
@@ -238,7 +241,8 @@ public struct Refresher: Sendable {
             case .success(let verified):
                 staple = verified
             }
-            if staple.status.isRevoked {
+            // A hold (certificateHold) is acted on while its proof is current, never recorded.
+            if staple.status.isFinalRevocation {
                 state.recordRevocation(of: subject)
                 learnRevocation(from: staple, of: subject, ledger: ledger, at: moment)
             }
@@ -270,17 +274,17 @@ public struct Refresher: Sendable {
                     }
                     return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
                 }
-                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
             case .identical:
                 hints.maxAge = fetched.http.maxAge
                 logger.debug("\(url) sent the proof already in \(job.outputPath) again; left as it is")
-                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return .unchanged(staple.facts, reason: .identical)
             case .keepNewer:
                 let existing = onDisk.validStaple ?? staple
                 if let onDiskBytes, let kept = onDisk.validStaple {
-                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 }
                 logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
                 return .unchanged(existing.facts, reason: .newerOnDisk)
