@@ -177,7 +177,7 @@ public struct Refresher: Sendable {
 
         if started > chain.leaf.notAfter {
             let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
-            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         // No request while the staple on disk is good for this target and not yet due.
@@ -195,14 +195,14 @@ public struct Refresher: Sendable {
         if !job.force, job.followsSchedule, sameCertificate, state.consecutiveFailures > 0,
            let next = state.nextAttempt, started < next {
             let error = RefreshError.backingOff(until: RFC3339.string(next), failures: state.consecutiveFailures)
-            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         let request: OCSPRequest
         do {
             request = try OCSPRequest(for: chain.leaf, issuedBy: issuer, nonce: job.nonce)
         } catch {
-            return fail(.request(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(.request(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         let fetcher = OCSPFetcher(transport: transport)
@@ -253,7 +253,7 @@ public struct Refresher: Sendable {
             do {
                 bytes = try StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
             } catch {
-                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
@@ -272,7 +272,7 @@ public struct Refresher: Sendable {
                         logger.error("\(error)")
                         return .revoked(staple, written: false, removed: false)
                     }
-                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
                 }
                 state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
@@ -307,11 +307,13 @@ public struct Refresher: Sendable {
         }
         if let skipped = ResponderFailure.skippedSummary(failures) { logger.notice("\(job.outputPath): \(skipped)") }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
-        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
+        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now(), knownRevoked: knownRevoked)
     }
 
-    /// No acceptable new proof: apply the target's removal rule to what is on disk.
-    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date) -> RefreshOutcome {
+    /// No acceptable new proof: apply the target's removal rule to what is on disk. A good
+    /// proof left in place for a certificate known revoked is no valid staple: exit 3 says so.
+    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date,
+                      knownRevoked: Bool = false) -> RefreshOutcome {
         var removed: RemovalReason? = nil
         if let reason = policy.removalReason(for: onDisk, at: moment) {
             do {
@@ -326,6 +328,11 @@ public struct Refresher: Sendable {
         }
         var servable = onDisk.validStaple
         if let staple = servable, removed != nil || policy.refusal(of: staple, at: moment) != nil { servable = nil }
+        if knownRevoked, servable?.status.isFinalRevocation != true {
+            logger.error("refresh of \(job.outputPath) failed: \(error)")
+            let revokedInPlace = servable?.status.isRevoked == true ? servable : nil
+            return .revoked(revokedInPlace, written: revokedInPlace != nil, removed: removed != nil)
+        }
         return .failed(error, stapleOnDisk: servable, removed: removed)
     }
 
