@@ -14,10 +14,6 @@ extension Refresher {
 
     func lockHeldByAnother(_ pending: PendingRefresh) -> Refreshed {
         let job = pending.job
-        if let revoked = revocationOnRecord(pending) {
-            let outcome = revokedWithoutTheLock(revoked, pending: pending, because: "another process holds the lock \(stateStore.lockPath(for: job.outputPath))")
-            return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)
-        }
         let staple = servableStapleOnDisk(pending) ?? judgedAfterTheHolder(pending)
         let outcome = RefreshOutcome.lockHeld(lock: stateStore.lockPath(for: job.outputPath), stapleOnDisk: staple)
         return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)

@@ -89,7 +89,7 @@ public struct Refresher: Sendable {
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
-                return lockHeldByAnother(pending)
+                return revokedWhileTheLockIsHeld(pending) ?? lockHeldByAnother(pending)
             }
             lock = acquired
         } catch {
