@@ -85,7 +85,8 @@ import Testing
         try outputs.learnRevocation()
         let before = outputs.secondBytes
         let holder = try ForeignLockHolder(lockFor: outputs.second)
-        let result = try outputs.refresh(outputs.second)
+        // Forced: straight to the lock, past the fast path's own veto.
+        let result = try outputs.refresh(outputs.second, extra: ["--force"])
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("REVOKED"), "\(result.stderr)")
         #expect(result.stderr.contains(holder.path), "\(result.stderr)")
