@@ -28,6 +28,18 @@ public enum CertStatus: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// Revoked with reason certificateHold (RFC 5280 §5.3.1): a suspension the CA can lift,
+    /// after which its responder says good again. Acted on while the proof saying so is
+    /// current, but not final: never recorded as a revocation, and a newer good proof wins.
+    public var isOnHold: Bool {
+        if case .revoked(_, .certificateHold?) = self { return true }
+        return false
+    }
+
+    /// Revoked for good: any reason but certificateHold, or none. Nothing can undo it, so a
+    /// good proof after it is refused forever (Baseline Requirements forbid un-revoking).
+    public var isFinalRevocation: Bool { isRevoked && !isOnHold }
+
     public var description: String {
         switch self {
         case .good, .unknown:

@@ -79,7 +79,7 @@ public struct CheckReport: Sendable {
                     ("reason", .string(DisplayText.redactingPasswords(health.reason))),
                     ("serialNumber", .optional(health.leaf?.serialNumber)),
                     ("mustStaple", .bool(health.mustStaple)),
-                    ("certStatus", .optional(health.staple?.status.name)),
+                    ("certStatus", .optional(health.certificateStatus)),
                     ("effectiveExpiry", .time(health.staple?.effectiveExpiry)),
                     ("secondsLeft", health.staple.map { .number($0.effectiveExpiry.timeIntervalSince(moment).rounded()) } ?? .null),
                     ("consecutiveFailures", .number(Double(health.state.consecutiveFailures))),

@@ -27,7 +27,7 @@ public enum MetricsFile {
             consecutiveFailures = health.state.consecutiveFailures
             valid = health.staple != nil && health.level != .critical
             mustStaple = health.mustStaple
-            status = health.staple?.status.name
+            status = health.certificateStatus
             requests = health.state.requests
             failures = health.state.failures
         }

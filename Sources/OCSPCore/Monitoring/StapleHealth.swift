@@ -24,13 +24,22 @@ public struct StapleHealth: Sendable {
     public let state: StapleState
     public let level: Level
     public let reason: String
+    /// A verified revocation record says the certificate is revoked, whatever proof is in place.
+    public var revokedOnRecord: Bool = false
 
     public var mustStaple: Bool { leaf?.mustStaple ?? false }
+
+    /// The certificate's status as the metrics and `check --json` show it: "revoked" when a
+    /// record proves it, else the status of the proof in place.
+    public var certificateStatus: String? {
+        revokedOnRecord ? "revoked" : staple?.status.name
+    }
 
     /// - Parameters:
     ///   - warning, critical: time left before the effective expiry below which the staple is a warning, critical.
     public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
-        assessFiles(job, state: store.load(for: job.outputPath), at: now, warning: warning, critical: critical)
+        let ledger = RevocationLedger(stateDirectory: store.directory, outputPath: job.outputPath)
+        return assessFiles(job, state: store.load(for: job.outputPath), ledger: ledger, at: now, warning: warning, critical: critical)
             .withCrediblePlans(at: now)
     }
 
@@ -40,13 +49,15 @@ public struct StapleHealth: Sendable {
     private func withCrediblePlans(at now: Date) -> StapleHealth {
         var judged = state
         judged.discardIncrediblePlans(proofInPlace: staple, at: now, timing: mustStaple ? job.timing.forMustStaple : job.timing)
-        return StapleHealth(job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason)
+        return StapleHealth(job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason, revokedOnRecord: revokedOnRecord)
     }
 
-    private static func assessFiles(_ job: RefreshJob, state: StapleState, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+    private static func assessFiles(_ job: RefreshJob, state: StapleState, ledger: RevocationLedger, at now: Date,
+                                    warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
         // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
         // rewritten after every daemon round, and must not verify thousands of proofs each time.
-        if VerifiedRecord.covers(job), let record = state.verified,
+        // Not when a file is at a revocation record's name: that is read and verified below.
+        if VerifiedRecord.covers(job), let record = state.verified, record.ledgerIsSilent(ledger),
            case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
            let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now) {
             return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
@@ -74,7 +85,13 @@ public struct StapleHealth: Sendable {
         if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
             extra = CertificateBundle.certificates(in: bytes)
         }
-        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: now)
+        let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
+        let onDisk = StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: extra, at: now)
+        if let revoked = revocationOnRecord(ledger, subject: subject) {
+            return StapleHealth(job: job, leaf: leaf, staple: onDisk.validStaple?.facts, state: state, level: .critical,
+                                reason: "the certificate is REVOKED (\(revoked.status)): a verified revocation record says so (\(revoked.record)); replace the certificate",
+                                revokedOnRecord: true)
+        }
         let missingLevel: Level = leaf.mustStaple ? .critical : .warning
         let mustStapleNote = leaf.mustStaple ? " and the certificate demands stapling (Must-Staple)" : ""
         let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
@@ -100,6 +117,10 @@ public struct StapleHealth: Sendable {
         let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
         let left = staple.effectiveExpiry.timeIntervalSince(now)
         let leftText = InspectReport.duration(left)
+        if staple.status.isOnHold {
+            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical,
+                                reason: "the certificate is REVOKED: on hold (certificateHold) until the CA lifts it")
+        }
         if staple.status.isRevoked {
             return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
         }
@@ -113,5 +134,14 @@ public struct StapleHealth: Sendable {
             return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .warning, reason: "\(leftText)\(failures)")
         }
         return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .ok, reason: "\(leftText)\(failures)")
+    }
+
+    /// The revocation a verified record proves, read only when a file is at a record name.
+    /// Nothing is written or copied: `check` and the metrics only look.
+    private static func revocationOnRecord(_ ledger: RevocationLedger, subject: StapleSubject) -> (status: CertStatus, record: String)? {
+        guard ledger.mayHoldRecord(named: RevocationLedger.certificateName(subject)),
+              let evidence = ledger.read(subject).evidence,
+              case .success(let proof) = RevocationEvidence.verify(evidence.bytes, for: subject) else { return nil }
+        return (proof.status, evidence.record ?? "seen by this process, not yet recorded")
     }
 }

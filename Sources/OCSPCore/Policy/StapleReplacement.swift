@@ -34,7 +34,8 @@ public enum StapleReplacement {
 
     /// - Parameters:
     ///   - fetchedBytes: what would be written (the response with any signer embedded).
-    ///   - revocationSeen: a valid revoked proof for this certificate was seen before.
+    ///   - revocationSeen: a final revocation of this certificate was seen before (a verified
+    ///     record; never a hold).
     public static func decide(
         fetched: VerifiedStaple,
         fetchedBytes: [UInt8],
@@ -45,7 +46,9 @@ public enum StapleReplacement {
         at now: Date
     ) -> Decision {
         let existing = onDisk.validStaple
-        if fetched.status == .good, revocationSeen || existing?.status.isRevoked == true {
+        // A hold in place is not final: a good proof newer than it (the CA lifted the hold)
+        // replaces it, an older one does not (compared below like any two proofs).
+        if fetched.status == .good, revocationSeen || existing?.status.isFinalRevocation == true {
             return .refuse(.goodAfterRevoked)
         }
         if let refusal = policy.refusal(of: fetched, at: now) {
@@ -60,8 +63,10 @@ public enum StapleReplacement {
         // A staple on disk that breaks handshakes is no reason to keep it, however new.
         let onDiskTooLarge = onDiskBytes.map { StapleSizeLimit.refuses(size: $0.count, target: policy.target) } ?? false
         guard let existing, !onDiskTooLarge, policy.refusal(of: existing, at: now) == nil else { return .write }
-        // A revoked proof replaces a good one whatever the order of their thisUpdates.
-        if fetched.status.isRevoked && !existing.status.isRevoked { return .write }
+        // A revocation replaces a good proof whatever the order of their thisUpdates: nothing
+        // undoes it. A hold is compared as proofs are: an older hold is not today's status.
+        if fetched.status.isFinalRevocation && !existing.status.isFinalRevocation { return .write }
+        if existing.status.isFinalRevocation && !fetched.status.isFinalRevocation { return .keepNewer }
         if isNewer(existing, than: fetched) { return .keepNewer }
         return .write
     }

@@ -41,7 +41,7 @@ extension Refresher {
             if case .revoked(let time, let reason)? = staple?.status {
                 line += " since \(RFC3339.string(time))" + (reason.map { " (\($0))" } ?? "")
             }
-            line += written ? "; the revoked proof is in \(job.outputPath)" : "; no proof is served from \(job.outputPath)"
+            line += written ? "; the revoked proof is in \(job.outputPath)" : "; the revoked proof is not in \(job.outputPath)"
             if removed { line += " (the good staple was removed)" }
             metadata["status"] = "revoked"
             logger.critical("\(line) (target \(job.policy.target)). Replace the certificate now.", metadata: metadata)

@@ -64,7 +64,7 @@ extension Refresher {
 
     /// A file at a record's name that is no evidence: not a revocation. Said once per process
     /// and file (the daemon refreshes every few minutes), as an error, for a person to look at.
-    private func reportRejected(_ rejected: [(record: String, reason: String)], of subject: StapleSubject) {
+    func reportRejected(_ rejected: [(record: String, reason: String)], of subject: StapleSubject) {
         for (record, reason) in rejected where RejectedRecords.firstReport(of: record) {
             logger.error("\(record) is not a valid revocation record of \(subject.leaf): \(reason). It is ignored (not a revocation, never copied); remove it")
         }

@@ -5,7 +5,10 @@ import Foundation
 /// is still read and judged, without the lock and without any request.
 extension Refresher {
     func stateUnusable(_ error: StateError, pending: PendingRefresh) -> RefreshOutcome {
-        .failed(.state(error), stapleOnDisk: servableStapleOnDisk(pending), removed: nil)
+        if let revoked = revocationOnRecord(pending) {
+            return revokedWithoutTheLock(revoked, pending: pending, because: "the state folder cannot be used (\(error))")
+        }
+        return .failed(.state(error), stapleOnDisk: servableStapleOnDisk(pending), removed: nil)
     }
 
     /// The proof on disk, when it is valid for the certificate and the target accepts it now.
@@ -19,7 +22,7 @@ extension Refresher {
         return staple
     }
 
-    private func localIssuer(_ pending: PendingRefresh) -> Certificate? {
+    func localIssuer(_ pending: PendingRefresh) -> Certificate? {
         let chain = pending.chain
         if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) { return issuer }
         if let path = pending.job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {

@@ -74,7 +74,10 @@ public struct Refresher: Sendable {
         let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
               let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
-              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil else { return nil }
+              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil,
+              // A revocation record vetoes this "good": the full path reads it, verifies it and acts.
+              record.ledgerIsSilent(RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath))
+        else { return nil }
         return (facts, record.leaf, credible)
     }
 
@@ -95,6 +98,8 @@ public struct Refresher: Sendable {
         do {
             try stateStore.prepare(forOutput: job.outputPath)
             guard let acquired = try stateStore.lock(for: job.outputPath) else {
+                // A known revocation is reported at once, without waiting for the holder.
+                if let revoked = revokedWhileTheLockIsHeld(pending) { return .finished(revoked) }
                 return .lockHeld(pending)
             }
             lock = acquired
@@ -183,7 +188,7 @@ public struct Refresher: Sendable {
 
         if started > chain.leaf.notAfter {
             let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
-            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         // No request while the staple on disk is good for this target and not yet due.
@@ -194,21 +199,21 @@ public struct Refresher: Sendable {
         if !job.force, let staple = onDisk.validStaple, !(knownRevoked && staple.status == .good),
            let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
             logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
-            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256) }
+            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer) }
             return .unchanged(staple.facts, reason: .fresh)
         }
         // Backoff after failures holds for the configured forms, for the same certificate only.
         if !job.force, job.followsSchedule, sameCertificate, state.consecutiveFailures > 0,
            let next = state.nextAttempt, started < next {
             let error = RefreshError.backingOff(until: RFC3339.string(next), failures: state.consecutiveFailures)
-            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         let request: OCSPRequest
         do {
             request = try OCSPRequest(for: chain.leaf, issuedBy: issuer, nonce: job.nonce)
         } catch {
-            return fail(.request(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: started)
+            return fail(.request(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
 
         let fetcher = OCSPFetcher(transport: transport)
@@ -247,7 +252,8 @@ public struct Refresher: Sendable {
             case .success(let verified):
                 staple = verified
             }
-            if staple.status.isRevoked {
+            // A hold (certificateHold) is acted on while its proof is current, never recorded.
+            if staple.status.isFinalRevocation {
                 state.recordRevocation(of: subject)
                 learnRevocation(from: staple, of: subject, ledger: ledger, at: moment)
             }
@@ -258,7 +264,7 @@ public struct Refresher: Sendable {
             do {
                 bytes = try StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
             } catch {
-                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
@@ -277,19 +283,19 @@ public struct Refresher: Sendable {
                         logger.error("\(error)")
                         return .revoked(staple, written: false, removed: false)
                     }
-                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment)
+                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
                 }
-                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
             case .identical:
                 hints.maxAge = fetched.http.maxAge
                 logger.debug("\(url) sent the proof already in \(job.outputPath) again; left as it is")
-                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return .unchanged(staple.facts, reason: .identical)
             case .keepNewer:
                 let existing = onDisk.validStaple ?? staple
                 if let onDiskBytes, let kept = onDisk.validStaple {
-                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256)
+                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 }
                 logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
                 return .unchanged(existing.facts, reason: .newerOnDisk)
@@ -312,11 +318,13 @@ public struct Refresher: Sendable {
         }
         if let skipped = ResponderFailure.skippedSummary(failures) { logger.notice("\(job.outputPath): \(skipped)") }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
-        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now())
+        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now(), knownRevoked: knownRevoked)
     }
 
-    /// No acceptable new proof: apply the target's removal rule to what is on disk.
-    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date) -> RefreshOutcome {
+    /// No acceptable new proof: apply the target's removal rule to what is on disk. A good
+    /// proof left in place for a certificate known revoked is no valid staple: exit 3 says so.
+    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date,
+                      knownRevoked: Bool = false) -> RefreshOutcome {
         var removed: RemovalReason? = nil
         if let reason = policy.removalReason(for: onDisk, at: moment) {
             do {
@@ -331,6 +339,11 @@ public struct Refresher: Sendable {
         }
         var servable = onDisk.validStaple
         if let staple = servable, removed != nil || policy.refusal(of: staple, at: moment) != nil { servable = nil }
+        if knownRevoked, servable?.status.isFinalRevocation != true {
+            logger.error("refresh of \(job.outputPath) failed: \(error)")
+            let revokedInPlace = servable?.status.isRevoked == true ? servable : nil
+            return .revoked(revokedInPlace, written: revokedInPlace != nil, removed: removed != nil)
+        }
         return .failed(error, stapleOnDisk: servable, removed: removed)
     }
 

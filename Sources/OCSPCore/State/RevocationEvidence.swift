@@ -7,9 +7,10 @@ import Foundation
 /// a file there; only the CA can sign a revocation.
 enum RevocationEvidence {
     /// The record for `staple`, a verified revoked proof. The signer a responder left out
-    /// (`--responder-cert`) is embedded, so the record verifies with the issuer alone.
+    /// (`--responder-cert`) is embedded, so the record verifies with the issuer alone. None for
+    /// a hold (certificateHold): the CA can lift it, and a record is forever.
     static func record(of staple: VerifiedStaple, for subject: StapleSubject, seenAt moment: Date, while output: String) -> [UInt8]? {
-        guard staple.status.isRevoked,
+        guard staple.status.isFinalRevocation,
               let proof = try? StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
         else { return nil }
         let header = """
@@ -24,8 +25,11 @@ enum RevocationEvidence {
     }
 
     /// The verified revoked proof in `bytes`, or why they are not evidence of a revocation of
-    /// `subject`. Judged as of the proof's own thisUpdate: a revocation stays true after the
-    /// proof's nextUpdate, and the clock plays no part.
+    /// `subject`. Judged as of the proof's own thisUpdate, signer included: a revocation is
+    /// final, so it stays true after the proof's nextUpdate and after a delegated signer
+    /// expires (checking the signer now would let its expiry resurrect the certificate), and
+    /// the clock plays no part. A hold is not final: a record holding one is no evidence,
+    /// however it was signed, since an old hold says nothing about today.
     static func verify(_ bytes: [UInt8], for subject: StapleSubject) -> Result<VerifiedStaple, EvidenceProblem> {
         let response: OCSPResponse
         do {
@@ -34,10 +38,13 @@ enum RevocationEvidence {
             return .failure(.noProof(StapleOnDisk.describeWithoutContent(error)))
         }
         let ours = response.basic?.responses.filter { $0.certID.identifies(subject.leaf, issuedBy: subject.issuer) } ?? []
-        guard let revoked = ours.first(where: { $0.status.isRevoked }) else { return .failure(.notRevoked) }
+        guard let revoked = ours.first(where: { $0.status.isFinalRevocation }) else {
+            return .failure(ours.contains { $0.status.isOnHold } ? .onHold : .notRevoked)
+        }
         switch StapleOnDisk.verifyAheadOfTheClock(response, for: subject, extraCertificates: [], at: revoked.thisUpdate) {
         case .failure(let failure): return .failure(.doesNotVerify(failure.description))
-        case .success(let staple) where staple.status.isRevoked: return .success(staple)
+        case .success(let staple) where staple.status.isFinalRevocation: return .success(staple)
+        case .success(let staple) where staple.status.isOnHold: return .failure(.onHold)
         case .success: return .failure(.notRevoked)
         }
     }
@@ -45,12 +52,15 @@ enum RevocationEvidence {
     enum EvidenceProblem: Error, Equatable, CustomStringConvertible {
         case noProof(String)
         case notRevoked
+        /// Revoked with reason certificateHold: a suspension the CA can lift, not a revocation.
+        case onHold
         case doesNotVerify(String)
 
         var description: String {
             switch self {
             case .noProof(let reason): return "it holds no OCSP proof (\(reason))"
             case .notRevoked: return "its proof does not say this certificate is revoked"
+            case .onHold: return "its proof says certificateHold, a suspension the CA can lift, not a final revocation"
             case .doesNotVerify(let reason): return "its proof does not verify against the certificate's issuer: \(reason)"
             }
         }

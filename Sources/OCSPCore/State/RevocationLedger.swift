@@ -46,6 +46,11 @@ public struct RevocationLedger: Sendable {
     /// refused for as long as it runs (the daemon), and recorded as soon as a write succeeds.
     private static let unrecorded = Mutex<[String: [UInt8]]>([:])
 
+    /// Whether this process saw a revocation of the certificate `name` that no record holds yet.
+    static func remembersUnrecorded(_ name: String) -> Bool {
+        unrecorded.withLock { $0[name] != nil }
+    }
+
     static func certificateName(_ subject: StapleSubject) -> String {
         let keyHash = subject.issuer.issuerHashes(algorithm: "sha256")?.keyHash ?? []
         let serial = subject.leaf.serialNumber.filter { $0.isHexDigit }

@@ -28,9 +28,14 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     public var leafMustStaple: Bool
     /// Whether the leaf names an HTTP responder itself (else only a configured one made this possible).
     public var leafHasResponder: Bool
+    /// The certificate's name in the `RevocationLedger` (issuer key hash and serial): a record
+    /// there vetoes this "good", so the fast path looks for one. Absent in older records (and
+    /// without an issuer): no fast path until the next full refresh records it.
+    public var revocationName: String?
 
-    init?(_ staple: VerifiedStaple, stapleBytes: [UInt8], leaf: Certificate, chainSHA256: String) {
+    init?(_ staple: VerifiedStaple, stapleBytes: [UInt8], leaf: Certificate, chainSHA256: String, issuer: Certificate? = nil) {
         guard staple.status == .good else { return nil }
+        revocationName = issuer.map { RevocationLedger.certificateName(StapleSubject(leaf: leaf, issuer: $0)) }
         self.chainSHA256 = chainSHA256
         chainRules = CertificateChain.rulesVersion
         self.stapleSHA256 = Self.digest(stapleBytes)
@@ -50,7 +55,8 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
-             singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder
+             singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder,
+             revocationName
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,6 +77,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         leafSerialNumber = try container.decode(String.self, forKey: .leafSerialNumber)
         leafMustStaple = try container.decode(Bool.self, forKey: .leafMustStaple)
         leafHasResponder = try container.decode(Bool.self, forKey: .leafHasResponder)
+        revocationName = try container.decodeIfPresent(String.self, forKey: .revocationName)
     }
 
     static func digest(_ bytes: [UInt8]) -> String {
@@ -81,6 +88,14 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     /// (`--issuer`, `--responder-cert`) are not covered by its hashes.
     static func covers(_ job: RefreshJob) -> Bool {
         job.issuerPath == nil && job.responderCertificatePath == nil
+    }
+
+    /// Whether this "good" may speak without a look at the revocation ledger's records: only
+    /// when it names its certificate there and nothing is at either record name. Anything at
+    /// one sends the caller to its full path, which verifies the record.
+    func ledgerIsSilent(_ ledger: RevocationLedger) -> Bool {
+        guard let revocationName else { return false }
+        return !ledger.mayHoldRecord(named: revocationName)
     }
 
     /// The facts, when the chain (by its hash, read by today's rules) and the staple file at
