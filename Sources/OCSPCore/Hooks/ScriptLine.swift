@@ -34,6 +34,8 @@ enum ScriptLine: Equatable {
         while end > 2 && isSpaceOrTab(buffer[end - 1]) { end -= 1 }
         guard let nameStart = buffer[2..<end].firstIndex(where: { !isSpaceOrTab($0) }) else { return .malformed("its #! line names no interpreter") }
         let separator = buffer[nameStart..<end].firstIndex(where: isTerminator) ?? end
+        // A NUL right after `#!` (a file of just `#!`): an empty name, which execve cannot open.
+        guard separator > nameStart else { return .malformed("its #! line names no interpreter") }
         var argument: ArraySlice<UInt8>? = nil
         if separator < end, buffer[separator] != 0 {
             let start = buffer[separator..<end].firstIndex(where: { !isSpaceOrTab($0) }) ?? end
