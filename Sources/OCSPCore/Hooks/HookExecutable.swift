@@ -23,11 +23,11 @@ public enum HookExecutable {
     }
 
     /// Why the file at `path` may no longer be run as root, or nil when it may.
-    /// - Parameter searchPath: the PATH the hook will be given (default: as it stands now).
     public static func recheck(_ path: String, euid: uid_t = geteuid()) -> HookExecutableError? {
         recheck(path, euid: euid, searchPath: nil)
     }
 
+    /// - Parameter searchPath: the PATH the hook will be given (nil: as it stands now).
     static func recheck(_ path: String, euid: uid_t, searchPath: HookSearchPath?) -> HookExecutableError? {
         guard euid == 0 else { return nil }
         return HookInterpreters.refusal(of: path, searchPath: searchPath ?? HookSearchPath.current(euid: euid))
