@@ -6,6 +6,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <spawn.h>
 #include <stddef.h>
 
 // curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
@@ -40,5 +41,9 @@ STACK_OF(X509) *ocspd_pkcs7_certificates(PKCS7 *p7);
 // fstatfs's f_type (the file system's magic number) for a descriptor, -1 with errno set on
 // failure: Glibc's Swift module does not expose sys/vfs.h.
 long long ocspd_file_system_type(int descriptor);
+
+// posix_spawn_file_actions_addchdir_np (glibc 2.29+, GNU only): the child starts in `path`.
+// Returns 0 or an errno, as the posix_spawn family does.
+int ocspd_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
 #endif

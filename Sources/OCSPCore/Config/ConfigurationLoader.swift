@@ -355,7 +355,8 @@ private struct Reader {
         }
     }
 
-    /// The absolute path the hook will start, found and checked now (see HookExecutable).
+    /// The absolute path the hook will start, found and checked now, with the interpreters
+    /// its `#!` lines start (see HookExecutable).
     mutating func hookExecutable(_ command: String, at keyPath: String, node: Node?) -> String? {
         switch HookExecutable.resolve(command) {
         case .success(let path): return path

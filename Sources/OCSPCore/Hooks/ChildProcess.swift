@@ -13,7 +13,11 @@ public final class ChildProcess: @unchecked Sendable {
     /// stdout and stderr appended to the given files. Without `executable`, `arguments[0]` is
     /// searched on PATH first, as `posix_spawnp` would; either way the start itself is
     /// `posix_spawn` of one absolute path, so what runs is what the caller found (and checked).
-    public init(_ arguments: [String], executable: String? = nil, stdout: String, stderr: String, environment: [String: String]? = nil) throws {
+    ///
+    /// - Parameter workingFolder: where the child starts (`posix_spawn_file_actions_addchdir_np`);
+    ///   nil: ocspd's own working folder.
+    public init(_ arguments: [String], executable: String? = nil, stdout: String, stderr: String, environment: [String: String]? = nil,
+                workingFolder: String? = nil) throws {
         guard let command = arguments.first else { throw SpawnFailed(command: "", code: EINVAL) }
         guard let path = executable ?? ExecutableSearch.locate(command) else { throw SpawnFailed(command: command, code: ENOENT) }
         var actions = posix_spawn_file_actions_t()
@@ -22,6 +26,10 @@ public final class ChildProcess: @unchecked Sendable {
         try Self.check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), command: path)
         try Self.check(posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
         try Self.check(posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
+        if let workingFolder {
+            // After the opens above, so that relative stdout and stderr paths stay ocspd's.
+            try Self.check(SpawnWorkingFolder.add(&actions, workingFolder), command: path)
+        }
 
         var attributes = posix_spawnattr_t()
         try Self.check(posix_spawnattr_init(&attributes), command: path)

@@ -22,22 +22,33 @@ public enum HookRunner {
     /// ocspd within seconds, not after a hook's whole timeout.
     ///
     /// The file started is the one found and checked at load (`Hook.executable`); running as
-    /// root, its trust is checked again just before, and a file no longer root's alone is
-    /// not started.
+    /// root, its trust and that of the interpreters its `#!` lines start are checked again
+    /// just before, and a file no longer root's alone is not started.
+    ///
+    /// The hook starts in `/` with the environment of `HookEnvironment` (its fixed PATH and
+    /// `environment`, the change), not the daemon's `daemonEnvironment` wholesale.
+    /// - Parameter log: where a folder left out of the hooks' PATH is reported (once each).
     public static func run(_ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil,
-                           euid: uid_t = geteuid()) -> Result {
+                           euid: uid_t = geteuid(), daemonEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+                           log: (String) -> Void = { _ in }) -> Result {
         guard !hook.arguments.isEmpty else { return .couldNotStart("empty command") }
         if cancellation?.isCancelled == true { return .notStartedAtShutdown }
         // A hook made in code rather than loaded is found now, by the same search.
         guard let executable = hook.executable ?? ExecutableSearch.locate(hook.arguments[0]) else {
             return .couldNotStart(HookExecutableError.notFound(command: hook.arguments[0]).description)
         }
-        if let problem = HookExecutable.recheck(executable, euid: euid) { return .couldNotStart("refused to start it: \(problem)") }
-        var merged = ProcessInfo.processInfo.environment
-        merged.merge(environment) { _, new in new }
+        // One look at the system folders serves both the check (what env will find) and
+        // the PATH given: only root can change a folder on it in between.
+        let searchPath = HookSearchPath.current(euid: euid)
+        searchPath.reportDropped(log)
+        if let problem = HookExecutable.recheck(executable, euid: euid, searchPath: searchPath) {
+            return .couldNotStart("refused to start it: \(problem)")
+        }
+        let variables = HookEnvironment.variables(change: environment, searchPath: searchPath, daemon: daemonEnvironment)
         let child: ChildProcess
         do {
-            child = try ChildProcess(hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null", environment: merged)
+            child = try ChildProcess(hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null",
+                                     environment: variables, workingFolder: "/")
         } catch {
             return .couldNotStart(String(describing: error))
         }

@@ -51,7 +51,7 @@ extension Refresher {
         default: return
         }
         let result = HookRunner.run(hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry),
-                                    cancellation: cancellation)
+                                    cancellation: cancellation, log: { logger.warning("\($0)") })
         let command = hook.arguments.joined(separator: " ")
         switch result {
         case .succeeded: logger.debug("hook for \(job.outputPath) succeeded: \(command)")
