@@ -32,15 +32,8 @@ struct HookInterpreterTests {
         try Self.executable(path, "#!\(interpreter)\n\(body)", owner: owner)
     }
 
-    /// Written through an O_CLOEXEC descriptor: a child another test spawns meanwhile must not
-    /// keep it open for writing, or starting the script fails with ETXTBSY.
     static func executable(_ path: String, _ text: String, owner: uid_t? = nil) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        guard descriptor >= 0 else { throw FS.Failed("create \(path)") }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        guard write(descriptor, bytes, bytes.count) == bytes.count, fchmod(descriptor, 0o755) == 0 else { throw FS.Failed("write \(path)") }
-        if let owner { guard fchown(descriptor, owner, owner) == 0 else { throw FS.Failed("chown \(path)") } }
+        try FS.file(path, Array(text.utf8), owner: owner, mode: 0o755)
     }
 
     /// The attacker's `hookhelper`, in their folder: a shell script recording that it ran.

@@ -26,9 +26,14 @@ enum FileSystemFixtures {
         if let owner { guard chown(path, owner, owner) == 0 else { throw Failed("chown \(path)") } }
     }
 
+    /// Written through an O_CLOEXEC descriptor: a child another test spawns meanwhile must not
+    /// keep it open for writing, or starting it as a hook or script fails with ETXTBSY.
     static func file(_ path: String, _ bytes: [UInt8], owner: uid_t? = nil, mode: mode_t = 0o644) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)), chmod(path, mode) == 0 else { throw Failed("create \(path)") }
-        if let owner { guard chown(path, owner, owner) == 0 else { throw Failed("chown \(path)") } }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw Failed("create \(path)") }
+        defer { close(descriptor) }
+        guard write(descriptor, bytes, bytes.count) == bytes.count, fchmod(descriptor, mode) == 0 else { throw Failed("write \(path)") }
+        if let owner { guard fchown(descriptor, owner, owner) == 0 else { throw Failed("chown \(path)") } }
     }
 
     static func fifo(_ path: String) throws {
