@@ -55,7 +55,9 @@ import Testing
                                          stdout: log, stderr: log)
             usleep(UInt32.random(in: 0...(round % 10 == 0 ? 60_000 : 25_000)))
             if child.isRunning { killedMidRun += 1 }
-            kill(child.pid, SIGKILL)
+            // Through the owner: once `isRunning` has reaped the child its pid may already be
+            // another test's process (an Exim, a responder), which a raw kill would hit.
+            child.signal(SIGKILL)
             child.wait()
         }
         reader.stop()

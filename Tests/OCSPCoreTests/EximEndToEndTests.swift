@@ -193,7 +193,7 @@ struct EximEndToEndTests {
             let run = try ChildProcess([OCSPDBinary.path, "refresh", "--target", "exim", "--force", "--chain", chain, "--output", staple,
                                         "--state-dir", scenario.stateDirectory, "--responder", front.url], stdout: log, stderr: log)
             usleep(UInt32.random(in: 0...40_000))
-            kill(run.pid, SIGKILL)
+            run.signal(SIGKILL)
             run.wait()
             let result = try exim.handshake()
             let stapled = try #require(result.stapled, "round \(round): no staple")

@@ -46,4 +46,9 @@ long long ocspd_file_system_type(int descriptor);
 // Returns 0 or an errno, as the posix_spawn family does.
 int ocspd_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+// Whether the child `pid` has exited, WITHOUT reaping it (waitid with WNOWAIT): 1 exited,
+// 0 still running, -1 with errno set on failure. An unreaped child keeps its pid, so its
+// process group can still be signalled without hitting a process that reused the number.
+int ocspd_child_has_exited(pid_t pid);
+
 #endif

@@ -91,22 +91,43 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public func signal(_ signal: Int32) {
-        if isRunning { kill(-pid, signal) }
+        signalGroup(signal)
+    }
+
+    /// Signals the child's process group while the leader is still unreaped (running or a
+    /// zombie), under the lock so no other thread reaps it in between: an unreaped leader
+    /// keeps its pid, so the number cannot belong to anyone else yet.
+    private func signalGroup(_ signal: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if exitStatus == nil { kill(-pid, signal) }
     }
 
     /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds.
     /// Returns whether SIGKILL was needed. The group is killed even when the leader already
     /// exited on SIGTERM, so nothing it forked outlives it.
+    ///
+    /// The leader is reaped only after the last signal: while it is unreaped (running or a
+    /// zombie) its pid cannot be reused, so the group signalled is always this child's, never
+    /// a new process that was given the same number and leads its own group.
     @discardableResult
     public func stop(grace: TimeInterval = 3) -> Bool {
         guard isRunning else { return false }
-        kill(-pid, SIGTERM)
+        signalGroup(SIGTERM)
         let deadline = MonotonicClock.seconds() + grace
-        while isRunning && MonotonicClock.seconds() < deadline { usleep(10_000) }
-        let killed = isRunning
-        kill(-pid, SIGKILL)
+        while !hasExitedUnreaped && MonotonicClock.seconds() < deadline { usleep(10_000) }
+        let killed = !hasExitedUnreaped
+        signalGroup(SIGKILL)
         wait()
         return killed
+    }
+
+    /// Whether the child has exited, leaving it unreaped (`waitid` with `WNOWAIT`). A failure
+    /// (it was reaped already) counts as exited.
+    private var hasExitedUnreaped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return exitStatus != nil || ChildExit.hasExited(pid)
     }
 }
 
