@@ -55,7 +55,8 @@ shown=$("$work/ocspd" --version)
 # 3. Completions, from the binary itself.
 mkdir -p "$work/completions"
 for shell in bash zsh fish; do
-    "$work/ocspd" --generate-completion-script "$shell" >"$work/completions/$shell"
+    # bash-completion sources the file: a #! line is noise there (lintian warns).
+    "$work/ocspd" --generate-completion-script "$shell" | sed '1{/^#!/d}' >"$work/completions/$shell"
     [ -s "$work/completions/$shell" ] || fail "no $shell completion script"
 done
 
@@ -72,8 +73,12 @@ for page in "$manual"/*.8; do
     name=$(basename "$page" .8)
     [ "$name" = ocspd.help ] && continue
     name=${name/#ocspd./ocspd-}
+    # whatis (NAME) needs the page's own name; the synopsis keeps the command as typed.
+    sub=${name#ocspd-}
     sed -e '/^\.Xr ocspd\.help 8/d' -e 's/^\(\.Xr ocspd\)\.\([a-z]*\)/\1-\2/' \
-        -e 's/^\(\.Dt OCSPD\)\.\([A-Z]*\)/\1-\2/' "$page" | gzip -9n >"$root/usr/share/man/man8/$name.8.gz"
+        -e 's/^\(\.Dt OCSPD\)\.\([A-Z]*\)/\1-\2/' \
+        -e "s/^\\.Nm \"ocspd $sub\"\$/.Nm $name/" -e "s/^\\.Nm\$/.Nm \"ocspd $sub\"/" \
+        "$page" | gzip -9n >"$root/usr/share/man/man8/$name.8.gz"
 done
 gzip -9n <docs/man/ocspd.yaml.5 >"$root/usr/share/man/man5/ocspd.yaml.5.gz"
 install -m 0644 "$work/completions/bash" "$root/usr/share/bash-completion/completions/ocspd"
@@ -108,7 +113,7 @@ done
 install -m 0644 packaging/debian/README.Debian "$root/usr/share/doc/ocspd/README.Debian"
 install -m 0644 packaging/debian/copyright "$root/usr/share/doc/ocspd/copyright"
 sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$(date -u -R -d "@$SOURCE_DATE_EPOCH")/" \
-    packaging/debian/changelog.in | gzip -9n >"$root/usr/share/doc/ocspd/changelog.Debian.gz"
+    packaging/debian/changelog.in | gzip -9n >"$root/usr/share/doc/ocspd/changelog.gz"   # native: no Debian revision
 install -m 0644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/ocspd"
 for script in postinst postrm prerm; do
     install -m 0755 "packaging/debian/$script" "$root/DEBIAN/$script"
@@ -155,7 +160,7 @@ echo "==> $tarball"
 
 # 6. lintian: errors fail the build; warnings are printed (README lists the remaining ones).
 echo "==> lintian $deb"
-lintian --no-tag-display-limit --display-info "$deb" | tee "$work/lintian.log" || true
+lintian --tag-display-limit 0 --display-info "$deb" | tee "$work/lintian.log" || true
 if grep -q '^E: ' "$work/lintian.log"; then
     fail "lintian reports errors (above)"
 fi
