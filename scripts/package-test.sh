@@ -188,6 +188,24 @@ kill "$responder_pid" 2>/dev/null || true
 wait "$responder_pid" 2>/dev/null || true
 responder_pid=""
 
+# An upgrade (here a reinstall of the same package) keeps an edited conffile.
+echo "# edited by package-test" >>"$root/etc/ocspd/ocspd.yaml"
+if in_root env DEBIAN_FRONTEND=noninteractive dpkg --force-confold -i "/tmp/$(basename "$deb")" >"$root/tmp/reinstall.log" 2>&1 \
+        && grep -q '^# edited by package-test' "$root/etc/ocspd/ocspd.yaml"; then
+    pass "reinstalling keeps the edited /etc/ocspd/ocspd.yaml"
+else
+    fail "reinstalling lost the edited /etc/ocspd/ocspd.yaml: $(cat "$root/tmp/reinstall.log")"
+fi
+
+# remove keeps the user, the state and the configuration; purge then removes them.
+if in_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ocspd >"$root/tmp/remove.log" 2>&1 \
+        && in_root getent passwd ocspd >/dev/null && [ -d "$root/var/lib/ocspd" ] \
+        && [ -f "$root/etc/ocspd/ocspd.yaml" ] && [ -f "$pki/staples/mail.der" ]; then
+    pass "apt-get remove keeps the ocspd user, /var/lib/ocspd, the configuration and the staple"
+else
+    fail "apt-get remove: $(cat "$root/tmp/remove.log")"
+fi
+
 # Purge: the test's own files go first (they are not the package's), then the package and
 # what apt pulled in for it.
 rm -rf "$pki" "$root/tmp/$(basename "$deb")"
