@@ -27,11 +27,12 @@ dist=dist
 work=$(mktemp -d "${TMPDIR:-/tmp}/ocspd-package.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# 1. Man pages first: the plugin builds the package in release mode WITHOUT
-# --static-swift-stdlib, relinking .build/release/ocspd; the release build below relinks it
-# with the runtime inside (compiled objects are shared, so that is only a link).
+# 1. Man pages first, from the debug build (what scripts/test.sh has already built, so it costs
+# nothing in CI; the pages do not depend on the configuration). In release mode the plugin
+# would rebuild .build/release without --static-swift-stdlib, and the release build below
+# would then compile everything a second time.
 echo "==> man pages (swift package generate-manual)"
-swift package --disable-sandbox generate-manual --configuration release --multi-page --section 8 \
+swift package --disable-sandbox generate-manual --configuration debug --multi-page --section 8 \
     --date "$builddate" --authors "ocspd maintainers" >"$work/manual.log" 2>&1 \
     || { cat "$work/manual.log" >&2; fail "swift package generate-manual failed"; }
 manual=.build/plugins/GenerateManual/outputs/ocspd
