@@ -76,9 +76,14 @@ for page in "$manual"/*.8; do
     name=${name/#ocspd./ocspd-}
     # whatis (NAME) needs the page's own name; the synopsis keeps the command as typed.
     sub=${name#ocspd-}
-    sed -e '/^\.Xr ocspd\.help 8/d' -e 's/^\(\.Xr ocspd\)\.\([a-z]*\)/\1-\2/' \
-        -e 's/^\(\.Dt OCSPD\)\.\([A-Z]*\)/\1-\2/' \
-        -e "s/^\\.Nm \"ocspd $sub\"\$/.Nm $name/" -e "s/^\\.Nm\$/.Nm \"ocspd $sub\"/" \
+    # The top page also points at the configuration file's page.
+    if [ "$name" = ocspd ]; then
+        pagefix=('s/^\.Xr ocspd\.run 8$/.Xr ocspd.run 8 ,\n.Xr ocspd.yaml 5/')
+    else
+        pagefix=("s/^\\.Nm \"ocspd $sub\"\$/.Nm $name/" "s/^\\.Nm\$/.Nm \"ocspd $sub\"/")
+    fi
+    sed -e "${pagefix[0]}" -e "${pagefix[-1]}" -e '/^\.Xr ocspd\.help 8/d' \
+        -e 's/^\(\.Xr ocspd\)\.\([a-z]*\)/\1-\2/' -e 's/^\(\.Dt OCSPD\)\.\([A-Z]*\)/\1-\2/' \
         "$page" | gzip -9n >"$root/usr/share/man/man8/$name.8.gz"
 done
 gzip -9n <docs/man/ocspd.yaml.5 >"$root/usr/share/man/man5/ocspd.yaml.5.gz"
