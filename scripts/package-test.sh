@@ -209,12 +209,22 @@ fi
 # Purge: the test's own files go first (they are not the package's), then the package and
 # what apt pulled in for it.
 rm -rf "$pki" "$root/tmp/$(basename "$deb")"
+# A staple in /var/lib/ocspd/staples (where the README once put them) survives the purge.
+in_root install -d -o ocspd -g ocspd /var/lib/ocspd/staples
+echo "a staple a server reads" >"$root/var/lib/ocspd/staples/legacy.der"
 if in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove ocspd >"$root/tmp/purge.log" 2>&1; then
     pass "apt-get purge --autoremove ocspd"
 else
     cat "$root/tmp/purge.log" >&2
     fail "apt-get purge ocspd failed"
 fi
+if [ -f "$root/var/lib/ocspd/staples/legacy.der" ] && [ "$(ls -A "$root/var/lib/ocspd")" = staples ] \
+        && grep -q 'kept /var/lib/ocspd/staples' "$root/tmp/purge.log"; then
+    pass "purge removed ocspd's state but kept a staple in /var/lib/ocspd/staples, saying so"
+else
+    fail "purge and /var/lib/ocspd/staples: $(ls -AR "$root/var/lib/ocspd" 2>&1 | tr '\n' ' ') / $(cat "$root/tmp/purge.log")"
+fi
+rm -rf "$root/var/lib/ocspd"   # the test's own staple
 after="$root/../$(basename "$root").after"
 snapshot >"$after"
 if leftover=$(diff "$before" "$after"); then
