@@ -55,6 +55,7 @@ cleanup() {
         if mountpoint -q "$mount" 2>/dev/null; then umount -l "$mount" || true; fi
     done
     # Only once nothing is mounted inside: rm -rf must never reach the host's /proc or /dev.
+    rm -f "$root.before" "$root.after"
     if ! grep -q " $root/" /proc/mounts; then rm -rf "$root"; else echo "package-test: left $root (still mounted)" >&2; fi
     exit "$status"
 }
@@ -85,8 +86,8 @@ snapshot() {
         ! -path './etc/ld.so.cache' -print | sort)
 }
 in_root apt-get update -qq >/dev/null 2>&1 || die "apt-get update failed inside the root"
-snapshot >"$root/../$(basename "$root").before"
-before="$root/../$(basename "$root").before"
+before="$root.before"
+snapshot >"$before"
 users_before=$(in_root getent passwd | cut -d: -f1 | sort | tr '\n' ' ')
 
 echo "==> apt-get install ./$(basename "$deb") inside the root"
@@ -225,7 +226,7 @@ else
     fail "purge and /var/lib/ocspd/staples: $(ls -AR "$root/var/lib/ocspd" 2>&1 | tr '\n' ' ') / $(cat "$root/tmp/purge.log")"
 fi
 rm -rf "$root/var/lib/ocspd"   # the test's own staple
-after="$root/../$(basename "$root").after"
+after="$root.after"
 snapshot >"$after"
 if leftover=$(diff "$before" "$after"); then
     pass "purge left no file behind"
