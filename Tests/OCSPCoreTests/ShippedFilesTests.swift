@@ -14,7 +14,7 @@ import Testing
         for unit in units {
             // verify insists that ExecStart binaries exist: point them at the built one.
             let text = try String(contentsOfFile: "\(Self.repository)/systemd/\(unit)", encoding: .utf8)
-                .replacingOccurrences(of: "/usr/local/bin/ocspd", with: OCSPDBinary.path)
+                .replacingOccurrences(of: "/usr/bin/ocspd", with: OCSPDBinary.path)
                 .replacingOccurrences(of: "/usr/sbin/nginx", with: "/bin/true")
             try text.write(toFile: "\(folder)/\(unit)", atomically: true, encoding: .utf8)
         }
@@ -28,7 +28,7 @@ import Testing
         let entry = try #require(text.split(separator: "\n").first { !$0.hasPrefix("#") && $0.hasPrefix("*/15") })
         let fields = entry.split(separator: " ")
         #expect(fields.count > 7)
-        #expect(fields[6] == "ocspd" && fields[7] == "refresh")
+        #expect(fields[5] == "ocspd" && fields[6] == "/usr/bin/ocspd" && fields[7] == "refresh")
         let margin = try #require(fields.firstIndex(of: "--expiry-margin").map { DurationText.parse(String(fields[$0 + 1])) } ?? nil)
         #expect(margin > 15 * 60)
         #expect(entry.contains("--config") && entry.contains("--quiet"))
