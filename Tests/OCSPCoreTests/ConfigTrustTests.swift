@@ -54,7 +54,7 @@ struct ConfigTrustTests {
     }
 
     @Test func aConfigurationInAFolderOfAnotherUserIsRefused() throws {
-        // The README's /etc/ocspd owned by the ocspd user, with a root --config run.
+        // docs/how-it-works.md's /etc/ocspd owned by the ocspd user, with a root --config run.
         let etc = "\(folder)/etc-ocspd"
         try FS.folder(etc, owner: FS.otherUser)
         let path = "\(etc)/ocspd.yaml"

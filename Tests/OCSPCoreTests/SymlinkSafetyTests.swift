@@ -99,7 +99,7 @@ struct SymlinkSafetyTests {
     }
 
     @Test func plainFileInAFolderOfAnotherUserIsStillWritten() throws {
-        // The README's Exim setup: a staple folder owned by the ocspd user, cron as root.
+        // docs/exim.md's setup: a staple folder owned by the ocspd user, cron as root.
         let theirs = "\(folder)/theirs"
         try FS.folder(theirs, owner: FS.otherUser)
         try StapleWriter.write([1], to: "\(theirs)/mail.der")
