@@ -68,3 +68,30 @@ free_port() {
         port_listening "$port" || { echo "$port"; return; }
     done
 }
+
+# A throwaway PKI in the current folder for a responder at URL $2 (organisation $1): root,
+# intermediate, delegated OCSP responder (OCSPSigning) and a server certificate for
+# mail.example.test whose AIA names $2; chain.pem as Exim's tls_certificate holds it (server,
+# then intermediate), and an `openssl ocsp` index.txt marking the server certificate valid.
+make_test_pki() {
+    local org=$1 url=$2
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    key root.key; key intermediate.key; key responder.key; key server.key
+    openssl req -x509 -new -key root.key -subj "/O=$org/CN=Test Root" -days 30 -out root.pem \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    issue() { # issue CSR-SUBJECT KEY ISSUER-CERT ISSUER-KEY OUT EXTENSIONS
+        openssl req -new -key "$2" -subj "$1" -out "$5.csr" 2>/dev/null
+        printf '%b' "$6" > "$5.ext"
+        openssl x509 -req -in "$5.csr" -CA "$3" -CAkey "$4" -CAcreateserial -days 30 -extfile "$5.ext" -out "$5" 2>/dev/null
+    }
+    issue "/O=$org/CN=Test Intermediate" intermediate.key root.pem root.key intermediate.pem \
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+    issue "/O=$org/CN=Test OCSP Responder" responder.key intermediate.pem intermediate.key responder.pem \
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n"
+    issue "/CN=mail.example.test" server.key intermediate.pem intermediate.key server.pem \
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mail.example.test\nauthorityInfoAccess=OCSP;URI:$url\n"
+    cat server.pem intermediate.pem > chain.pem
+    local serial
+    serial=$(openssl x509 -in server.pem -noout -serial | cut -d= -f2)
+    printf 'V\t%s\t\t%s\tunknown\t/CN=mail.example.test\n' "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" "$serial" > index.txt
+}
