@@ -1,5 +1,3 @@
-internal import COpenSSL
-internal import CShims
 
 /// Certificates as a caIssuers URL or an `--issuer` file may serve them: one DER
 /// certificate, PEM certificates, or a PKCS#7 certs-only bundle (DER or PEM), RFC 5280 §4.2.2.1.
@@ -24,15 +22,6 @@ enum CertificateBundle {
     }
 
     private static func pkcs7Certificates(_ der: [UInt8]) -> [Certificate] {
-        let pkcs7: UnsafeMutablePointer<PKCS7>? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_PKCS7(nil, &cursor, buffer.count)
-        }
-        guard let pkcs7 else {
-            OpenSSLErrorQueue.clear()
-            return []
-        }
-        defer { PKCS7_free(pkcs7) }
-        return x509Objects(inBorrowedStack: ocspd_pkcs7_certificates(pkcs7)).compactMap { Certificate(object: $0) }
+        PKCS7Certificates.objects(inDER: der).compactMap { Certificate(object: $0) }
     }
 }

@@ -1,4 +1,3 @@
-internal import COpenSSL
 import Foundation
 
 /// Decides whether an OCSP response is an acceptable proof for one certificate at one
@@ -138,30 +137,11 @@ public enum StapleVerifier {
     /// OpenSSL's own responderID lookup (byName or byKey), over the response's
     /// certificates first, then `candidates`.
     private static func findSigner(_ basic: BasicOCSPResponse, candidates: [Certificate]) -> Certificate? {
-        let extra = X509StackObject(candidates.map(\.object))
-        var found: OpaquePointer? = nil
-        let result = withExtendedLifetime(candidates) {
-            OCSP_resp_get0_signer(basic.object.pointer, &found, extra.pointer)
-        }
-        OpenSSLErrorQueue.clear()
-        guard result > 0, let found else { return nil }
-        return Certificate(object: X509Object(retaining: found))
+        basic.object.signer(among: candidates.map(\.object)).flatMap { Certificate(object: $0) }
     }
 
     /// Checks only the signature with `signer`'s key; who may sign is decided above.
     private static func checkSignature(_ basic: BasicOCSPResponse, signer: Certificate) -> VerificationFailure? {
-        let only = X509StackObject([signer.object])
-        guard let store = X509_STORE_new() else {
-            return .badSignature(signer: signer.description, detail: OpenSSLErrorQueue.drain())
-        }
-        defer { X509_STORE_free(store) }
-        let flags = UInt(OCSP_NOINTERN) | UInt(OCSP_NOVERIFY)
-        let result = withExtendedLifetime(signer) {
-            OCSP_basic_verify(basic.object.pointer, only.pointer, store, flags)
-        }
-        guard result == 1 else {
-            return .badSignature(signer: signer.description, detail: OpenSSLErrorQueue.drain())
-        }
-        return nil
+        basic.object.signatureFailure(with: signer.object).map { .badSignature(signer: signer.description, detail: $0) }
     }
 }
