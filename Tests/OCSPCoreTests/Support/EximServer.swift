@@ -73,10 +73,13 @@ final class EximServer: @unchecked Sendable {
                                    stdout: "\(folder)/daemon.out", stderr: "\(folder)/daemon.out")
         let deadline = Date().addingTimeInterval(10)
         while !FreePort.isListening(port) {
-            guard Date() < deadline, process.isRunning else {
+            let running = process.isRunning
+            guard Date() < deadline, running else {
                 let output = (try? String(contentsOfFile: "\(folder)/daemon.out", encoding: .utf8)) ?? ""
+                let panic = (try? String(contentsOfFile: "\(folder)/log/paniclog", encoding: .utf8)) ?? ""
+                let state = running ? "still running, not listening after 10 s" : "exited with status \(process.wait())"
                 stop()
-                throw ResponderDidNotStart(port: port, log: "exim: " + output + logText)
+                throw ResponderDidNotStart(port: port, log: "exim \(state): " + output + logText + panic)
             }
             usleep(20_000)
         }

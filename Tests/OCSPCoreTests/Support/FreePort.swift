@@ -32,12 +32,29 @@ enum FreePort {
     static func isListening(_ port: UInt16) -> Bool {
         let suffix = String(format: ":%04X", port)
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = wholeProcFile(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 if fields.count > 3, fields[1].hasSuffix(suffix), fields[3] == "0A" { return true }
             }
         }
         return false
+    }
+
+    /// A /proc file read to its end. /proc files report a size of 0, and a reader that
+    /// trusts the size (Foundation's `String(contentsOfFile:)`) gets only the first page:
+    /// with hundreds of sockets open, a listener further down the table was never seen.
+    private static func wholeProcFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(contentsOf: chunk.prefix(count))
+        }
     }
 }
