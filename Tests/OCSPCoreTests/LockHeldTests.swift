@@ -6,28 +6,12 @@ import Testing
 /// file in the staple's folder) never makes ocspd report a staple that is not there: the
 /// staple on disk is judged without the lock, and the exit code says what is in place.
 @Suite struct LockHeldTests {
-    /// The lock file beside `output`, held with flock by this test process: for the ocspd
-    /// binary, a foreign process that holds it and never writes.
-    private final class ForeignHolder {
-        let path: String
-        private let descriptor: Int32
-
-        init(lockFor output: String) throws {
-            path = StateStore(directory: "/nonexistent").lockPath(for: output)
-            descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-                throw FileSystemFixtures.Failed("flock \(path)")
-            }
-        }
-
-        deinit { close(descriptor) }
-    }
 
     @Test func aHeldLockAndGarbageAtTheOutputExit2NamingTheLock() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
         try FileSystemFixtures.file(scenario.output, Array("not a proof".utf8))
-        let holder = try ForeignHolder(lockFor: scenario.output)
+        let holder = try ForeignLockHolder(lockFor: scenario.output)
         let result = try scenario.runRefresh()
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("holds the lock \(holder.path)"), "\(result.stderr)")
@@ -39,7 +23,7 @@ import Testing
     @Test func aHeldLockAndNoStapleExit2() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let holder = try ForeignHolder(lockFor: scenario.output)
+        let holder = try ForeignLockHolder(lockFor: scenario.output)
         let result = try scenario.runRefresh(["--force"])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("holds the lock \(holder.path)"), "\(result.stderr)")
@@ -52,7 +36,7 @@ import Testing
         try scenario.startResponder()
         #expect(try scenario.runRefresh().status == 0)
         let before = scenario.stapleBytes
-        let holder = try ForeignHolder(lockFor: scenario.output)
+        let holder = try ForeignLockHolder(lockFor: scenario.output)
         let result = try scenario.runRefresh(["--force"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("another ocspd is refreshing \(scenario.output) right now (it holds the lock \(holder.path))"), "\(result.stderr)")
@@ -76,7 +60,7 @@ import Testing
               - chain: \(try scenario.chainFile())
                 output: \(second)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let holder = try ForeignHolder(lockFor: second)
+        let holder = try ForeignLockHolder(lockFor: second)
         let result = try OCSPDBinary.run(["refresh", "--config", config])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(scenario.stapleBytes != nil)
