@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount
+ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount systemd
 ensure_promtool
 ensure_swift
 swift build --build-tests

@@ -5,7 +5,7 @@ import Testing
 /// Running as root, a configuration path that cannot be followed to its end is not trusted,
 /// and the bytes parsed are read from the descriptor whose owner and mode were checked: a
 /// folder renamed away for the moment of the check, and back for the read, gets nothing in.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct ConfigTrustRaceTests {
     typealias FS = FileSystemFixtures
     let scenario: Scenario

@@ -4,7 +4,7 @@ import Testing
 
 /// Running as root, ocspd trusts a configuration and its hooks only when no one but root may
 /// change them: the file, every folder on its path, and every link on the way.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct ConfigTrustTests {
     typealias FS = FileSystemFixtures
     let scenario: Scenario

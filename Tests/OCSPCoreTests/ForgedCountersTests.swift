@@ -5,7 +5,7 @@ import Testing
 /// The request and failure counters root publishes come only from files ocspd believes, and
 /// no count read from a file can stop a run: the state folder may belong to the unprivileged
 /// `ocspd` user while root's cron job and daemon publish its counters.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct ForgedCountersTests {
     typealias Fixtures = FileSystemFixtures
     static let evil = "http://evil.example"

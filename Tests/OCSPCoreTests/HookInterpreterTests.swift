@@ -6,7 +6,7 @@ import Testing
 /// interpreter (and an interpreter's interpreter), and what `#!/usr/bin/env NAME` finds on
 /// the fixed PATH hooks run with, must be root's alone, at load and just before each start.
 /// A hook never searches the daemon's PATH or working folder.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct HookInterpreterTests {
     typealias FS = FileSystemFixtures
     let scenario: Scenario

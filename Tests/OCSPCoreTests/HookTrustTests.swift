@@ -6,7 +6,7 @@ import Testing
 /// by its absolute path, and only while that file is still root's alone: PATH is not searched
 /// again at start, so a folder earlier on PATH (or the working folder, for an empty entry)
 /// cannot slip another file in.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct HookTrustTests {
     typealias FS = FileSystemFixtures
     static let hookName = "ocspd-spec-hook"

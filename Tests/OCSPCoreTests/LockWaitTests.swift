@@ -5,7 +5,7 @@ import Testing
 /// Held locks cost one bounded wait per run, not one per output: a process holding the
 /// locks of many outputs (anyone who may open lock files in the staple folder) cannot stretch
 /// a cron run to hours, and a lock of another user is not waited for at all.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct LockWaitTests {
     typealias Fixtures = FileSystemFixtures
     static let outputs = 24

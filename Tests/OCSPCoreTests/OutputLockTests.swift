@@ -75,7 +75,7 @@ import Testing
         #expect(try StapleVerifier.verify(OCSPResponse(derBytes: bytes), for: scenario.subject, at: Date()).get().status == .good)
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aLockRootCreatesInAFolderOfAnotherUserIsHandedToThatUser() throws {
         // Cron as root first, the daemon as the folder's owner later: both must be able to lock.
         let folder = try TestPKI.scratchFolder("lock")
@@ -87,7 +87,7 @@ import Testing
         withExtendedLifetime(held) {}
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aDeviceAtTheLockNameIsRefusedWithoutOpeningIt() throws {
         let folder = try TestPKI.scratchFolder("lock")
         try FileSystemFixtures.characterDevice("\(folder)/.mail.der.ocspd-lock")
@@ -134,7 +134,7 @@ import Testing
         #expect(owner.map { [$0.uid, $0.gid] } == expected)
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aRootRunThenADaemonOfTheFolderGroupBothTakeTheLock() throws {
         // The red team's case: a root cron run in a root:nogroup 0775 staple folder used to
         // leave a root:root 0600 lock that the daemon (another user in that group) could never open.
@@ -169,7 +169,7 @@ import Testing
         return (lock, try #require(try StateStore(directory: "\(folder)/state").lock(for: "\(shared)/mail.der")))
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aRootOnlyLockAnEarlierOcspdLeftIsOpenedToTheFolderGroup() throws {
         let (lock, held) = try takeLockOverARootOnlyFile(holding: [])
         #expect(mode(lock) == 0o640)
@@ -177,7 +177,7 @@ import Testing
         withExtendedLifetime(held) {}
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aFileWithContentRenamedToTheLockNameIsNeverShownToTheGroup() throws {
         // Someone of the folder's group could rename root's secret there, hoping root opens it up.
         let (lock, held) = try takeLockOverARootOnlyFile(holding: Array("secret".utf8))

@@ -6,7 +6,7 @@ import Testing
 
 /// A revocation record is believed only for the signed revoked proof it carries: a file
 /// someone else left at a record's name is no revocation, and is never copied anywhere.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct RevocationEvidenceTests {
     typealias Fixtures = FileSystemFixtures
 

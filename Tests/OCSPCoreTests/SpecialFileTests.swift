@@ -4,7 +4,7 @@ import Testing
 
 /// Only regular files are replaced or removed: a device node, FIFO, socket or folder at an
 /// output is refused with a message saying what it is, and left exactly as it is.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct SpecialFileTests {
     typealias FS = FileSystemFixtures
     let folder: String

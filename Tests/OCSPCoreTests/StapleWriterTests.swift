@@ -91,7 +91,7 @@ import Testing
         #expect(inherited.owner.map { [$0.uid, $0.gid] } == (keepsOwner ? [owner, owner] : nil))
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aFilePlantedInAWorldWritableStickyFolderLendsNeitherOwnerNorWriteBits() throws {
         let sticky = "\(folder)/sticky", path = "\(folder)/sticky/www.der"
         try FileSystemFixtures.folder(sticky, mode: 0o1777)
@@ -103,7 +103,7 @@ import Testing
         #expect(written.st_mode & 0o7777 == 0o644)
     }
 
-    @Test(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+    @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func anOwnerChosenInAFolderOnlyRootWritesIsKept() throws {
         // nginx reading as www-data: the operator chowned the staple, and no one else could have.
         let path = "\(folder)/nginx.der"

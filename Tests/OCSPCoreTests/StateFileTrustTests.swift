@@ -6,7 +6,7 @@ import Testing
 /// A state file is believed for decisions (its verified record, its revocation list) only
 /// when root or the running user owns it and it has one name; the state folder may be
 /// writable by the unprivileged `ocspd` user while root's cron job uses it.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct StateFileTrustTests {
     typealias Fixtures = FileSystemFixtures
     static let farFuture = "2031-01-01T00:00:00Z"

@@ -4,7 +4,7 @@ import Testing
 
 /// A symlink at or on the way to an output is followed only when no one but root or ocspd's
 /// own user could have planted it; otherwise the output is refused and nothing is touched.
-@Suite(.enabled(if: FileSystemFixtures.isRoot, FileSystemFixtures.needsRoot))
+@Suite(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
 struct SymlinkSafetyTests {
     typealias FS = FileSystemFixtures
     let folder: String
