@@ -18,7 +18,7 @@ public struct CertificateChain: Sendable, Hashable {
     public var certificates: [Certificate] { [leaf] + intermediates }
 
     /// No chain file is larger; a bigger one is not a chain.
-    public static let maximumFileSize = 1 << 20
+    public static let maximumFileSize = LocalFileLimit.bytes
 
     /// The version of the rules `parse` reads a chain by; raise it whenever the same bytes
     /// could yield another leaf or be refused. A `VerifiedRecord` made under other rules

@@ -74,15 +74,15 @@ public struct StapleHealth: Sendable {
         }
         var candidates = chain.intermediates
         if let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)) { candidates.append(issuer) }
-        if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
+        if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
             candidates += CertificateBundle.certificates(in: bytes)
         }
-        guard let issuer = candidates.first(where: { chain.leaf.isSigned(by: $0) }) else {
+        guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: candidates) else {
             return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
                                 reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
         }
         var extra: [Certificate] = []
-        if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
+        if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
             extra = CertificateBundle.certificates(in: bytes)
         }
         let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)

@@ -46,7 +46,7 @@ struct StateFolderCounters {
     /// folder may be theirs to write, and any count they wrote would be published as root's),
     /// another record, a corrupt file, a negative count.
     static func counts(inStateFile path: String) -> RequestCounters? {
-        guard case .success(let read) = SafeFileRead.readWithStatus(path, maximum: 1 << 20),
+        guard case .success(let read) = SafeFileRead.readWithStatus(path, maximum: LocalFileLimit.bytes),
               StateFileTrust.believable(read.status),
               let file = try? JSONDecoder().decode(CountersInStateFile.self, from: Data(read.bytes)) else { return nil }
         let counts = RequestCounters(requests: file.requests ?? [:], failures: file.failures ?? [:])

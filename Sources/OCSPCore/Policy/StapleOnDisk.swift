@@ -20,7 +20,7 @@ public enum StapleOnDisk: Sendable {
 
     /// Reads and judges the file at `path`. The only I/O is the read.
     public static func assess(_ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
-        assess(FileBytes.read(path, maximum: 1 << 20), for: subject, extraCertificates: extraCertificates, at: now)
+        assess(FileBytes.read(path, maximum: LocalFileLimit.bytes), for: subject, extraCertificates: extraCertificates, at: now)
     }
 
     /// Judges what reading the staple file gave.

@@ -23,7 +23,7 @@ public struct ProbeReport: Sendable {
         self.leaf = leaf
         expectedPath = expected?.path
         matchesExpected = expected.map { result.stapled == $0.bytes }
-        let issuer = leaf.flatMap { leaf in result.presentedChain.dropFirst().first { leaf.isSigned(by: $0) } }
+        let issuer = leaf.flatMap { IssuerSearch.issuer(of: $0, among: result.presentedChain.dropFirst()) }
         if let stapled = result.stapled, let leaf {
             if let issuer {
                 switch Swift.Result(catching: { try OCSPResponse(derBytes: stapled) }) {

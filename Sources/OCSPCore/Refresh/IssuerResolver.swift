@@ -27,16 +27,16 @@ public struct IssuerResolver: Sendable {
     /// transfer bounded by what is left of its time.
     public func resolve(for chain: CertificateChain, issuerPath: String?, budget: inout BudgetSpending) -> Result<(Certificate, Source), IssuerError> {
         var tried: [String] = []
-        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+        if let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates) {
             return .success((issuer, .chain))
         }
         tried.append("\(chain.intermediates.count) other certificate(s) in \(chain.path)")
         if let issuerPath {
-            switch FileBytes.read(issuerPath, maximum: 1 << 20) {
+            switch FileBytes.read(issuerPath, maximum: LocalFileLimit.bytes) {
             case .failure(let error):
                 return .failure(.unreadable(path: issuerPath, reason: error))
             case .success(let bytes):
-                if let issuer = CertificateBundle.certificates(in: bytes).first(where: { chain.leaf.isSigned(by: $0) }) {
+                if let issuer = IssuerSearch.issuer(of: chain.leaf, among: CertificateBundle.certificates(in: bytes)) {
                     return .success((issuer, .file(issuerPath)))
                 }
                 tried.append(issuerPath)
@@ -57,7 +57,7 @@ public struct IssuerResolver: Sendable {
             case .success(let response) where !(200..<300).contains(response.statusCode):
                 tried.append("\(url): HTTP \(response.statusCode)")
             case .success(let response):
-                if let issuer = CertificateBundle.certificates(in: response.body).first(where: { chain.leaf.isSigned(by: $0) }) {
+                if let issuer = IssuerSearch.issuer(of: chain.leaf, among: CertificateBundle.certificates(in: response.body)) {
                     return .success((issuer, .downloaded(url)))
                 }
                 tried.append("\(url): served no certificate that signed the leaf")

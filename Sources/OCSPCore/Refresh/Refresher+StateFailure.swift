@@ -24,11 +24,11 @@ extension Refresher {
 
     func localIssuer(_ pending: PendingRefresh) -> Certificate? {
         let chain = pending.chain
-        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) { return issuer }
-        if let path = pending.job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20) {
-            return CertificateBundle.certificates(in: bytes).first { chain.leaf.isSigned(by: $0) }
+        if let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates) { return issuer }
+        if let path = pending.job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
+            return IssuerSearch.issuer(of: chain.leaf, among: CertificateBundle.certificates(in: bytes))
         }
         let cached = stateStore.load(for: pending.job.outputPath).issuer
-        return cached.flatMap { SharedCertificates.certificate(derBytes: Array($0.der)) }.flatMap { chain.leaf.isSigned(by: $0) ? $0 : nil }
+        return cached.flatMap { SharedCertificates.certificate(derBytes: Array($0.der)) }.flatMap { IssuerSearch.issuer(of: chain.leaf, among: [$0]) }
     }
 }

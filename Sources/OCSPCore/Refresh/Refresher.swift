@@ -168,7 +168,7 @@ public struct Refresher: Sendable {
         let started = now()
         // Read once: the same bytes are judged now and compared with the new proof later.
         // Through the path layer, as the writer reaches it (any length, no untrusted link).
-        let read = SafeFileRead.read(job.outputPath, maximum: 1 << 20)
+        let read = SafeFileRead.read(job.outputPath, maximum: LocalFileLimit.bytes)
         var onDiskBytes: [UInt8]? = try? read.get()
         var onDisk = StapleOnDisk.assess(read, for: subject, extraCertificates: extra, at: started)
         let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
@@ -362,7 +362,7 @@ public struct Refresher: Sendable {
     /// The delegated responder certificates named by `--responder-cert`, if any.
     func extraCertificates(_ job: RefreshJob) -> Result<[Certificate], RefreshError> {
         guard let path = job.responderCertificatePath else { return .success([]) }
-        switch FileBytes.read(path, maximum: 1 << 20) {
+        switch FileBytes.read(path, maximum: LocalFileLimit.bytes) {
         case .failure(let reason):
             return .failure(.responderCertificate(path: path, reason: reason.description))
         case .success(let bytes):
@@ -373,11 +373,11 @@ public struct Refresher: Sendable {
 
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
     private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState, budget: inout BudgetSpending) -> Result<Certificate, IssuerError> {
-        if let issuer = chain.intermediates.first(where: { chain.leaf.isSigned(by: $0) }) {
+        if let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates) {
             return .success(issuer)
         }
         if job.issuerPath == nil, let cached = state.issuer, let issuer = SharedCertificates.certificate(derBytes: Array(cached.der)),
-           chain.leaf.isSigned(by: issuer) {
+           IssuerSearch.issuer(of: chain.leaf, among: [issuer]) != nil {
             return .success(issuer)
         }
         return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget).map { issuer, source in

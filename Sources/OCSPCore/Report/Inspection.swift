@@ -5,7 +5,7 @@ import Foundation
 public enum Inspection {
     public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<InspectReport, InspectError> {
         let bytes: [UInt8]
-        switch FileBytes.read(file, maximum: 1 << 20) {
+        switch FileBytes.read(file, maximum: LocalFileLimit.bytes) {
         case .failure(let reason): return .failure(.unreadable(path: file, reason: reason))
         case .success(let read): bytes = read
         }
@@ -18,7 +18,7 @@ public enum Inspection {
 
         var issuerCertificates: [Certificate] = []
         if let issuerPath {
-            switch FileBytes.read(issuerPath, maximum: 1 << 20) {
+            switch FileBytes.read(issuerPath, maximum: LocalFileLimit.bytes) {
             case .failure(let reason): return .failure(.verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description))
             case .success(let bytes): issuerCertificates = CertificateBundle.certificates(in: bytes)
             }
@@ -39,7 +39,7 @@ public enum Inspection {
         } catch {
             return .failure(.verificationInput(error.description))
         }
-        guard let issuer = (chain.intermediates + issuerCertificates).first(where: { chain.leaf.isSigned(by: $0) }) else {
+        guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates + issuerCertificates) else {
             return .failure(.verificationInput(IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
         }
         let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)

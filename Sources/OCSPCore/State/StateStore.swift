@@ -81,7 +81,7 @@ public struct StateStore: Sendable {
     /// path, and counts from zero.
     public func load(for output: String) -> StapleState {
         guard let folder = stateFolder(),
-              case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: 1 << 20) else {
+              case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: LocalFileLimit.bytes) else {
             return StapleState(outputPath: Self.absolute(output))
         }
         let decoder = JSONDecoder()

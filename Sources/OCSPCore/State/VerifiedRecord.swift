@@ -103,7 +103,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     /// checks at `now`.
     func facts(chainSHA256: String, stapleAt path: String, at now: Date) -> StapleFacts? {
         guard chainRules == CertificateChain.rulesVersion, chainSHA256 == self.chainSHA256,
-              case .success(let stapleBytes) = FileBytes.read(path, maximum: 1 << 20),
+              case .success(let stapleBytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes),
               Self.digest(stapleBytes) == stapleSHA256 else { return nil }
         return facts(at: now)
     }

@@ -54,7 +54,7 @@ extension OCSPD {
             var expected: (path: String, bytes: [UInt8])? = nil
             if let expect {
                 let bytes: [UInt8]
-                switch FileBytes.read(expect, maximum: 1 << 20) {
+                switch FileBytes.read(expect, maximum: LocalFileLimit.bytes) {
                 case .success(let read): bytes = read
                 case .failure(let error): throw unknown("cannot read \(expect): \(error)")
                 }
