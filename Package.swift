@@ -58,7 +58,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore", "COpenSSL", "CShims", .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "OCSPCore", "COpenSSL", "CShims", .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
@@ -71,12 +74,13 @@ if ProcessInfo.processInfo.environment["OCSPD_FUZZ"] != nil {
     for target in package.targets where target.name == "OCSPCore" {
         target.swiftSettings = [.unsafeFlags(["-sanitize=fuzzer,address"])]
     }
-    package.targets.append(.executableTarget(
-        name: "OCSPFuzz",
-        dependencies: ["OCSPCore"],
-        path: "Fuzz",
-        exclude: ["corpus"],
-        swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
-        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
-    ))
+    package.targets.append(
+        .executableTarget(
+            name: "OCSPFuzz",
+            dependencies: ["OCSPCore"],
+            path: "Fuzz",
+            exclude: ["corpus"],
+            swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        ))
 }

@@ -11,5 +11,7 @@ cd "$(dirname "$0")/.."
 ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount systemd
 ensure_promtool
 ensure_swift
+# The formatting rules are .swift-format's; a change that breaks them fails here, first.
+swift format lint --strict --parallel --recursive Sources Tests Fuzz Package.swift
 swift build --build-tests
 swift test

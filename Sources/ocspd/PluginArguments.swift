@@ -36,8 +36,10 @@ enum PluginArguments {
             let report = CheckReport(problem: message)
             print(json ? report.json.rendered() : report.text)
         } else {
-            print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(message))]).rendered()
-                       : "OCSPD UNKNOWN - \(DisplayText.line(message))")
+            print(
+                json
+                    ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(message))]).rendered()
+                    : "OCSPD UNKNOWN - \(DisplayText.line(message))")
         }
         exit(StapleHealth.Level.unknown.rawValue)
     }

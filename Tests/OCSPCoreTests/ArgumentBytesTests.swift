@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Command-line arguments are taken byte for byte or refused: Swift would decode a stray byte
@@ -14,8 +15,10 @@ import Testing
 
     @Test func anOutputThatIsNotUTF8IsRefusedWith64NamingTheArgumentAndNothingIsWritten() throws {
         let scenario = try Scenario()
-        let result = try run(["refresh", "--chain", try scenario.chainFile(), "--output", "\(scenario.folder)/aRAWb.der",
-                              "--state-dir", scenario.stateDirectory])
+        let result = try run([
+            "refresh", "--chain", try scenario.chainFile(), "--output", "\(scenario.folder)/aRAWb.der",
+            "--state-dir", scenario.stateDirectory,
+        ])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("argument 5 is not UTF-8 text (\(scenario.folder)/a\\xFFb.der)"), "\(result.stderr)")
         #expect(result.stderr.contains("byte for byte"))

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// RFC 5280 certificateHold is a suspension the CA can lift: acted on while the proof saying
@@ -21,7 +22,8 @@ import Testing
             answer.reason = reason
             answer.revocationTime = now.addingTimeInterval(-2 * 86400)
         }
-        return try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [answer])
+        return try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [answer])
     }
 
     static func status(of bytes: [UInt8]?, _ scenario: Scenario) throws -> CertStatus? {
@@ -60,16 +62,20 @@ import Testing
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
         responder.serve(try Self.proof(scenario, revokedFor: Self.holdReason, age: 60))
-        let held = try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+        let held = try RevocationLedgerTests.refresh(
+            scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
         #expect(held.status == 3, "\(held.stderr)")
         let hold = scenario.stapleBytes
         // An older good proof is not today's status: the hold in place stays.
         responder.serve(try Self.proof(scenario, revokedFor: nil, age: 600))
-        #expect(try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx").status == 3)
+        #expect(
+            try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+                .status == 3)
         #expect(scenario.stapleBytes == hold)
         // A newer one is: the CA lifted the hold.
         responder.serve(try Self.proof(scenario, revokedFor: nil, age: 0))
-        let lifted = try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+        let lifted = try RevocationLedgerTests.refresh(
+            scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
         #expect(lifted.status == 0, "\(lifted.stderr)")
         #expect(try Self.status(of: scenario.stapleBytes, scenario) == .good)
     }
@@ -81,7 +87,8 @@ import Testing
         let responder = try ScriptedResponder()
         let hold = try Self.proof(scenario, revokedFor: Self.holdReason, age: 30 * 86400 - 7 * 86400)
         let record = "\(scenario.folder)/.ocspd-revoked-\(RevocationLedger.certificateName(scenario.subject))"
-        let pem = "ocspd: planted\n-----BEGIN OCSP RESPONSE-----\n\(Data(hold).base64EncodedString(options: .lineLength64Characters))\n-----END OCSP RESPONSE-----\n"
+        let pem =
+            "ocspd: planted\n-----BEGIN OCSP RESPONSE-----\n\(Data(hold).base64EncodedString(options: .lineLength64Characters))\n-----END OCSP RESPONSE-----\n"
         try pem.write(toFile: record, atomically: true, encoding: .utf8)
         guard case .failure(.onHold) = RevocationEvidence.verify(Array(pem.utf8), for: scenario.subject) else {
             Issue.record("a planted hold record was taken for evidence of a revocation")
@@ -101,12 +108,15 @@ import Testing
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
         responder.serve(try Self.proof(scenario, revokedFor: reason, age: 600))
-        #expect(try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx").status == 3)
+        #expect(
+            try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+                .status == 3)
         #expect(RevocationLedgerTests.records(in: scenario.stateDirectory).count == 1)
         let revoked = scenario.stapleBytes
         // Newer, and good: refused, revocation is final.
         responder.serve(try Self.proof(scenario, revokedFor: nil, age: 0))
-        let good = try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+        let good = try RevocationLedgerTests.refresh(
+            scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
         #expect(good.status == 3, "\(good.stderr)")
         #expect(scenario.stapleBytes == revoked)
     }
@@ -115,10 +125,14 @@ import Testing
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
         responder.serve(try Self.proof(scenario, revokedFor: Self.keyCompromise, age: 600))
-        #expect(try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx").status == 3)
+        #expect(
+            try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+                .status == 3)
         let revoked = scenario.stapleBytes
         responder.serve(try Self.proof(scenario, revokedFor: Self.holdReason, age: 0))
-        #expect(try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx").status == 3)
+        #expect(
+            try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory, target: "nginx")
+                .status == 3)
         #expect(scenario.stapleBytes == revoked)
     }
 }

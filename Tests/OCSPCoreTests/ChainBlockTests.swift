@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// The leaf is the leaf: which PEM blocks a chain file may hold, which are skipped, and
@@ -53,12 +54,15 @@ import Testing
         check("\u{FEFF}" + leafPEM + intermediatePEM, .leafFirst, "a UTF-8 byte-order mark before the first BEGIN line")
         check(keyPEM + leafPEM + intermediatePEM + Self.dhParameters, .leafFirst, "HAProxy combined pem: key, chain, DH parameters")
         check(leafPEM + keyPEM + intermediatePEM, .leafFirst, "a key between the certificates")
-        check("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + keyPEM + leafPEM + intermediatePEM,
-              .leafFirst, "openssl ecparam -genkey output: EC PARAMETERS before the key")
-        check("-----BEGIN ENCRYPTED PRIVATE KEY-----\nnot base64 at all!\n-----END ENCRYPTED PRIVATE KEY-----\n" + leafPEM + intermediatePEM,
-              .leafFirst, "a private key block is never decoded")
-        check("Bag Attributes\n    localKeyID: 01 02\nsubject=CN = leaf\n" + leafPEM + "Bag Attributes\n" + intermediatePEM,
-              .leafFirst, "openssl pkcs12 output: text outside the blocks")
+        check(
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + keyPEM + leafPEM + intermediatePEM,
+            .leafFirst, "openssl ecparam -genkey output: EC PARAMETERS before the key")
+        check(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nnot base64 at all!\n-----END ENCRYPTED PRIVATE KEY-----\n" + leafPEM + intermediatePEM,
+            .leafFirst, "a private key block is never decoded")
+        check(
+            "Bag Attributes\n    localKeyID: 01 02\nsubject=CN = leaf\n" + leafPEM + "Bag Attributes\n" + intermediatePEM,
+            .leafFirst, "openssl pkcs12 output: text outside the blocks")
         check(leafPEM.replacingOccurrences(of: "\n", with: "\r\n") + intermediatePEM, .leafFirst, "Windows line endings")
     }
 
@@ -71,19 +75,26 @@ import Testing
     @Test func whatWouldMakeAnotherCertificateTheLeafIsRefused() {
         let broken = leafPEM.replacingOccurrences(of: "-----BEGIN CERTIFICATE-----", with: "-----BEGIN CERTIFICATE----")
         check(broken + intermediatePEM, .refused("line 1 starts like a BEGIN line"), "a BEGIN line one dash short")
-        check(leafPEM.replacingOccurrences(of: "-----BEGIN CERTIFICATE-----", with: "-----BEGINCERTIFICATE-----") + intermediatePEM,
-              .refused("starts like a BEGIN line"), "no space after BEGIN")
-        check(leafPEM.replacingOccurrences(of: "-----BEGIN CERTIFICATE-----", with: "-----BEGIN CERTIFICATE----- x") + intermediatePEM,
-              .refused("starts like a BEGIN line"), "text after the marker")
-        check("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n" + leafPEM + intermediatePEM,
-              .refused("holds a X509 CRL block at line 1"), "an unknown label before the leaf")
-        check(leafPEM + "-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\n" + intermediatePEM,
-              .refused("PKCS7 block"), "an unknown label after the leaf")
+        check(
+            leafPEM.replacingOccurrences(of: "-----BEGIN CERTIFICATE-----", with: "-----BEGINCERTIFICATE-----") + intermediatePEM,
+            .refused("starts like a BEGIN line"), "no space after BEGIN")
+        check(
+            leafPEM.replacingOccurrences(of: "-----BEGIN CERTIFICATE-----", with: "-----BEGIN CERTIFICATE----- x") + intermediatePEM,
+            .refused("starts like a BEGIN line"), "text after the marker")
+        check(
+            "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n" + leafPEM + intermediatePEM,
+            .refused("holds a X509 CRL block at line 1"), "an unknown label before the leaf")
+        check(
+            leafPEM + "-----BEGIN PKCS7-----\nAAAA\n-----END PKCS7-----\n" + intermediatePEM,
+            .refused("PKCS7 block"), "an unknown label after the leaf")
         let lines = leafPEM.split(separator: "\n").map(String.init)
         let damaged = ([lines[0], "!" + lines[1]] + lines.dropFirst(2)).joined(separator: "\n") + "\n"
-        check(damaged + intermediatePEM, .refused("the CERTIFICATE block at line 1 does not decode"), "a stray character in the leaf's base64")
-        check(intermediatePEM + leafPEM, .refused("the first certificate in /etc/test/chain.pem is a CA certificate (subject "),
-              "the intermediate first")
+        check(
+            damaged + intermediatePEM, .refused("the CERTIFICATE block at line 1 does not decode"), "a stray character in the leaf's base64"
+        )
+        check(
+            intermediatePEM + leafPEM, .refused("the first certificate in /etc/test/chain.pem is a CA certificate (subject "),
+            "the intermediate first")
         check(intermediatePEM, .refused("is a CA certificate"), "only the intermediate")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Reading the server's chain as servers hold it.
@@ -71,7 +72,9 @@ import Testing
     @Test func emptyFileMissingFileAndFolderAreDistinctErrors() throws {
         let empty = try write("\n\n")
         #expect(throws: ChainError.empty(path: empty)) { try CertificateChain.read(from: empty) }
-        #expect(throws: ChainError.unreadable(path: "\(folder)/missing.pem", reason: .missing)) { try CertificateChain.read(from: "\(folder)/missing.pem") }
+        #expect(throws: ChainError.unreadable(path: "\(folder)/missing.pem", reason: .missing)) {
+            try CertificateChain.read(from: "\(folder)/missing.pem")
+        }
         #expect(throws: ChainError.unreadable(path: folder, reason: .isDirectory)) { try CertificateChain.read(from: folder) }
     }
 

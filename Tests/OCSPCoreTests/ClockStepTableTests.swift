@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A seeded generator (SplitMix64): the same draws every run, different for every seed.
@@ -21,9 +22,10 @@ struct SeededRandom: RandomNumberGenerator {
     static let day: TimeInterval = 86400
 
     static func proof(thisUpdate: TimeInterval, expiry: TimeInterval) -> StapleFacts {
-        StapleFacts(status: .good, thisUpdate: t0.addingTimeInterval(thisUpdate), nextUpdate: t0.addingTimeInterval(expiry),
-                    effectiveExpiry: t0.addingTimeInterval(expiry), expiryLimit: .nextUpdate, singleIndex: 0,
-                    singleResponseCount: 1, certIDHashAlgorithm: "sha1")
+        StapleFacts(
+            status: .good, thisUpdate: t0.addingTimeInterval(thisUpdate), nextUpdate: t0.addingTimeInterval(expiry),
+            effectiveExpiry: t0.addingTimeInterval(expiry), expiryLimit: .nextUpdate, singleIndex: 0,
+            singleResponseCount: 1, certIDHashAlgorithm: "sha1")
     }
 
     struct Row: Sendable, CustomStringConvertible {
@@ -77,13 +79,15 @@ struct SeededRandom: RandomNumberGenerator {
             _ = seed
             let failures = Int(random.next() % 12) + 1
             let retryAfter = TimeInterval(random.next() % 40) * 3600
-            let retry = RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: Self.t0, timing: timing,
-                                              deadline: RefreshSchedule.deadline(Self.week, timing: timing), random: &random)
+            let retry = RefreshSchedule.retry(
+                afterFailures: failures, retryAfter: retryAfter, at: Self.t0, timing: timing,
+                deadline: RefreshSchedule.deadline(Self.week, timing: timing), random: &random)
             #expect(StoredPlan.credible(retry, proofInPlace: Self.week, at: Self.t0, timing: timing) != nil)
             let next = RefreshSchedule.nextRefresh(after: Self.week, lastSuccess: Self.t0, timing: timing, random: &random)
             #expect(StoredPlan.credible(next, proofInPlace: Self.week, at: Self.t0, timing: timing) != nil)
-            let same = RefreshSchedule.retrySameProof(deadline: RefreshSchedule.deadline(Self.tomorrow, timing: timing),
-                                                      maxAge: retryAfter, at: Self.t0, timing: timing, random: &random)
+            let same = RefreshSchedule.retrySameProof(
+                deadline: RefreshSchedule.deadline(Self.tomorrow, timing: timing),
+                maxAge: retryAfter, at: Self.t0, timing: timing, random: &random)
             #expect(StoredPlan.credible(same, proofInPlace: Self.tomorrow, at: Self.t0, timing: timing) != nil)
         }
     }
@@ -107,9 +111,15 @@ struct SeededRandom: RandomNumberGenerator {
         Row(name: "first failure: 1 to 2 minutes", failures: 1, retryAfter: nil, deadlineIn: nil, range: 60...120),
         Row(name: "third failure: 1 to 5 minutes", failures: 3, retryAfter: nil, deadlineIn: nil, range: 60...300),
         Row(name: "many failures: 1 minute to backoff-max", failures: 30, retryAfter: nil, deadlineIn: nil, range: 60...3600),
-        Row(name: "Retry-After 120 (503, tryLater): after it, over the backoff window", failures: 1, retryAfter: 120, deadlineIn: nil, range: 120...180),
-        Row(name: "Retry-After of a week, proof deadline in 2 days: within the deadline", failures: 1, retryAfter: 7 * 86400, deadlineIn: 2 * 86400, range: (2 * 86400 - 60)...(2 * 86400)),
-        Row(name: "Retry-After of a week, no proof in place: within backoff-max", failures: 1, retryAfter: 7 * 86400, deadlineIn: nil, range: 3540...3600),
+        Row(
+            name: "Retry-After 120 (503, tryLater): after it, over the backoff window", failures: 1, retryAfter: 120, deadlineIn: nil,
+            range: 120...180),
+        Row(
+            name: "Retry-After of a week, proof deadline in 2 days: within the deadline", failures: 1, retryAfter: 7 * 86400,
+            deadlineIn: 2 * 86400, range: (2 * 86400 - 60)...(2 * 86400)),
+        Row(
+            name: "Retry-After of a week, no proof in place: within backoff-max", failures: 1, retryAfter: 7 * 86400, deadlineIn: nil,
+            range: 3540...3600),
     ]
 
     @Test(arguments: rows)
@@ -117,8 +127,10 @@ struct SeededRandom: RandomNumberGenerator {
         var random = SeededRandom(seed: 12)
         let deadline = row.deadlineIn.map { t0.addingTimeInterval($0) }
         let delays = (0..<20).map { _ in
-            RefreshSchedule.retry(afterFailures: row.failures, retryAfter: row.retryAfter, at: t0, timing: Timing(),
-                                  deadline: deadline, random: &random).timeIntervalSince(t0)
+            RefreshSchedule.retry(
+                afterFailures: row.failures, retryAfter: row.retryAfter, at: t0, timing: Timing(),
+                deadline: deadline, random: &random
+            ).timeIntervalSince(t0)
         }
         #expect(delays.allSatisfy { row.range.contains($0) }, "\(row.name): \(delays)")
         #expect(Set(delays.map { Int($0) }).count >= 15, "\(row.name): retries bunch up: \(delays.sorted())")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// A responder whose answer the test changes between runs: a forged proof with chosen
@@ -29,19 +30,27 @@ final class ScriptedResponder: @unchecked Sendable {
     static let day: TimeInterval = 86400
 
     /// A proof for `leaf` signed by the intermediate, valid from `thisUpdate` to `nextUpdate` (seconds from `t`).
-    static func proof(_ scenario: Scenario, leaf: IssuedCertificate? = nil, at t: Date, thisUpdate: TimeInterval, nextUpdate: TimeInterval) throws -> [UInt8] {
-        try ProofForger.sign(for: leaf ?? scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [
-            .init(thisUpdate: t.addingTimeInterval(thisUpdate), nextUpdate: t.addingTimeInterval(nextUpdate)),
-        ])
+    static func proof(_ scenario: Scenario, leaf: IssuedCertificate? = nil, at t: Date, thisUpdate: TimeInterval, nextUpdate: TimeInterval)
+        throws -> [UInt8]
+    {
+        try ProofForger.sign(
+            for: leaf ?? scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [
+                .init(thisUpdate: t.addingTimeInterval(thisUpdate), nextUpdate: t.addingTimeInterval(nextUpdate))
+            ])
     }
 
     /// One configured-form refresh (`run`, `refresh --config`: follows the stored schedule) at `clock`.
-    static func refresh(_ scenario: Scenario, chain: String, target: Target, responder: String, at clock: Date, force: Bool = false) -> RefreshOutcome {
-        var job = RefreshJob(chainPath: chain, outputPath: scenario.output, responderURL: responder,
-                             policy: TargetPolicy(target: target), force: force)
+    static func refresh(_ scenario: Scenario, chain: String, target: Target, responder: String, at clock: Date, force: Bool = false)
+        -> RefreshOutcome
+    {
+        var job = RefreshJob(
+            chainPath: chain, outputPath: scenario.output, responderURL: responder,
+            policy: TargetPolicy(target: target), force: force)
         job.followsSchedule = true
-        let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: scenario.stateDirectory),
-                                  now: { clock }, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let refresher = Refresher(
+            transport: CurlTransport(), stateStore: StateStore(directory: scenario.stateDirectory),
+            now: { clock }, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return refresher.refresh(job)
     }
 
@@ -68,7 +77,9 @@ final class ScriptedResponder: @unchecked Sendable {
 
         // Under a clock 30 days ahead the responder is down: a retry is planned 30 days out.
         let ahead = now.addingTimeInterval(30 * Self.day)
-        #expect(Self.refresh(scenario, chain: chain, target: row.target, responder: responder.url, at: ahead).exitCode == ExitStatus.noValidStaple)
+        #expect(
+            Self.refresh(scenario, chain: chain, target: row.target, responder: responder.url, at: ahead).exitCode
+                == ExitStatus.noValidStaple)
         let stored = StateStore(directory: scenario.stateDirectory).load(for: scenario.output)
         #expect((stored.nextAttempt ?? .distantPast) > ahead)
 
@@ -108,7 +119,8 @@ final class ScriptedResponder: @unchecked Sendable {
         try StapleWriter.write(newer, to: scenario.output)
         // The responder (a stale cache) sends an older proof, valid for our clock 10 minutes behind.
         responder.serve(try Self.proof(scenario, at: now, thisUpdate: -3600, nextUpdate: 7 * Self.day - 3600))
-        let outcome = Self.refresh(scenario, chain: chain, target: .nginx, responder: responder.url, at: now.addingTimeInterval(-600), force: true)
+        let outcome = Self.refresh(
+            scenario, chain: chain, target: .nginx, responder: responder.url, at: now.addingTimeInterval(-600), force: true)
         #expect(responder.requestCount == 1)
         #expect(scenario.stapleBytes == newer, "an older proof replaced the newer one: \(outcome)")
         #expect(outcome.exitCode == ExitStatus.stapled)
@@ -128,18 +140,22 @@ final class ScriptedResponder: @unchecked Sendable {
     @Test func aRecordedProofAheadOfTheClockIsStillFresh() throws {
         let now = Date()
         let scenario = try Scenario()
-        let staple = try StapleVerifier.verify(OCSPResponse(derBytes: Self.proof(scenario, at: now, thisUpdate: 0, nextUpdate: Self.day)),
-                                               for: scenario.subject, at: now).get()
+        let staple = try StapleVerifier.verify(
+            OCSPResponse(derBytes: Self.proof(scenario, at: now, thisUpdate: 0, nextUpdate: Self.day)),
+            for: scenario.subject, at: now
+        ).get()
         let record = try #require(VerifiedRecord(staple, stapleBytes: [1], leaf: scenario.leaf.certificate, chainSHA256: "x"))
         #expect(record.facts(at: now.addingTimeInterval(-600)) != nil)
         #expect(record.facts(at: now.addingTimeInterval(Self.day)) == nil)
     }
 
     @Test func theDaemonTakesEveryStapleAsDueOnceTheClockSteppedBack() {
-        let now = Date(), ahead = now.addingTimeInterval(30 * Self.day)
+        let now = Date()
+        let ahead = now.addingTimeInterval(30 * Self.day)
         let jobs = ["a", "b"].map { RefreshJob(chainPath: "/nonexistent/\($0).pem", outputPath: "/nonexistent/\($0).ocsp") }
-        let configuration = Configuration(path: "/nonexistent/ocspd.yaml", stateDirectory: "/nonexistent/state",
-                                          watchInterval: 300, staples: jobs, directories: [])
+        let configuration = Configuration(
+            path: "/nonexistent/ocspd.yaml", stateDirectory: "/nonexistent/state",
+            watchInterval: 300, staples: jobs, directories: [])
         let state = DaemonState(configuration: configuration, now: ahead)
         // Wakes planned under a clock 30 days ahead.
         for output in state.entries.keys { state.entries[output]?.wake = ahead.addingTimeInterval(3600) }

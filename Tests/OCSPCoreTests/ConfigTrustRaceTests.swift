@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Running as root, a configuration path that cannot be followed to its end is not trusted,
@@ -73,7 +74,8 @@ struct ConfigTrustRaceTests {
         let path = "\(evil)/sub/ocspd.yaml"
         try FS.file(path, try configuration(), owner: FS.otherUser)
         let toggler = FolderToggler("\(evil)/sub", "\(evil)/away")
-        var accepted = 0, namingTheFolder = 0
+        var accepted = 0
+        var namingTheFolder = 0
         for _ in 0..<200 {
             switch problems(loading: path) {
             case nil: accepted += 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Running as root, ocspd trusts a configuration and its hooks only when no one but root may

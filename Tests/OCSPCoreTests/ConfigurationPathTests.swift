@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Configuration paths are the bytes in the file, and one output file belongs to one entry.
@@ -42,7 +43,8 @@ import Testing
     }
 
     @Test func aPathInUTF8IsTakenByteForByte() throws {
-        let configuration = try ConfigurationLoader.load(path: try write(Array("staples:\n  - chain: \(chain)\n    output: \(folder)/out/t\u{E9}.der\n".utf8)))
+        let configuration = try ConfigurationLoader.load(
+            path: try write(Array("staples:\n  - chain: \(chain)\n    output: \(folder)/out/t\u{E9}.der\n".utf8)))
         #expect(Array(configuration.staples[0].outputPath.utf8) == Array("\(folder)/out/t".utf8) + [0xC3, 0xA9] + Array(".der".utf8))
     }
 
@@ -50,20 +52,25 @@ import Testing
         symlink("\(folder)/out", "\(folder)/linked")
         let spellings = ["\(folder)/out/../out/s.der", "\(folder)/./out//s.der", "\(folder)/linked/s.der"]
         for spelling in spellings {
-            let found = problems("""
+            let found = problems(
+                """
                 staples:
                   - chain: \(chain)
                     output: \(folder)/out/s.der
                   - chain: \(chain)
                     output: \(spelling)
                 """)
-            #expect(found.contains { $0.contains(":5: staples[1].output: \(spelling) is the same file as staples[0].output (line 3): \(folder)/out/s.der") },
-                    "\(spelling): \(found)")
+            #expect(
+                found.contains {
+                    $0.contains(":5: staples[1].output: \(spelling) is the same file as staples[0].output (line 3): \(folder)/out/s.der")
+                },
+                "\(spelling): \(found)")
         }
     }
 
     @Test func oneOutputInAFolderNotYetMadeIsComparedByItsSpelling() {
-        let found = problems("""
+        let found = problems(
+            """
             staples:
               - { chain: \(chain), output: \(folder)/later/s.der }
               - { chain: \(chain), output: \(folder)/later/sub/../s.der }
@@ -75,22 +82,29 @@ import Testing
         let crt = "\(folder)/crt"
         try FileManager.default.createDirectory(atPath: crt, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: chain, toPath: "\(crt)/site.pem")
-        let configuration = try ConfigurationLoader.load(path: try write(Array("""
-            staples:
-              - { chain: \(chain), output: \(crt)/site.pem.ocsp }
-            directories:
-              - path: \(crt)
-            """.utf8)))
+        let configuration = try ConfigurationLoader.load(
+            path: try write(
+                Array(
+                    """
+                    staples:
+                      - { chain: \(chain), output: \(crt)/site.pem.ocsp }
+                    directories:
+                      - path: \(crt)
+                    """.utf8)))
         // A folder's content changes at any time: its colliding chain is that entry's failure
         // (refused by --check-config), not the whole configuration's.
         let found = configuration.fileProblems.map(\.description)
-        #expect(found.contains { $0.contains(":4: directories[0]: \(crt)/site.pem.ocsp is the same file as the output of the listed entry for \(chain)") }, "\(found)")
+        #expect(
+            found.contains {
+                $0.contains(":4: directories[0]: \(crt)/site.pem.ocsp is the same file as the output of the listed entry for \(chain)")
+            }, "\(found)")
         #expect(configuration.jobs().map(\.chainPath) == [chain])
         #expect(configuration.expansion().failures.count == 1)
     }
 
     @Test func anOutputThatIsAChainIsRefused() {
-        let found = problems("""
+        let found = problems(
+            """
             staples:
               - { chain: \(chain), output: \(folder)/out/a.der }
               - { chain: \(chain), output: \(folder)/./\((chain as NSString).lastPathComponent) }
@@ -99,10 +113,13 @@ import Testing
     }
 
     @Test func distinctOutputsLoad() {
-        #expect(problems("""
-            staples:
-              - { chain: \(chain), output: \(folder)/out/a.der }
-              - { chain: \(chain), output: \(folder)/out/b.der }
-            """).isEmpty)
+        #expect(
+            problems(
+                """
+                staples:
+                  - { chain: \(chain), output: \(folder)/out/a.der }
+                  - { chain: \(chain), output: \(folder)/out/b.der }
+                """
+            ).isEmpty)
     }
 }

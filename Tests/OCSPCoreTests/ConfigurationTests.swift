@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// The configuration file: everything wrong is reported at once, with file, key path and line.
@@ -18,7 +19,8 @@ import Testing
     }
 
     @Test func completeConfigurationLoads() throws {
-        let configuration = try parse("""
+        let configuration = try parse(
+            """
             state-dir: /var/lib/ocspd
             watch-interval: 10s
             defaults:
@@ -39,7 +41,8 @@ import Testing
             """)
         #expect(configuration.watchInterval == 10)
         #expect(configuration.staples.count == 2)
-        let first = configuration.staples[0], second = configuration.staples[1]
+        let first = configuration.staples[0]
+        let second = configuration.staples[1]
         #expect(first.policy == TargetPolicy(target: .exim, expiryMargin: 1200))
         #expect(first.nonce)
         #expect(first.hook == Hook(arguments: ["/bin/true", "reload"], timeout: 5, executable: "/bin/true"))
@@ -52,7 +55,8 @@ import Testing
 
     @Test func everyProblemIsReportedWithItsKeyPathAndLine() {
         do {
-            _ = try parse("""
+            _ = try parse(
+                """
                 state-dir: /var/lib/ocspd
                 colour: blue
                 staples:
@@ -119,7 +123,8 @@ import Testing
         #expect(refreshed.stderr.contains("/nonexistent"))
 
         let good = "\(folder)/good.yaml"
-        try "state-dir: \(folder)/state\nstaples:\n  - chain: \(chain)\n    output: \(folder)/a.der\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "state-dir: \(folder)/state\nstaples:\n  - chain: \(chain)\n    output: \(folder)/a.der\n".write(
+            toFile: good, atomically: true, encoding: .utf8)
         let checked = try OCSPDBinary.run(["run", "--config", good, "--check-config"])
         #expect(checked.status == 0)
         #expect(checked.stdoutText.contains("\(folder)/a.der"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// ocspd killed with SIGKILL at random points, over and over, while a reader opens and
@@ -42,7 +43,8 @@ import Testing
         let chain = try scenario.chainFile()
         #expect(try scenario.runRefresh(["--target", "generic"], chain: chain).status == 0)
         let reader = Reader()
-        let subject = scenario.subject, output = scenario.output
+        let subject = scenario.subject
+        let output = scenario.output
         let thread = Thread { reader.run(path: output, subject: subject) }
         thread.start()
         defer { reader.stop() }
@@ -50,9 +52,12 @@ import Testing
         var killedMidRun = 0
         for round in 0..<1000 {
             let log = "\(scenario.folder)/kill.log"
-            let child = try ChildProcess([OCSPDBinary.path, "refresh", "--target", "generic", "--force", "--chain", chain,
-                                          "--output", output, "--state-dir", scenario.stateDirectory, "--responder", front.url],
-                                         stdout: log, stderr: log)
+            let child = try ChildProcess(
+                [
+                    OCSPDBinary.path, "refresh", "--target", "generic", "--force", "--chain", chain,
+                    "--output", output, "--state-dir", scenario.stateDirectory, "--responder", front.url,
+                ],
+                stdout: log, stderr: log)
             usleep(UInt32.random(in: 0...(round % 10 == 0 ? 60_000 : 25_000)))
             if child.isRunning { killedMidRun += 1 }
             // Through the owner: once `isRunning` has reaped the child its pid may already be
@@ -69,7 +74,9 @@ import Testing
         // The next run, holding the lock, cleans whatever the killed ones left.
         #expect(try scenario.runRefresh(["--target", "generic", "--force", "--responder", front.url], chain: chain).status == 0)
         #expect(scenario.temporaryFiles.isEmpty)
-        let stateLeftovers = try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory).filter { $0.contains(StapleWriter.temporaryMarker) }
+        let stateLeftovers = try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory).filter {
+            $0.contains(StapleWriter.temporaryMarker)
+        }
         #expect(stateLeftovers.isEmpty)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd run` as a process against a real `openssl ocsp` issuing one-minute proofs, with the
@@ -9,29 +10,33 @@ import Testing
         let scenario = try Scenario()
         try scenario.startResponder(minutes: 1)
         let chain = try scenario.chainFile()
-        let generic = "\(scenario.folder)/generic.der", exim = "\(scenario.folder)/exim.der"
+        let generic = "\(scenario.folder)/generic.der"
+        let exim = "\(scenario.folder)/exim.der"
         let hookLog = "\(scenario.folder)/hook.log"
-        let daemon = try RunningDaemon(in: scenario.folder, configuration: """
-            state-dir: \(scenario.stateDirectory)
-            watch-interval: 1s
-            defaults:
-            \(RunningDaemon.shortenedSchedule)
-              hook: [/bin/sh, -c, 'echo "$OCSPD_OUTPUT $OCSPD_STATUS" >> \(hookLog)']
-            staples:
-              - chain: \(chain)
-                output: \(generic)
-                target: generic
-              - chain: \(chain)
-                output: \(exim)
-                target: exim
-                expiry-margin: 40s
-            """)
+        let daemon = try RunningDaemon(
+            in: scenario.folder,
+            configuration: """
+                state-dir: \(scenario.stateDirectory)
+                watch-interval: 1s
+                defaults:
+                \(RunningDaemon.shortenedSchedule)
+                  hook: [/bin/sh, -c, 'echo "$OCSPD_OUTPUT $OCSPD_STATUS" >> \(hookLog)']
+                staples:
+                  - chain: \(chain)
+                    output: \(generic)
+                    target: generic
+                  - chain: \(chain)
+                    output: \(exim)
+                    target: exim
+                    expiry-margin: 40s
+                """)
 
         // Refreshes on its own: the first write, then at least two more (every ~9 s on 60 s proofs).
         #expect(eventually(40) { TextFile.lines(hookLog).filter { $0.hasPrefix(generic) }.count >= 3 }, "\(daemon.text)")
         // One hook run per change (the hook runs just after the outcome is logged).
         let matched = eventually(5) {
-            daemon.text.components(separatedBy: "wrote \(generic)").count - 1 == TextFile.lines(hookLog).filter { $0 == "\(generic) good" }.count
+            daemon.text.components(separatedBy: "wrote \(generic)").count - 1
+                == TextFile.lines(hookLog).filter { $0 == "\(generic) good" }.count
         }
         #expect(matched, "\(daemon.text)\n\(TextFile.lines(hookLog))")
 
@@ -51,7 +56,8 @@ import Testing
         rename(newChain, chain)
         let renewedServed = eventually(20) {
             guard let bytes = FileManager.default.contents(atPath: generic),
-                  let response = try? OCSPResponse(derBytes: Array(bytes)) else { return false }
+                let response = try? OCSPResponse(derBytes: Array(bytes))
+            else { return false }
             return response.basic?.responses.first?.certID.serialNumber == renewed.serial
         }
         #expect(renewedServed, "\(daemon.text)")
@@ -66,25 +72,29 @@ import Testing
     @Test func aRenewedChainAndANewChainInAWatchedFolderArePickedUpAtOnceNotAtTheNextCheck() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/chains", out = "\(scenario.folder)/out"
+        let chains = "\(scenario.folder)/chains"
+        let out = "\(scenario.folder)/out"
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
         let chain = "\(chains)/mail.pem"
         try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: chain)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         // An hour between periodic checks: only the folder watch can notice the changes in time.
-        let daemon = try RunningDaemon(in: scenario.folder, configuration: """
-            state-dir: \(scenario.stateDirectory)
-            watch-interval: 1h
-            defaults: { target: generic }
-            directories: [ { path: \(chains), output-dir: \(out) } ]
-            """)
+        let daemon = try RunningDaemon(
+            in: scenario.folder,
+            configuration: """
+                state-dir: \(scenario.stateDirectory)
+                watch-interval: 1h
+                defaults: { target: generic }
+                directories: [ { path: \(chains), output-dir: \(out) } ]
+                """)
         #expect(eventually(10) { FileManager.default.fileExists(atPath: "\(out)/mail.pem.ocsp") }, "\(daemon.text)")
 
         let renewed = try scenario.renewLeaf()
         rename(try scenario.pki.chainFile(for: renewed, in: scenario.folder), chain)
         let renewedServed = eventually(10) {
             guard let bytes = FileManager.default.contents(atPath: "\(out)/mail.pem.ocsp"),
-                  let response = try? OCSPResponse(derBytes: Array(bytes)) else { return false }
+                let response = try? OCSPResponse(derBytes: Array(bytes))
+            else { return false }
             return response.basic?.responses.first?.certID.serialNumber == renewed.serial
         }
         #expect(renewedServed, "\(daemon.text)")
@@ -98,8 +108,11 @@ import Testing
     @Test func sighupWithABadConfigurationKeepsTheOldOne() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let daemon = try RunningDaemon(in: scenario.folder, configuration:
-            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    target: generic\n")
+        let daemon = try RunningDaemon(
+            in: scenario.folder,
+            configuration:
+                "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    target: generic\n"
+        )
         #expect(eventually(10) { scenario.stapleBytes != nil })
         try "staples: [oops".write(toFile: daemon.config, atomically: true, encoding: .utf8)
         daemon.process.signal(SIGHUP)
@@ -115,8 +128,11 @@ import Testing
             sleep(10)
             return .respond(status: 500, headers: [], body: [])
         }
-        let daemon = try RunningDaemon(in: scenario.folder, configuration:
-            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    responder: \(hanging.url)\n")
+        let daemon = try RunningDaemon(
+            in: scenario.folder,
+            configuration:
+                "state-dir: \(scenario.stateDirectory)\nstaples:\n  - chain: \(try scenario.chainFile())\n    output: \(scenario.output)\n    responder: \(hanging.url)\n"
+        )
         #expect(eventually(10) { hanging.requests.count == 1 })
         #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
     }

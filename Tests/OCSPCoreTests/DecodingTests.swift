@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// What counts as an OCSP response, independent of who sent it.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// What ocspd prints of text from outside: one line, controls visible, URL passwords redacted.
@@ -21,7 +22,10 @@ import Testing
 
     @Test(arguments: [
         ("http://user:s3cret@ocsp.example/x", "http://user:***@ocsp.example/x"),
-        ("cannot connect to HTTPS://a:b@h:8080 (refused); see http://c:d@e/", "cannot connect to HTTPS://a:***@h:8080 (refused); see http://c:***@e/"),
+        (
+            "cannot connect to HTTPS://a:b@h:8080 (refused); see http://c:d@e/",
+            "cannot connect to HTTPS://a:***@h:8080 (refused); see http://c:***@e/"
+        ),
         ("http://user:p@ss@host/", "http://user:***@host/"),
         ("http://token@host/ keeps a user name alone", "http://token@host/ keeps a user name alone"),
         ("http://host/path?u=a:b@c", "http://host/path?u=a:b@c"),
@@ -35,17 +39,18 @@ import Testing
     @Test func aNewlineInAWatchedFolderFileNameStaysInsideOneLogLine() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/chains", out = "\(scenario.folder)/out"
+        let chains = "\(scenario.folder)/chains"
+        let out = "\(scenario.folder)/out"
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let forged = "ocspd: info: wrote forged.ocsp for everyone"
         try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/site\n\(forged)\r.pem")
         let config = "\(scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            defaults: { target: generic }
-            directories: [ { path: \(chains), output-dir: \(out) } ]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        defaults: { target: generic }
+        directories: [ { path: \(chains), output-dir: \(out) } ]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["refresh", "--config", config])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -64,15 +69,17 @@ import Testing
         let config = "\(scenario.folder)/ocspd.yaml"
         let metrics = "\(scenario.folder)/ocspd.prom"
         try """
-            state-dir: \(scenario.stateDirectory)
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                target: generic
-                responder: http://ocspd:\(secret)@127.0.0.1:\(scenario.port)/
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        staples:
+          - chain: \(try scenario.chainFile())
+            output: \(scenario.output)
+            target: generic
+            responder: http://ocspd:\(secret)@127.0.0.1:\(scenario.port)/
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         for format in ["text", "json"] {
-            let result = try OCSPDBinary.run(["refresh", "--config", config, "--force", "--metrics-file", metrics, "--log-format", format, "--verbose"])
+            let result = try OCSPDBinary.run([
+                "refresh", "--config", config, "--force", "--metrics-file", metrics, "--log-format", format, "--verbose",
+            ])
             #expect(result.status == 2)
             #expect(result.stderr.contains("http://ocspd:***@127.0.0.1:\(scenario.port)"), "\(result.stderr)")
             #expect(!result.stderr.contains(secret), "\(result.stderr)")

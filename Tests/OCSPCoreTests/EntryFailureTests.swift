@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A missing chain is that entry's failure, not everyone's: the other entries proceed, and
@@ -15,12 +16,12 @@ import Testing
         missing = "\(scenario.folder)/deleted.pem"
         config = "\(scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            defaults: { target: generic }
-            staples:
-              - { chain: \(missing), output: \(scenario.folder)/deleted.der }
-              - { chain: \(try scenario.chainFile()), output: \(scenario.output) }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        defaults: { target: generic }
+        staples:
+          - { chain: \(missing), output: \(scenario.folder)/deleted.der }
+          - { chain: \(try scenario.chainFile()), output: \(scenario.output) }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
     @Test func refreshConfigProcessesTheOthersAndStillReportsARevocation() throws {
@@ -44,7 +45,9 @@ import Testing
         #expect(try OCSPDBinary.run(["refresh", "--config", config], within: 30).status == 2)
         let checked = try OCSPDBinary.run(["check", "--config", config], within: 20)
         let lines = checked.stdoutText.split(separator: "\n")
-        #expect(lines.contains { $0.hasPrefix("UNKNOWN: \(scenario.folder)/deleted.der: cannot read the certificate chain \(missing)") }, "\(checked.stdoutText)")
+        #expect(
+            lines.contains { $0.hasPrefix("UNKNOWN: \(scenario.folder)/deleted.der: cannot read the certificate chain \(missing)") },
+            "\(checked.stdoutText)")
         #expect(lines.contains { $0.contains(": \(scenario.output): ") && $0.hasSuffix("left") }, "\(checked.stdoutText)")
     }
 
@@ -61,13 +64,13 @@ import Testing
     @Test func aConfiguredFolderThatIsGoneFailsAloneToo() throws {
         let folderConfig = "\(scenario.folder)/folders.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            defaults: { target: generic }
-            staples:
-              - { chain: \(try scenario.chainFile()), output: \(scenario.output) }
-            directories:
-              - path: \(scenario.folder)/gone
-            """.write(toFile: folderConfig, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        defaults: { target: generic }
+        staples:
+          - { chain: \(try scenario.chainFile()), output: \(scenario.output) }
+        directories:
+          - path: \(scenario.folder)/gone
+        """.write(toFile: folderConfig, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["refresh", "--config", folderConfig], within: 30)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("\(scenario.folder)/gone"))

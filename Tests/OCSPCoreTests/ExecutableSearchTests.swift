@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A hook's command is looked up as `execvp` looks it up, once, by ocspd: these are the

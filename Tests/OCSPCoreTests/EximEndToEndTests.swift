@@ -1,10 +1,14 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// ocspd (target exim) against a real Exim: what it writes is exactly what Exim staples, every
 /// refresh is picked up, and no situation leaves Exim refusing STARTTLS.
-@Suite(.enabled(if: EximServer.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil, "needs exim4-daemon-heavy and root; scripts/test.sh installs it"))
+@Suite(
+    .enabled(
+        if: EximServer.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
+        "needs exim4-daemon-heavy and root; scripts/test.sh installs it"))
 struct EximEndToEndTests {
     /// The staple's own folder: Exim watches it when `tls_ocsp_file` is a plain path.
     private func stapleFolder(_ scenario: Scenario) throws -> String {
@@ -50,10 +54,13 @@ struct EximEndToEndTests {
         #expect(stapled == stapleBytes(staple))
         let leaf = try #require(result.presentedChain.first)
         let issuer = try #require(result.presentedChain.dropFirst().first)
-        #expect(try StapleVerifier.verify(OCSPResponse(derBytes: stapled), for: StapleSubject(leaf: leaf, issuer: issuer), at: Date()).get().status == .good)
+        #expect(
+            try StapleVerifier.verify(OCSPResponse(derBytes: stapled), for: StapleSubject(leaf: leaf, issuer: issuer), at: Date()).get()
+                .status == .good)
         let path = "\(scenario.folder)/stapled.der"
         try Data(stapled).write(to: URL(fileURLWithPath: path))
-        let check = try Command.run("openssl", ["ocsp", "-respin", path, "-CAfile", scenario.pki.root.certificatePath, "-verify_other", chain, "-no_nonce"])
+        let check = try Command.run(
+            "openssl", ["ocsp", "-respin", path, "-CAfile", scenario.pki.root.certificatePath, "-verify_other", chain, "-no_nonce"])
         #expect(check.stderr.contains("Response verify OK"), "\(check.stderr)")
     }
 
@@ -190,8 +197,11 @@ struct EximEndToEndTests {
         defer { front.stop() }
         for round in 0..<25 {
             let log = "\(scenario.folder)/killed-\(round).log"
-            let run = try ChildProcess([OCSPDBinary.path, "refresh", "--target", "exim", "--force", "--chain", chain, "--output", staple,
-                                        "--state-dir", scenario.stateDirectory, "--responder", front.url], stdout: log, stderr: log)
+            let run = try ChildProcess(
+                [
+                    OCSPDBinary.path, "refresh", "--target", "exim", "--force", "--chain", chain, "--output", staple,
+                    "--state-dir", scenario.stateDirectory, "--responder", front.url,
+                ], stdout: log, stderr: log)
             usleep(UInt32.random(in: 0...40_000))
             run.signal(SIGKILL)
             run.wait()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// How ocspd asks responders: RFC 5019 GET when it fits, POST otherwise, failover in order.
@@ -8,7 +9,8 @@ import Testing
         let scenario = try Scenario()
         let request = try OCSPRequest(for: scenario.leaf.certificate, issuedBy: scenario.pki.intermediate.certificate)
         let base64 = Data(request.derBytes).base64EncodedString()
-        let expected = base64.replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "/", with: "%2F").replacingOccurrences(of: "=", with: "%3D")
+        let expected = base64.replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "/", with: "%2F").replacingOccurrences(
+            of: "=", with: "%3D")
         #expect(OCSPFetcher.getURL(for: request, base: "http://ocsp.example.test") == "http://ocsp.example.test/" + expected)
         #expect(OCSPFetcher.getURL(for: request, base: "http://ocsp.example.test/") == "http://ocsp.example.test/" + expected)
     }

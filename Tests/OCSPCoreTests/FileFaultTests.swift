@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Bad files and a hostile machine: each refused with a message naming the file, nothing lost.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Watched folders are listed with readdir, whose entries glibc guarantees only `d_reclen`
@@ -44,7 +45,8 @@ import Testing
             return
         }
         let scenario = try Scenario()
-        let source = "\(scenario.folder)/short-dirents.c", shim = "\(scenario.folder)/short-dirents.so"
+        let source = "\(scenario.folder)/short-dirents.c"
+        let shim = "\(scenario.folder)/short-dirents.so"
         try Self.shortEntriesShim.write(toFile: source, atomically: true, encoding: .utf8)
         let built = try Command.run(compiler, ["-shared", "-fPIC", "-o", shim, source, "-ldl"])
         try #require(built.status == 0, "\(built.stderr)")
@@ -57,7 +59,8 @@ import Testing
             try FileManager.default.copyItem(atPath: chain, toPath: "\(crt)/\(String(repeating: "c", count: length)).pem")
         }
         let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndirectories:\n  - path: \(crt)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "state-dir: \(scenario.stateDirectory)\ndirectories:\n  - path: \(crt)\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["run", "--config", config, "--check-config"], environment: ["LD_PRELOAD": shim])
         #expect(result.status == 0, "exit \(result.status): \(result.stderr)")
         #expect(result.stdoutText.contains("ccccc.pem"), "\(result.stdoutText)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// The request and failure counters root publishes come only from files ocspd believes, and
@@ -12,7 +13,8 @@ struct ForgedCountersTests {
 
     /// The red team's state file: a staple state in form, with the largest count JSON can say.
     static func forgedState(_ path: String, owner: uid_t?, count: String = "9223372036854775807") throws {
-        let text = #"{"outputPath":"/x/\#(UUID().uuidString.prefix(6))","requests":{"\#(evil)":\#(count)},"failures":{"\#(evil) connect":\#(count)}}"#
+        let text =
+            #"{"outputPath":"/x/\#(UUID().uuidString.prefix(6))","requests":{"\#(evil)":\#(count)},"failures":{"\#(evil) connect":\#(count)}}"#
         try Fixtures.file(path, Array(text.utf8), owner: owner)
     }
 
@@ -23,13 +25,13 @@ struct ForgedCountersTests {
         for name in ["a", "b"] { try forgedState("\(scenario.stateDirectory)/\(name).json", owner: owner) }
         let config = "\(scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            defaults:
-              target: generic
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        defaults:
+          target: generic
+        staples:
+          - chain: \(try scenario.chainFile())
+            output: \(scenario.output)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
 
@@ -52,7 +54,8 @@ struct ForgedCountersTests {
         let config = try Self.configuration(scenario, forgedBy: Fixtures.otherUser)
         let metrics = "\(scenario.folder)/ocspd.prom"
         let daemon = try RunningDaemon(config: config, arguments: ["--metrics-file", metrics])
-        #expect(eventually(30) { TextFile.text(metrics).contains("ocspd_requests_total{responder=\"\(scenario.url)\"} 1") }, "\(daemon.text)")
+        #expect(
+            eventually(30) { TextFile.text(metrics).contains("ocspd_requests_total{responder=\"\(scenario.url)\"} 1") }, "\(daemon.text)")
         #expect(!TextFile.text(metrics).contains(Self.evil), "\(TextFile.text(metrics))")
         #expect(daemon.process.isRunning, "\(daemon.text)")
         try Promtool.expectValidMetrics(metrics)
@@ -92,7 +95,8 @@ struct ForgedCountersTests {
         try scenario.startResponder()
         let config = try Self.configuration(scenario, forgedBy: Fixtures.otherUser)
         let ledger = StateFolderCounters(directory: scenario.stateDirectory).ledgerPath
-        let forged = #"{"published":{"requests":{"\#(Self.evil)":9223372036854775807},"failures":{}},"offset":{"requests":{"\#(Self.evil)":9223372036854775807},"failures":{}}}"#
+        let forged =
+            #"{"published":{"requests":{"\#(Self.evil)":9223372036854775807},"failures":{}},"offset":{"requests":{"\#(Self.evil)":9223372036854775807},"failures":{}}}"#
         try Fixtures.file(ledger, Array(forged.utf8), owner: Fixtures.otherUser)
         let metrics = "\(scenario.folder)/ocspd.prom"
         let result = try OCSPDBinary.run(["refresh", "--config", config, "--metrics-file", metrics])
@@ -108,7 +112,8 @@ struct ForgedCountersTests {
     @Test func aLedgerHoldingANegativeCountIsNotBelieved() throws {
         let folder = try TestPKI.scratchFolder("ledger")
         let counters = StateFolderCounters(directory: folder)
-        try Fixtures.file(counters.ledgerPath, Array(#"{"published":{"requests":{"a":-5},"failures":{}},"offset":{"requests":{},"failures":{}}}"#.utf8))
+        try Fixtures.file(
+            counters.ledgerPath, Array(#"{"published":{"requests":{"a":-5},"failures":{}},"offset":{"requests":{},"failures":{}}}"#.utf8))
         guard case .unreadable(let why) = counters.readLedger() else {
             Issue.record("a negative count was believed")
             return

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Running as root, what a hook's `#!` line starts is held to the hook's own rule: the
@@ -43,16 +44,19 @@ struct HookInterpreterTests {
 
     private func configuration(hook: String, settings: String = "") throws -> String {
         let config = "\(folder)/ocspd.yaml"
-        try FS.file(config, Array("""
-            state-dir: \(scenario.stateDirectory)
-            \(settings)
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                target: generic
-                hook: [\(hook)]
+        try FS.file(
+            config,
+            Array(
+                """
+                state-dir: \(scenario.stateDirectory)
+                \(settings)
+                staples:
+                  - chain: \(try scenario.chainFile())
+                    output: \(scenario.output)
+                    target: generic
+                    hook: [\(hook)]
 
-            """.utf8))
+                """.utf8))
         return config
     }
 
@@ -74,8 +78,9 @@ struct HookInterpreterTests {
         let config = try configuration(hook: hook)
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = ":\(attacker):/usr/bin:/bin"
-        let result = try Command.run("/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
-                                     environment: environment)
+        let result = try Command.run(
+            "/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
+            environment: environment)
         #expect(result.status == ExitStatus.configuration, "\(result.stderr)")
         #expect(result.stderr.contains("env hookhelper") && result.stderr.contains(hook), "\(result.stderr)")
         #expect(!FS.exists(attackerLog))
@@ -87,8 +92,9 @@ struct HookInterpreterTests {
         try plantHelper()
         // As if loaded earlier: the check runs again just before the start, on the hooks'
         // PATH, whatever the daemon's.
-        let result = HookRunner.run(Hook(arguments: [hook], executable: hook), environment: ["OCSPD_STATUS": "good"], euid: 0,
-                                    daemonEnvironment: ["PATH": "\(attacker):/usr/bin"])
+        let result = HookRunner.run(
+            Hook(arguments: [hook], executable: hook), environment: ["OCSPD_STATUS": "good"], euid: 0,
+            daemonEnvironment: ["PATH": "\(attacker):/usr/bin"])
         guard case .couldNotStart(let message) = result else {
             Issue.record("started: \(result)")
             return
@@ -163,7 +169,8 @@ struct HookInterpreterTests {
     }
 
     @Test func aFolderOnTheHooksPathThatOthersMayWriteIsLeftOutAndReportedOnce() throws {
-        let trusted = "\(folder)/sbin", staff = "\(folder)/staff-bin"
+        let trusted = "\(folder)/sbin"
+        let staff = "\(folder)/staff-bin"
         try FS.folder(trusted)
         try FS.folder(staff, mode: 0o2775)
         let path = HookSearchPath.current(euid: 0, folders: [staff, trusted, attacker, "\(folder)/missing"])
@@ -173,7 +180,9 @@ struct HookInterpreterTests {
         path.reportDropped { logged.append($0) }
         path.reportDropped { logged.append($0) }
         #expect(logged.count == 2, "\(logged)")
-        #expect(logged.first?.contains("hooks run without \(staff) on their PATH") == true && logged.first?.contains("chmod go-w \(staff)") == true, "\(logged)")
+        #expect(
+            logged.first?.contains("hooks run without \(staff) on their PATH") == true
+                && logged.first?.contains("chmod go-w \(staff)") == true, "\(logged)")
         // Not root: the list as it is (nothing of root's is at stake).
         #expect(HookSearchPath.current(euid: 1000, folders: [staff, trusted]).folders == [staff, trusted])
     }
@@ -186,8 +195,9 @@ struct HookInterpreterTests {
         let config = try configuration(hook: hook)
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = ":\(attacker):/usr/bin:/bin"
-        let result = try Command.run("/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
-                                     environment: environment)
+        let result = try Command.run(
+            "/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
+            environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(TextFile.lines(record) == ["/", HookSearchPath.current(euid: 0).text], "\(result.stderr)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Running as root, a hook runs the file found and checked when the configuration was loaded,
@@ -36,16 +37,19 @@ struct HookTrustTests {
     /// PATH; `settings` go before the staples.
     private func configRunningTheHookByName(_ settings: String = "") throws -> String {
         let config = "\(folder)/ocspd.yaml"
-        try FS.file(config, Array("""
-            state-dir: \(scenario.stateDirectory)
-            \(settings)
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                target: generic
-                hook: [\(Self.hookName)]
+        try FS.file(
+            config,
+            Array(
+                """
+                state-dir: \(scenario.stateDirectory)
+                \(settings)
+                staples:
+                  - chain: \(try scenario.chainFile())
+                    output: \(scenario.output)
+                    target: generic
+                    hook: [\(Self.hookName)]
 
-            """.utf8))
+                """.utf8))
         return config
     }
 
@@ -67,7 +71,8 @@ struct HookTrustTests {
         #expect(found == .success("\(rootBin)/\(Self.hookName)"))
         let executable = try found.get()
         try hook(in: attacker, logging: attackerLog, owner: FS.otherUser)
-        let result = HookRunner.run(Hook(arguments: [Self.hookName], executable: executable), environment: ["OCSPD_STATUS": "good"], euid: 0)
+        let result = HookRunner.run(
+            Hook(arguments: [Self.hookName], executable: executable), environment: ["OCSPD_STATUS": "good"], euid: 0)
         #expect(result == .succeeded)
         #expect(TextFile.lines(trustedLog) == ["good"])
         #expect(!FS.exists(attackerLog))
@@ -82,8 +87,9 @@ struct HookTrustTests {
         let config = try configRunningTheHookByName()
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "/usr/bin::\(rootBin):/bin"
-        let result = try Command.run("/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
-                                     environment: environment)
+        let result = try Command.run(
+            "/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" refresh --config \"$3\"", "sh", attacker, OCSPDBinary.path, config],
+            environment: environment)
         #expect(result.status == ExitStatus.configuration, "\(result.stderr)")
         #expect(result.stderr.contains("\(attacker)/\(Self.hookName)"), "\(result.stderr)")
         #expect(!FS.exists(attackerLog))
@@ -92,13 +98,16 @@ struct HookTrustTests {
     @Test func aHookWhoseFolderWasOpenedToOthersAfterLoadIsRefusedAtStartNamingIt() throws {
         try hook(in: rootBin, logging: trustedLog)
         let config = "\(folder)/ocspd.yaml"
-        try FS.file(config, Array("""
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-                hook: [\(rootBin)/\(Self.hookName), reload]
+        try FS.file(
+            config,
+            Array(
+                """
+                staples:
+                  - chain: \(try scenario.chainFile())
+                    output: \(scenario.output)
+                    hook: [\(rootBin)/\(Self.hookName), reload]
 
-            """.utf8))
+                """.utf8))
         let hook = try #require(try ConfigurationLoader.load(path: config).staples.first?.hook)
         #expect(hook.executable == "\(rootBin)/\(Self.hookName)")
         #expect(chmod(rootBin, 0o775) == 0)

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Whatever a responder does, the good staple on disk stays byte for byte, no temp file is
@@ -24,26 +25,35 @@ import Testing
         case redirectToFile, redirectToFTP, redirectToGopher, redirectLoop
     }
 
-    static func reply(_ behaviour: Behaviour, server: @escaping @Sendable () -> String) -> @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Reply {
+    static func reply(_ behaviour: Behaviour, server: @escaping @Sendable () -> String)
+        -> @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Reply
+    {
         { _ in
             switch behaviour {
             case .hangBeforeHeaders:
                 return .custom { _ in sleep(5) }
             case .oneByteEverySecond:
                 return .custom { connection in
-                    TestHTTPServer.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\nContent-Type: application/ocsp-response\r\n\r\n".utf8), to: connection)
-                    for _ in 0..<6 { TestHTTPServer.send([0x30], to: connection); sleep(1) }
+                    TestHTTPServer.send(
+                        Array("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\nContent-Type: application/ocsp-response\r\n\r\n".utf8),
+                        to: connection)
+                    for _ in 0..<6 {
+                        TestHTTPServer.send([0x30], to: connection)
+                        sleep(1)
+                    }
                 }
             case .resetMidBody:
                 return .custom { connection in
-                    TestHTTPServer.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n".utf8) + [0x30, 0x82, 0x07, 0xcc, 0x0a], to: connection)
+                    TestHTTPServer.send(
+                        Array("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n".utf8) + [0x30, 0x82, 0x07, 0xcc, 0x0a], to: connection)
                     var linger = linger(l_onoff: 1, l_linger: 0)
                     setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
                 }
             case .closeWithoutBody:
                 return .raw(Array("HTTP/1.1 200 OK\r\nContent-Length: 1500\r\n\r\n".utf8))
             case .tenMegabytesWithLength:
-                return .respond(status: 200, headers: [("Content-Type", "application/ocsp-response")], body: [UInt8](repeating: 0x30, count: 10 << 20))
+                return .respond(
+                    status: 200, headers: [("Content-Type", "application/ocsp-response")], body: [UInt8](repeating: 0x30, count: 10 << 20))
             case .tenMegabytesWithoutLength:
                 return .custom { connection in
                     TestHTTPServer.send(Array("HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n\r\n".utf8), to: connection)
@@ -66,14 +76,17 @@ import Testing
             case .unavailableWithRetryAfter: return .respond(status: 503, headers: [("Retry-After", "120")], body: [])
             case .malformedRequest: return .ok(statusOnly(1), contentType: "application/ocsp-response")
             case .internalError: return .ok(statusOnly(2), contentType: "application/ocsp-response")
-            case .tryLater: return .respond(status: 200, headers: [("Content-Type", "application/ocsp-response"), ("Retry-After", "60")], body: statusOnly(3))
+            case .tryLater:
+                return .respond(
+                    status: 200, headers: [("Content-Type", "application/ocsp-response"), ("Retry-After", "60")], body: statusOnly(3))
             case .sigRequired: return .ok(statusOnly(5), contentType: "application/ocsp-response")
             case .unauthorized: return .ok(statusOnly(6), contentType: "application/ocsp-response")
             case .successfulWithoutBytes: return .ok(statusOnly(0), contentType: "application/ocsp-response")
             case .unknownResponseType: return .ok(unknownTypeResponse(), contentType: "application/ocsp-response")
             case .truncatedDER: return .ok(Array(validResponse(server()).dropLast(40)), contentType: "application/ocsp-response")
             case .trailingBytes: return .ok(validResponse(server()) + [0, 0, 0], contentType: "application/ocsp-response")
-            case .gigabyteLength: return .ok([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x0a, 0x01, 0x00], contentType: "application/ocsp-response")
+            case .gigabyteLength:
+                return .ok([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x0a, 0x01, 0x00], contentType: "application/ocsp-response")
             case .redirectToFile: return .respond(status: 302, headers: [("Location", "file:///etc/passwd")], body: [])
             case .redirectToFTP: return .respond(status: 302, headers: [("Location", "ftp://127.0.0.1/ocsp")], body: [])
             case .redirectToGopher: return .respond(status: 302, headers: [("Location", "gopher://127.0.0.1/ocsp")], body: [])
@@ -120,8 +133,9 @@ import Testing
 
         let log = CapturedLog()
         let started = Date()
-        let outcome = try scenario.refresh(target: .exim, force: true, responder: server.url,
-                                           transport: CurlTransport(limits: Self.limits), log: log)
+        let outcome = try scenario.refresh(
+            target: .exim, force: true, responder: server.url,
+            transport: CurlTransport(limits: Self.limits), log: log)
         #expect(outcome.exitCode == 1, "\(behaviour): \(log.text)")
         #expect(scenario.stapleBytes == before)
         #expect(scenario.temporaryFiles.isEmpty)
@@ -196,7 +210,9 @@ import Testing
             let log = CapturedLog()
             let outcome = try scenario.refresh(target: .exim, force: true, responder: server.url, log: log)
             #expect(outcome.exitCode == 0)
-            #expect(log.text.contains("warning: \(server.url) sent a valid OCSP response with Content-Type \(contentType ?? "(none)")"), "\(log.text)")
+            #expect(
+                log.text.contains("warning: \(server.url) sent a valid OCSP response with Content-Type \(contentType ?? "(none)")"),
+                "\(log.text)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Every file ocspd reads is opened so that a FIFO, device or socket can never block it:
@@ -66,7 +67,9 @@ import Testing
         if let device = try zeroDevice("zero.pem") {
             #expect(FileBytes.read(device, maximum: 1 << 20) == .failure(.notRegular(kind: .characterDevice)))
         }
-        #expect(FileReadError.notRegular(kind: .fifo).description == "it is a FIFO (named pipe), not a regular file; ocspd reads only regular files (or symlinks to them)")
+        #expect(
+            FileReadError.notRegular(kind: .fifo).description
+                == "it is a FIFO (named pipe), not a regular file; ocspd reads only regular files (or symlinks to them)")
     }
 
     @Test func aFIFOChainDoesNotHangRefreshInspectOrCheck() throws {
@@ -76,8 +79,11 @@ import Testing
         #expect(good.status == 0, "\(good.stderr)")
         let pipe = try fifo("chain.pem")
 
-        let refreshed = try OCSPDBinary.run(["refresh", "--chain", pipe, "--output", "\(folder)/out.der",
-                                             "--state-dir", scenario.stateDirectory], within: 20)
+        let refreshed = try OCSPDBinary.run(
+            [
+                "refresh", "--chain", pipe, "--output", "\(folder)/out.der",
+                "--state-dir", scenario.stateDirectory,
+            ], within: 20)
         #expect(refreshed.status == 2)
         #expect(refreshed.stderr.contains("\(pipe): it is a FIFO (named pipe), not a regular file"), "\(refreshed.stderr)")
 
@@ -90,15 +96,17 @@ import Testing
 
         let config = "\(folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            staples:
-              - { chain: \(pipe), output: \(folder)/pipe.der, target: generic }
-              - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        staples:
+          - { chain: \(pipe), output: \(folder)/pipe.der, target: generic }
+          - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let checked = try OCSPDBinary.run(["check", "--config", config], within: 20)
         let goodLine = checked.stdoutText.split(separator: "\n").first { $0.contains(": \(scenario.output): ") }
         #expect(goodLine?.hasSuffix("left") == true, "the other staple is judged: \(checked.stdoutText)")
-        #expect(checked.stdoutText.contains("UNKNOWN: \(folder)/pipe.der: cannot read the certificate chain \(pipe): it is a FIFO"), "\(checked.stdoutText)")
+        #expect(
+            checked.stdoutText.contains("UNKNOWN: \(folder)/pipe.der: cannot read the certificate chain \(pipe): it is a FIFO"),
+            "\(checked.stdoutText)")
 
         let batch = try OCSPDBinary.run(["refresh", "--config", config], within: 20)
         #expect(batch.status == 2, "\(batch.stderr)")
@@ -107,8 +115,11 @@ import Testing
 
     @Test func aCharacterDeviceChainIsRefused() throws {
         guard let device = try zeroDevice("zero-chain.pem") else { return }
-        let refreshed = try OCSPDBinary.run(["refresh", "--chain", device, "--output", "\(folder)/out.der",
-                                             "--state-dir", "\(folder)/state"], within: 20)
+        let refreshed = try OCSPDBinary.run(
+            [
+                "refresh", "--chain", device, "--output", "\(folder)/out.der",
+                "--state-dir", "\(folder)/state",
+            ], within: 20)
         #expect(refreshed.status == 2)
         #expect(refreshed.stderr.contains("\(device): it is a character device, not a regular file"), "\(refreshed.stderr)")
     }
@@ -117,12 +128,14 @@ import Testing
         let scenario = try Scenario()
         try scenario.startResponder()
         let pipe = try fifo("daemon-chain.pem")
-        let daemon = try RunningDaemon(in: folder, configuration: """
-            state-dir: \(scenario.stateDirectory)
-            staples:
-              - { chain: \(pipe), output: \(folder)/pipe.der, target: generic }
-              - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }
-            """)
+        let daemon = try RunningDaemon(
+            in: folder,
+            configuration: """
+                state-dir: \(scenario.stateDirectory)
+                staples:
+                  - { chain: \(pipe), output: \(folder)/pipe.der, target: generic }
+                  - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }
+                """)
         #expect(eventually(15) { scenario.stapleBytes != nil }, "\(daemon.text)")
         #expect(daemon.logs("FIFO", within: 5), "\(daemon.text)")
         #expect(daemon.terminate(within: 5) == 0, "\(daemon.text)")
@@ -131,8 +144,11 @@ import Testing
     @Test func aConfigurationReplacedByAFIFOBlocksNeitherReloadNorShutdown() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let daemon = try RunningDaemon(in: folder, configuration:
-            "state-dir: \(scenario.stateDirectory)\nstaples:\n  - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }\n")
+        let daemon = try RunningDaemon(
+            in: folder,
+            configuration:
+                "state-dir: \(scenario.stateDirectory)\nstaples:\n  - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: generic }\n"
+        )
         #expect(eventually(15) { scenario.stapleBytes != nil }, "\(daemon.text)")
         unlink(daemon.config)
         #expect(mkfifo(daemon.config, 0o600) == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd inspect` run as a process; its JSON checked field by field against
@@ -89,7 +90,10 @@ import Testing
         let scenario = try Scenario()
         try scenario.startResponder()
         #expect(try scenario.runRefresh().status == 0)
-        let pem = "-----BEGIN OCSP RESPONSE-----\n" + (try Data(contentsOf: URL(fileURLWithPath: scenario.output))).base64EncodedString(options: .lineLength64Characters) + "\n-----END OCSP RESPONSE-----\n"
+        let pem =
+            "-----BEGIN OCSP RESPONSE-----\n"
+            + (try Data(contentsOf: URL(fileURLWithPath: scenario.output))).base64EncodedString(options: .lineLength64Characters)
+            + "\n-----END OCSP RESPONSE-----\n"
         let path = "\(scenario.folder)/staple.pem"
         try pem.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["inspect", path])
@@ -115,7 +119,8 @@ import Testing
         // inspect follows links (a local tool reading what its user names), so a link to any
         // file may be named: its bytes must not come out in the message.
         let folder = try TestPKI.scratchFolder("inspect")
-        let secret = "\(folder)/secret.txt", link = "\(folder)/staple.der"
+        let secret = "\(folder)/secret.txt"
+        let link = "\(folder)/staple.der"
         try FileSystemFixtures.file(secret, Array("root:$6$hash:19000:0:99999:7:::\n".utf8))
         try FileSystemFixtures.link(link, to: secret)
         let result = try OCSPDBinary.run(["inspect", link, "--json"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Another process holding an output's lock (another ocspd, or anyone who can open the lock
@@ -39,7 +40,9 @@ import Testing
         let holder = try ForeignLockHolder(lockFor: scenario.output)
         let result = try scenario.runRefresh(["--force"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("another ocspd is refreshing \(scenario.output) right now (it holds the lock \(holder.path))"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("another ocspd is refreshing \(scenario.output) right now (it holds the lock \(holder.path))"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("The staple in place is valid"), "\(result.stderr)")
         #expect(scenario.stapleBytes == before)
         withExtendedLifetime(holder) {}
@@ -51,15 +54,15 @@ import Testing
         let config = "\(scenario.folder)/ocspd.yaml"
         let second = "\(scenario.folder)/second.der"
         try """
-            state-dir: \(scenario.stateDirectory)
-            defaults:
-              target: generic
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: \(scenario.output)
-              - chain: \(try scenario.chainFile())
-                output: \(second)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        defaults:
+          target: generic
+        staples:
+          - chain: \(try scenario.chainFile())
+            output: \(scenario.output)
+          - chain: \(try scenario.chainFile())
+            output: \(second)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let holder = try ForeignLockHolder(lockFor: second)
         let result = try OCSPDBinary.run(["refresh", "--config", config])
         #expect(result.status == 2, "\(result.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Held locks cost one bounded wait per run, not one per output: a process holding the
@@ -25,7 +26,7 @@ struct LockWaitTests {
             }
         }
 
-        deinit { descriptors.forEach { close($0) } }
+        deinit { for descriptor in descriptors { close(descriptor) } }
     }
 
     /// `outputs` outputs of the scenario's one certificate in `folder`, each lock held.

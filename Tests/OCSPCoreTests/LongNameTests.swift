@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Any output name the file system accepts works: the temp, lock and state names ocspd

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// The metrics file escapes label values by Unicode scalar: "\r\n" is one Character, and a
@@ -15,11 +16,11 @@ import Testing
         try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(crt)/\(Self.forgingName)")
         let config = "\(scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            directories:
-              - path: \(crt)
-                target: generic
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        directories:
+          - path: \(crt)
+            target: generic
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let metrics = "\(scenario.folder)/ocspd.prom"
         let result = try OCSPDBinary.run(["refresh", "--config", config, "--metrics-file", metrics])
         #expect(result.status == 0, "\(result.stderr)")

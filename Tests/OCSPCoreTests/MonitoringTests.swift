@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd check`, the metrics file and Must-Staple handling.
@@ -33,15 +34,19 @@ import Testing
         let scenario = try Scenario()
         let pki = scenario.pki
         let mustStaple = try pki.issueLeaf(ocspURLs: [scenario.url], mustStaple: true)
-        let path = try config(scenario, entries: [
-            (try scenario.chainFile(), "\(scenario.folder)/plain.der"),
-        ])
+        let path = try config(
+            scenario,
+            entries: [
+                (try scenario.chainFile(), "\(scenario.folder)/plain.der")
+            ])
         let plain = try OCSPDBinary.run(["check", "--config", path])
         #expect(plain.status == 1)
         #expect(plain.stdoutText.contains("WARNING: \(scenario.folder)/plain.der: no staple"))
-        let mustPath = try config(scenario, entries: [
-            (try pki.chainFile(for: mustStaple, in: scenario.folder), "\(scenario.folder)/must.der"),
-        ])
+        let mustPath = try config(
+            scenario,
+            entries: [
+                (try pki.chainFile(for: mustStaple, in: scenario.folder), "\(scenario.folder)/must.der")
+            ])
         let must = try OCSPDBinary.run(["check", "--config", mustPath, "--json"])
         #expect(must.status == 2)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(must.stdout)) as? [String: Any])
@@ -214,12 +219,12 @@ private final class ResultsBox: @unchecked Sendable {
         let config = "\(scenario.folder)/ocspd.yaml"
         let forged = "OCSPD OK - all fine"
         try """
-            state-dir: \(scenario.stateDirectory)
-            staples:
-              - chain: \(try scenario.chainFile())
-                output: "\(scenario.folder)/x\\n\(forged)"
-                target: generic
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        staples:
+          - chain: \(try scenario.chainFile())
+            output: "\(scenario.folder)/x\\n\(forged)"
+            target: generic
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["check", "--config", config])
         #expect(result.status == 1, "\(result.stdoutText)\(result.stderr)")
         let lines = result.stdoutText.split(separator: "\n")

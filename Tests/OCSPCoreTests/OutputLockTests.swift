@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// One writer per output, whatever state folder each ocspd uses: the lock is beside the output.
@@ -21,7 +22,8 @@ import Testing
     @Test func twoStoresShareOneLockPerOutput() throws {
         let folder = try TestPKI.scratchFolder("lock")
         let output = "\(folder)/mail.der"
-        let first = StateStore(directory: "\(folder)/a"), second = StateStore(directory: "\(folder)/b")
+        let first = StateStore(directory: "\(folder)/a")
+        let second = StateStore(directory: "\(folder)/b")
         var held = try first.lock(for: output)
         #expect(held != nil)
         #expect(try second.lock(for: output) == nil)
@@ -31,7 +33,8 @@ import Testing
 
     @Test func aLinkAndTheFileItLeadsToShareOneLock() throws {
         let folder = try TestPKI.scratchFolder("lock")
-        let real = "\(folder)/real.der", link = "\(folder)/link.der"
+        let real = "\(folder)/real.der"
+        let link = "\(folder)/link.der"
         try FileSystemFixtures.link(link, to: real)
         try FileSystemFixtures.file(real, [1])
         let held = try #require(try StateStore(directory: "\(folder)/a").lock(for: real))
@@ -61,8 +64,13 @@ import Testing
         let chain = try scenario.chainFile()
         let runs = try [0, 1].map { index -> (ChildProcess, String) in
             let log = "\(scenario.folder)/run-\(index).log"
-            return (try ChildProcess([OCSPDBinary.path, "refresh", "--chain", chain, "--output", scenario.output,
-                                      "--state-dir", "\(scenario.folder)/state-\(index)", "--force"], stdout: log, stderr: log), log)
+            return (
+                try ChildProcess(
+                    [
+                        OCSPDBinary.path, "refresh", "--chain", chain, "--output", scenario.output,
+                        "--state-dir", "\(scenario.folder)/state-\(index)", "--force",
+                    ], stdout: log, stderr: log), log
+            )
         }
         #expect(runs.map { $0.0.wait() } == [0, 0])
         let logs = runs.map { String(decoding: FileManager.default.contents(atPath: $0.1) ?? Data(), as: UTF8.self) }
@@ -141,7 +149,9 @@ import Testing
         let scenario = try Scenario()
         try scenario.startResponder()
         let chain = try scenario.chainFile()
-        let group: gid_t = 65534, shared = "\(scenario.folder)/shared", output = "\(scenario.folder)/shared/www.der"
+        let group: gid_t = 65534
+        let shared = "\(scenario.folder)/shared"
+        let output = "\(scenario.folder)/shared/www.der"
         try FileSystemFixtures.folder(shared, mode: 0o775)
         #expect(chown(shared, 0, group) == 0)
         let arguments = ["refresh", "--chain", chain, "--output", output, "--force"]
@@ -150,8 +160,10 @@ import Testing
         let lock = "\(shared)/.www.der.ocspd-lock"
         #expect(mode(lock) == 0o640)
         #expect(groupOf(lock) == group)
-        let asDaemon = try Command.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=\(group)", "--clear-groups", OCSPDBinary.path]
-                                        + arguments + ["--state-dir", "\(shared)/state-daemon"], environment: ["PATH": "/usr/bin:/bin"])
+        let asDaemon = try Command.run(
+            "/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=\(group)", "--clear-groups", OCSPDBinary.path]
+                + arguments + ["--state-dir", "\(shared)/state-daemon"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(asDaemon.status == 0, "\(asDaemon.stderr)")
         #expect(asDaemon.stderr.contains("wrote \(output)"), "\(asDaemon.stderr)")
         // And root again, after the daemon.
@@ -162,7 +174,8 @@ import Testing
     /// lock file holding `content` already is; returns the lock file's path and the lock.
     private func takeLockOverARootOnlyFile(holding content: [UInt8]) throws -> (path: String, held: StapleLock) {
         let folder = try TestPKI.scratchFolder("lock")
-        let shared = "\(folder)/shared", lock = "\(folder)/shared/.mail.der.ocspd-lock"
+        let shared = "\(folder)/shared"
+        let lock = "\(folder)/shared/.mail.der.ocspd-lock"
         try FileSystemFixtures.folder(shared, mode: 0o775)
         guard chown(shared, 0, 65534) == 0 else { throw FileSystemFixtures.Failed("chown \(shared)") }
         try FileSystemFixtures.file(lock, content, mode: 0o600)

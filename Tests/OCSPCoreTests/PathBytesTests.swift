@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Paths are compared and keyed by their bytes: Swift's String equality is canonical Unicode
@@ -36,18 +37,22 @@ import Testing
 
     private func config(_ body: String) throws -> String {
         let path = "\(scenario.folder)/ocspd-\(UUID().uuidString.prefix(4)).yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndefaults: { target: generic }\n\(body)".write(toFile: path, atomically: true, encoding: .utf8)
+        try "state-dir: \(scenario.stateDirectory)\ndefaults: { target: generic }\n\(body)".write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// The serial the staple at `path` answers for, read by its exact bytes.
     private func servedSerial(_ path: String) -> String? {
-        guard case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20), let response = try? OCSPResponse(derBytes: bytes) else { return nil }
+        guard case .success(let bytes) = FileBytes.read(path, maximum: 1 << 20), let response = try? OCSPResponse(derBytes: bytes) else {
+            return nil
+        }
         return response.basic?.responses.first?.certID.serialNumber
     }
 
     @Test func twoUnicodeSpellingsInAWatchedFolderAreTwoEntriesEachWithItsOwnProof() throws {
-        let first = try scenario.pki.issueLeaf(ocspURLs: [scenario.url]), second = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
+        let first = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
+        let second = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
         try scenario.startResponder()
         let crt = try crtFolder()
         try place(first, in: crt, as: Array(Self.composed.utf8))
@@ -59,32 +64,40 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(servedSerial("\(crt)/\(Self.composed).ocsp") == first.serial)
         #expect(servedSerial("\(crt)/\(Self.decomposed).ocsp") == second.serial)
-        #expect(Configuration.DirectorySource(path: crt, outputDirectory: nil, template: RefreshJob(chainPath: "", outputPath: "")).jobs().count == 2)
+        #expect(
+            Configuration.DirectorySource(path: crt, outputDirectory: nil, template: RefreshJob(chainPath: "", outputPath: "")).jobs().count
+                == 2)
     }
 
     @Test func theDaemonKeepsTwoUnicodeSpellingsApart() throws {
-        let first = try scenario.pki.issueLeaf(ocspURLs: [scenario.url]), second = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
+        let first = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
+        let second = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
         try scenario.startResponder()
-        let crt = try crtFolder(), out = try crtFolder("out")
+        let crt = try crtFolder()
+        let out = try crtFolder("out")
         try place(first, in: crt, as: Array(Self.composed.utf8))
         try place(second, in: crt, as: Array(Self.decomposed.utf8))
         let daemon = try RunningDaemon(config: try config("watch-interval: 1h\ndirectories:\n  - { path: \(crt), output-dir: \(out) }\n"))
-        #expect(eventually(15) {
-            servedSerial("\(out)/\(Self.composed).ocsp") == first.serial && servedSerial("\(out)/\(Self.decomposed).ocsp") == second.serial
-        }, "\(daemon.text)")
+        #expect(
+            eventually(15) {
+                servedSerial("\(out)/\(Self.composed).ocsp") == first.serial
+                    && servedSerial("\(out)/\(Self.decomposed).ocsp") == second.serial
+            }, "\(daemon.text)")
         #expect(daemon.terminate() == 0)
     }
 
     @Test func listedOutputsInTwoUnicodeSpellingsAreTwoFiles() throws {
         let chain = try scenario.chainFile()
-        let path = try config("""
+        let path = try config(
+            """
             staples:
               - { chain: \(chain), output: \(scenario.folder)/\(Self.composed).der }
               - { chain: \(chain), output: \(scenario.folder)/\(Self.decomposed).der }
             """)
         let configuration = try ConfigurationLoader.load(path: path)
         #expect(configuration.jobs().count == 2)
-        #expect(OutputIdentity.of("\(scenario.folder)/\(Self.composed).der") != OutputIdentity.of("\(scenario.folder)/\(Self.decomposed).der"))
+        #expect(
+            OutputIdentity.of("\(scenario.folder)/\(Self.composed).der") != OutputIdentity.of("\(scenario.folder)/\(Self.decomposed).der"))
     }
 
     @Test func aChainNameThatIsNotUTF8FailsAloneNamingTheFolderAndTheEscapedBytes() throws {
@@ -110,10 +123,13 @@ import Testing
 
     @Test func oneOutputFoundInTwoFoldersFailsThoseEntriesOnlyAndTheOthersProceed() throws {
         try scenario.startResponder()
-        let east = try crtFolder("east"), west = try crtFolder("west"), out = try crtFolder("out")
+        let east = try crtFolder("east")
+        let west = try crtFolder("west")
+        let out = try crtFolder("out")
         try place(scenario.leaf, in: east, as: Array("site.pem".utf8))
         try place(try scenario.pki.issueLeaf(ocspURLs: [scenario.url]), in: west, as: Array("site.pem".utf8))
-        let path = try config("""
+        let path = try config(
+            """
             staples:
               - { chain: \(try scenario.chainFile()), output: \(scenario.output) }
             directories:

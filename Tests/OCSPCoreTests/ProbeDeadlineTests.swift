@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd probe` gives up at one deadline for the whole dialogue, whatever the server does,
@@ -60,7 +61,10 @@ import Testing
         let server = try RawTCPServer(Self.silent)
         defer { server.stop() }
         let error = probe(server, timeout: 1)
-        #expect(error?.description == "127.0.0.1:\(server.port): timed out after 1 s during the banner; the server is too slow or not speaking this protocol (--timeout sets the limit)")
+        #expect(
+            error?.description
+                == "127.0.0.1:\(server.port): timed out after 1 s during the banner; the server is too slow or not speaking this protocol (--timeout sets the limit)"
+        )
     }
 
     @Test func aSilentTLSServerTimesOutDuringTheHandshakeNotWithoutDetail() throws {
@@ -102,8 +106,9 @@ import Testing
         let folder = try TestPKI.scratchFolder("probe-timeout")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let out = "\(folder)/out"
-        let child = try ChildProcess([OCSPDBinary.path, "probe", "127.0.0.1:\(server.port)", "--starttls", "smtp", "--timeout", "1s"],
-                                     stdout: out, stderr: out)
+        let child = try ChildProcess(
+            [OCSPDBinary.path, "probe", "127.0.0.1:\(server.port)", "--starttls", "smtp", "--timeout", "1s"],
+            stdout: out, stderr: out)
         let deadline = Date().addingTimeInterval(20)
         while child.isRunning && Date() < deadline { usleep(50_000) }
         #expect(!child.isRunning, "ocspd probe --timeout 1s was still running after 20 s")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd probe` against real TLS servers on loopback: `openssl s_server -status_file` and Exim.
@@ -13,8 +14,10 @@ import Testing
             port = FreePort.pick()
             let certificate = leaf ?? scenario.leaf
             let accept = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            var arguments = ["openssl", "s_server", "-accept", accept, "-cert", certificate.certificatePath, "-key", certificate.keyPath,
-                             "-cert_chain", scenario.pki.intermediate.certificatePath, "-www", "-quiet"]
+            var arguments = [
+                "openssl", "s_server", "-accept", accept, "-cert", certificate.certificatePath, "-key", certificate.keyPath,
+                "-cert_chain", scenario.pki.intermediate.certificatePath, "-www", "-quiet",
+            ]
             if let staple { arguments += ["-status_file", staple] }
             let log = "\(scenario.folder)/s_server-\(port).log"
             process = try ChildProcess(arguments, stdout: log, stderr: log)
@@ -35,7 +38,9 @@ import Testing
         let scenario = try Scenario()
         try refreshed(scenario)
         let server = try OpenSSLServer(scenario, staple: scenario.output)
-        let result = try OCSPDBinary.run(["probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(server.port)", "--expect", scenario.output, "--json"])
+        let result = try OCSPDBinary.run([
+            "probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(server.port)", "--expect", scenario.output, "--json",
+        ])
         #expect(result.status == 0, "\(result.stdoutText)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
         #expect(json["stapled"] as? Bool == true)
@@ -78,7 +83,9 @@ import Testing
         let server = try OpenSSLServer(scenario, staple: served)
         sleep(1)
         #expect(try scenario.runRefresh(["--force"]).status == 0)
-        let result = try OCSPDBinary.run(["probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(server.port)", "--expect", scenario.output])
+        let result = try OCSPDBinary.run([
+            "probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(server.port)", "--expect", scenario.output,
+        ])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("different proof than \(scenario.output)"))
     }
@@ -100,15 +107,20 @@ import Testing
     }
 
     // In CI (root; scripts/test.sh installs Exim) it always runs: a missing Exim fails there.
-    @Test(.enabled(if: EximServer.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
-                   "needs exim4-daemon-heavy and root; scripts/test.sh installs it"))
+    @Test(
+        .enabled(
+            if: EximServer.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
+            "needs exim4-daemon-heavy and root; scripts/test.sh installs it"))
     func probeSeesWhatEximStaplesOverSTARTTLS() throws {
         let scenario = try Scenario()
         try refreshed(scenario)
         let chain = try scenario.chainFile()
         let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: scenario.output)
-        let result = try OCSPDBinary.run(["probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(exim.port)", "--starttls", "smtp", "--servername", "mail.example.test",
-                                          "--expect", scenario.output])
+        let result = try OCSPDBinary.run([
+            "probe", "--warning", "10m", "--critical", "5m", "127.0.0.1:\(exim.port)", "--starttls", "smtp", "--servername",
+            "mail.example.test",
+            "--expect", scenario.output,
+        ])
         #expect(result.status == 0, "\(result.stdoutText)")
         #expect(result.stdoutText.contains("Matches \(scenario.output): yes, byte for byte"))
     }

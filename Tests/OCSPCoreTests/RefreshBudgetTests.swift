@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// One refresh spends a bounded number of URLs and a bounded time on the network, however
@@ -47,7 +48,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let pki = try TestPKI.get()
         let chain = try pki.chainFile(for: pki.issueLeaf(ocspURLs: ["http://127.0.0.1:1"]), in: folder)
-        let configuration = try ConfigurationLoader.parse("""
+        let configuration = try ConfigurationLoader.parse(
+            """
             defaults:
               refresh-budget: 20s
             staples:
@@ -65,7 +67,8 @@ import Testing
         let folder = try TestPKI.scratchFolder("budget-config")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let error = #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader.parse("""
+            try ConfigurationLoader.parse(
+                """
                 defaults:
                   refresh-budget: soon
                   max-responder-urls: 0
@@ -84,11 +87,14 @@ import Testing
     }
 
     /// Refreshes `job` in-process with `budget`; its outcome and what it logged.
-    static func refresh(_ job: RefreshJob, budget: RefreshBudget, in scenario: Scenario, limits: TransportLimits) -> (outcome: RefreshOutcome, log: CapturedLog) {
+    static func refresh(_ job: RefreshJob, budget: RefreshBudget, in scenario: Scenario, limits: TransportLimits) -> (
+        outcome: RefreshOutcome, log: CapturedLog
+    ) {
         var job = job
         job.budget = budget
         let log = CapturedLog()
-        let refresher = Refresher(transport: CurlTransport(limits: limits), stateStore: StateStore(directory: scenario.stateDirectory), logger: log.logger)
+        let refresher = Refresher(
+            transport: CurlTransport(limits: limits), stateStore: StateStore(directory: scenario.stateDirectory), logger: log.logger)
         return (refresher.refresh(job), log)
     }
 
@@ -106,11 +112,12 @@ import Testing
 
     @Test func aLeafWithThirteenHangingRespondersAsksOnlyTheFirstThree() throws {
         let servers = try Self.hangingServers(13, seconds: 2)
-        defer { servers.forEach { $0.stop() } }
+        defer { for server in servers { server.stop() } }
         let scenario = try Scenario(leafOCSPURLs: servers.map(\.url))
         let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
 
-        let (outcome, log) = Self.refresh(job, budget: RefreshBudget(maximumURLs: 3, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
+        let (outcome, log) = Self.refresh(
+            job, budget: RefreshBudget(maximumURLs: 3, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
 
         #expect(outcome.exitCode == 2, "\(log.text)")
         #expect(Self.onlyTheFirst(3, of: servers), "\(log.text)")
@@ -120,7 +127,7 @@ import Testing
 
     @Test func aRefreshStopsAskingWhenItsTimeIsSpent() throws {
         let servers = try Self.hangingServers(13, seconds: 4)
-        defer { servers.forEach { $0.stop() } }
+        defer { for server in servers { server.stop() } }
         let scenario = try Scenario(leafOCSPURLs: servers.map(\.url))
         let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .exim))
 
@@ -134,13 +141,14 @@ import Testing
 
     @Test func caIssuersDownloadsAreCappedToo() throws {
         let servers = try Self.hangingServers(6, seconds: 2)
-        defer { servers.forEach { $0.stop() } }
+        defer { for server in servers { server.stop() } }
         let scenario = try Scenario(caIssuersURLs: servers.map(\.url))
         // The chain holds only the leaf: the issuer must be downloaded.
         let chain = try scenario.pki.chainFile(for: scenario.leaf, including: [], in: scenario.folder)
         let job = RefreshJob(chainPath: chain, outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
 
-        let (outcome, log) = Self.refresh(job, budget: RefreshBudget(maximumURLs: 2, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
+        let (outcome, log) = Self.refresh(
+            job, budget: RefreshBudget(maximumURLs: 2, seconds: 60), in: scenario, limits: Self.limits(totalTimeout: 1))
 
         #expect(outcome.exitCode == 2, "\(log.text)")
         #expect(Self.onlyTheFirst(2, of: servers), "\(log.text)")

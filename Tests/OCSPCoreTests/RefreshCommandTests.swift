@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// `ocspd refresh` run as a process, end to end, against a real `openssl ocsp` responder.
@@ -10,9 +11,13 @@ import Testing
         let chain = try scenario.chainFile()
         let result = try scenario.runRefresh(chain: chain)
         #expect(result.status == 0, "\(result.stderr)")
-        let check = try Command.run("openssl", ["ocsp", "-respin", scenario.output, "-CAfile", scenario.pki.root.certificatePath,
-                                                "-verify_other", chain, "-issuer", scenario.pki.intermediate.certificatePath,
-                                                "-cert", scenario.leaf.certificatePath, "-no_nonce"])
+        let check = try Command.run(
+            "openssl",
+            [
+                "ocsp", "-respin", scenario.output, "-CAfile", scenario.pki.root.certificatePath,
+                "-verify_other", chain, "-issuer", scenario.pki.intermediate.certificatePath,
+                "-cert", scenario.leaf.certificatePath, "-no_nonce",
+            ])
         #expect(check.stderr.contains("Response verify OK"), "\(check.stderr)")
         #expect(check.stdoutText.contains(": good"))
         #expect(scenario.temporaryFiles.isEmpty)
@@ -118,7 +123,8 @@ import Testing
 
     @Test func wrongIssuerIsAClearErrorNamingWhatWasTried() throws {
         let scenario = try Scenario()
-        let result = try scenario.runRefresh(["--issuer", scenario.pki.root.certificatePath], chain: scenario.chainFile(including: [scenario.pki.root]))
+        let result = try scenario.runRefresh(
+            ["--issuer", scenario.pki.root.certificatePath], chain: scenario.chainFile(including: [scenario.pki.root]))
         #expect(result.status == 2)
         #expect(result.stderr.contains("no certificate that signed"))
         #expect(result.stderr.contains(scenario.pki.root.certificatePath))
@@ -168,8 +174,12 @@ import Testing
         let written = try OCSPResponse(derBytes: #require(scenario.stapleBytes))
         #expect(written.basic?.certificates == [signer.certificate])
         // A client holding only the server chain and the root can now verify it.
-        let check = try Command.run("openssl", ["ocsp", "-respin", scenario.output, "-CAfile", scenario.pki.root.certificatePath,
-                                                "-verify_other", scenario.chainFile(), "-no_nonce"])
+        let check = try Command.run(
+            "openssl",
+            [
+                "ocsp", "-respin", scenario.output, "-CAfile", scenario.pki.root.certificatePath,
+                "-verify_other", scenario.chainFile(), "-no_nonce",
+            ])
         #expect(check.stderr.contains("Response verify OK"), "\(check.stderr)")
     }
 
@@ -190,8 +200,12 @@ import Testing
         // A file-size limit of zero makes every write fail with EFBIG (SIGXFSZ is ignored).
         // stderr goes through a pipe to cat, outside the limit, so the error message survives.
         let script = "set -o pipefail; (ulimit -f 0; exec \"$0\" \"$@\") 2>&1 | cat >&2"
-        let result = try Command.run("/bin/bash", ["-c", script, OCSPDBinary.path, "refresh", "--chain", scenario.chainFile(),
-                                                   "--output", scenario.output, "--state-dir", scenario.stateDirectory, "--force"])
+        let result = try Command.run(
+            "/bin/bash",
+            [
+                "-c", script, OCSPDBinary.path, "refresh", "--chain", scenario.chainFile(),
+                "--output", scenario.output, "--state-dir", scenario.stateDirectory, "--force",
+            ])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains(scenario.output))
         #expect(scenario.stapleBytes == before)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Concurrency within limits: overall, per responder, and a request rate per responder.
@@ -45,17 +46,21 @@ import Testing
 
     @Test func neverMoreRefreshesInProgressThanTheLimitsAllow() {
         let gauge = Gauge()
-        let a = "http://ocsp-a.example.test", b = "http://ocsp-b.example.test:8080"
+        let a = "http://ocsp-a.example.test"
+        let b = "http://ocsp-b.example.test:8080"
         let all = jobs(30, responder: a) + jobs(30, responder: b)
         let limits = ConcurrencyLimits(global: 10, perResponder: 2)
-        let outcomes = RefreshPool(limits: limits).run(all, prepare: { job in
-            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
-        }, fetch: { job in
-            gauge.enter(key(job))
-            usleep(20_000)
-            gauge.leave(key(job))
-            return 1
-        })
+        let outcomes = RefreshPool(limits: limits).run(
+            all,
+            prepare: { job in
+                PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
+            },
+            fetch: { job in
+                gauge.enter(key(job))
+                usleep(20_000)
+                gauge.leave(key(job))
+                return 1
+            })
         #expect(outcomes.count == 60)
         // Twice the request limit per responder: verifying and writing overlap the requests.
         #expect(limits.refreshesPerResponder == 4)
@@ -66,14 +71,18 @@ import Testing
 
     @Test func outputsComeBackInTheJobsOrder() {
         let all = jobs(30, responder: "http://ocsp.example.test")
-        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all, prepare: { job in
-            usleep(UInt32.random(in: 0...2000))
-            // Every third job is decided without a fetch, the way a fresh staple is.
-            return job.outputPath.hasSuffix("3") ? .done(job.outputPath) : PoolStep<RefreshJob, String>.fetch(job, responder: key(job), certificate: job.outputPath)
-        }, fetch: { job in
-            usleep(UInt32.random(in: 0...5000))
-            return job.outputPath
-        })
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(
+            all,
+            prepare: { job in
+                usleep(UInt32.random(in: 0...2000))
+                // Every third job is decided without a fetch, the way a fresh staple is.
+                return job.outputPath.hasSuffix("3")
+                    ? .done(job.outputPath) : PoolStep<RefreshJob, String>.fetch(job, responder: key(job), certificate: job.outputPath)
+            },
+            fetch: { job in
+                usleep(UInt32.random(in: 0...5000))
+                return job.outputPath
+            })
         #expect(outputs == all.map(\.outputPath))
     }
 
@@ -126,10 +135,14 @@ import Testing
     @Test func aRequestWaitingAtTheGateGivesUpWhenShutdownBegins() {
         let recorder = RecordingTransport(hold: 2_000_000)
         let cancellation = CancellationFlag()
-        let transport = GatedTransport(recorder, gate: ResponderGate(limits: ConcurrencyLimits(perResponder: 1)), cancellation: cancellation)
+        let transport = GatedTransport(
+            recorder, gate: ResponderGate(limits: ConcurrencyLimits(perResponder: 1)), cancellation: cancellation)
         Thread { _ = transport.perform(.get("http://ocsp.example.test/holder")) }.start()
         while recorder.gauge.started == 0 { usleep(10_000) }
-        Thread { usleep(200_000); cancellation.cancel() }.start()
+        Thread {
+            usleep(200_000)
+            cancellation.cancel()
+        }.start()
         let started = Date()
         let result = transport.perform(.get("http://ocsp.example.test/waiter"))
         #expect(Date().timeIntervalSince(started) < 1)
@@ -150,13 +163,25 @@ import Testing
         }
         #expect(failures == 3)
         // Another responder is not affected.
-        guard case .ran = gate.pass("http://other.example.test/x", { () }) else { Issue.record("another responder was paused"); return }
+        guard case .ran = gate.pass("http://other.example.test/x", { () }) else {
+            Issue.record("another responder was paused")
+            return
+        }
         usleep(350_000)
-        guard case .ran = gate.pass(url, { () }) else { Issue.record("no probe after the pause"); return }
+        guard case .ran = gate.pass(url, { () }) else {
+            Issue.record("no probe after the pause")
+            return
+        }
         // While the probe has not answered, the others still fail at once.
-        guard case .paused = gate.pass(url, { () }) else { Issue.record("a second request went with the probe"); return }
+        guard case .paused = gate.pass(url, { () }) else {
+            Issue.record("a second request went with the probe")
+            return
+        }
         gate.record(url, unavailable: false)
-        guard case .ran = gate.pass(url, { () }) else { Issue.record("an answer did not end the pause"); return }
+        guard case .ran = gate.pass(url, { () }) else {
+            Issue.record("an answer did not end the pause")
+            return
+        }
     }
 
     @Test func thousandsBehindAFailingResponderCostAFewRequestsNotOneEach() throws {
@@ -167,15 +192,16 @@ import Testing
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
         for index in 0..<30 {
             let leaf = try scenario.pki.issueLeaf(ocspURLs: [down.url])
-            try FileManager.default.moveItem(atPath: try scenario.pki.chainFile(for: leaf, in: scenario.folder), toPath: "\(chains)/site\(index).pem")
+            try FileManager.default.moveItem(
+                atPath: try scenario.pki.chainFile(for: leaf, in: scenario.folder), toPath: "\(chains)/site\(index).pem")
         }
         let config = "\(scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(scenario.stateDirectory)
-            max-per-responder: 2
-            defaults: { target: generic }
-            directories: [ { path: \(chains), output-dir: \(scenario.folder) } ]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(scenario.stateDirectory)
+        max-per-responder: 2
+        defaults: { target: generic }
+        directories: [ { path: \(chains), output-dir: \(scenario.folder) } ]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let result = try OCSPDBinary.run(["refresh", "--config", config])
         #expect(result.status == 2)
         // Ten failures in a row pause it; at most the two then in flight follow.
@@ -185,7 +211,9 @@ import Testing
         let states = try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory).filter { $0.hasSuffix(".json") }
         #expect(states.count == 30)
         let store = StateStore(directory: scenario.stateDirectory)
-        let failed = (0..<30).map { store.load(for: "\(scenario.folder)/site\($0).pem.ocsp") }.filter { $0.consecutiveFailures == 1 && $0.nextAttempt != nil }
+        let failed = (0..<30).map { store.load(for: "\(scenario.folder)/site\($0).pem.ocsp") }.filter {
+            $0.consecutiveFailures == 1 && $0.nextAttempt != nil
+        }
         #expect(failed.count == 30)
     }
 
@@ -198,15 +226,26 @@ import Testing
             func raise() { lock.withLock { raised = true } }
         }
         let slowFetchDone = Flag()
-        let all = jobs(1, responder: responder) + jobs(50, responder: responder).map { var job = $0; job.outputPath += "-fresh"; return job }
-        let finishedBeforeTheFetch = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 1)).run(all, prepare: { job in
-            guard job.outputPath.hasSuffix("-fresh") else { return PoolStep<RefreshJob, Bool>.fetch(job, responder: key(job), certificate: job.outputPath) }
-            return .done(!slowFetchDone.isRaised)
-        }, fetch: { job in
-            usleep(300_000)
-            slowFetchDone.raise()
-            return true
-        })
+        let all =
+            jobs(1, responder: responder)
+            + jobs(50, responder: responder).map {
+                var job = $0
+                job.outputPath += "-fresh"
+                return job
+            }
+        let finishedBeforeTheFetch = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 1)).run(
+            all,
+            prepare: { job in
+                guard job.outputPath.hasSuffix("-fresh") else {
+                    return PoolStep<RefreshJob, Bool>.fetch(job, responder: key(job), certificate: job.outputPath)
+                }
+                return .done(!slowFetchDone.isRaised)
+            },
+            fetch: { job in
+                usleep(300_000)
+                slowFetchDone.raise()
+                return true
+            })
         #expect(finishedBeforeTheFetch.allSatisfy { $0 })
     }
 
@@ -214,18 +253,26 @@ import Testing
         final class Waiting: @unchecked Sendable {
             let lock = NSLock()
             var now = 0, peak = 0
-            func change(_ delta: Int) { lock.withLock { now += delta; peak = max(peak, now) } }
+            func change(_ delta: Int) {
+                lock.withLock {
+                    now += delta
+                    peak = max(peak, now)
+                }
+            }
         }
         let waiting = Waiting()
         let all = jobs(200, responder: "http://ocsp.example.test")
-        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 2), backlog: 10).run(all, prepare: { job in
-            waiting.change(1)
-            return PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
-        }, fetch: { job in
-            waiting.change(-1)
-            usleep(1000)
-            return 1
-        })
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 2), backlog: 10).run(
+            all,
+            prepare: { job in
+                waiting.change(1)
+                return PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath)
+            },
+            fetch: { job in
+                waiting.change(-1)
+                usleep(1000)
+                return 1
+            })
         #expect(outputs.count == 200)
         // The backlog plus one job being prepared on each other worker.
         #expect(waiting.peak <= 10 + 8)
@@ -235,14 +282,17 @@ import Testing
         let gauge = Gauge()
         // Twenty outputs for two certificates (as when one chain feeds an Exim and a generic staple).
         let all = jobs(20, responder: "http://ocsp.example.test")
-        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(all, prepare: { job in
-            PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: certificate(job))
-        }, fetch: { job in
-            gauge.enter(certificate(job))
-            usleep(5_000)
-            gauge.leave(certificate(job))
-            return 1
-        })
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(
+            all,
+            prepare: { job in
+                PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: certificate(job))
+            },
+            fetch: { job in
+                gauge.enter(certificate(job))
+                usleep(5_000)
+                gauge.leave(certificate(job))
+                return 1
+            })
         #expect(outputs.count == 20)
         #expect(gauge.peak.values.allSatisfy { $0 == 1 })
         #expect(gauge.peakTotal == 2)
@@ -264,10 +314,12 @@ import Testing
 
     @Test func configuredStaplesRefreshConcurrentlyAgainstARealResponder() throws {
         let scenario = try Scenario()
-        var text = "state-dir: \(scenario.stateDirectory)\nmax-concurrent: 8\nmax-per-responder: 4\ndefaults:\n  target: generic\nstaples:\n"
+        var text =
+            "state-dir: \(scenario.stateDirectory)\nmax-concurrent: 8\nmax-per-responder: 4\ndefaults:\n  target: generic\nstaples:\n"
         for index in 0..<12 {
             let leaf = try scenario.pki.issueLeaf(ocspURLs: [scenario.url])
-            text += "  - chain: \(try scenario.pki.chainFile(for: leaf, in: scenario.folder))\n    output: \(scenario.folder)/staple-\(index).der\n"
+            text +=
+                "  - chain: \(try scenario.pki.chainFile(for: leaf, in: scenario.folder))\n    output: \(scenario.folder)/staple-\(index).der\n"
         }
         // Started after every leaf exists: each -multi worker reads the index once.
         try scenario.startResponder(options: ["-multi", "4"])
@@ -286,15 +338,18 @@ import Testing
         // Two jobs of one certificate: the first's remaining work waits (bounded) until the
         // second's fetch has run, which it could not while the first held the certificate.
         let secondFetched = DispatchSemaphore(value: 0)
-        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 4)).run([0, 1], prepare: { job in
-            PoolStep<Int, Bool>.fetch(job, responder: "r", certificate: "c")
-        }, fetchStep: { job -> FetchStep<Bool> in
-            if job == 1 {
-                secondFetched.signal()
-                return .done(true)
-            }
-            return .afterSlots { secondFetched.wait(timeout: .now() + 10) == .success }
-        })
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 4)).run(
+            [0, 1],
+            prepare: { job in
+                PoolStep<Int, Bool>.fetch(job, responder: "r", certificate: "c")
+            },
+            fetchStep: { job -> FetchStep<Bool> in
+                if job == 1 {
+                    secondFetched.signal()
+                    return .done(true)
+                }
+                return .afterSlots { secondFetched.wait(timeout: .now() + 10) == .success }
+            })
         #expect(outputs == [true, true])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// Staples behind one failing responder come back spread out, each on its own jitter.
@@ -18,8 +19,9 @@ import Testing
         }
         let store = StateStore(directory: stateDirectory)
         let started = Date()
-        let refresher = Refresher(transport: CurlTransport(), stateStore: store,
-                                  logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let refresher = Refresher(
+            transport: CurlTransport(), stateStore: store,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let outcomes = RefreshPool(limits: ConcurrencyLimits(global: 4, perResponder: 2)).run(jobs, refresher: refresher) { _, refreshed in
             refreshed.outcome.exitCode
         }

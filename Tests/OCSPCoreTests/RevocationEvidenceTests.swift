@@ -2,6 +2,7 @@ import COpenSSL
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// A revocation record is believed only for the signed revoked proof it carries: a file
@@ -11,12 +12,16 @@ struct RevocationEvidenceTests {
     typealias Fixtures = FileSystemFixtures
 
     static func refresher(_ scenario: Scenario, stateDirectory: String? = nil, log: CapturedLog) -> Refresher {
-        Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDirectory ?? scenario.stateDirectory), logger: log.logger)
+        Refresher(
+            transport: CurlTransport(), stateStore: StateStore(directory: stateDirectory ?? scenario.stateDirectory), logger: log.logger)
     }
 
-    static func job(_ scenario: Scenario, output: String? = nil, responder: ScriptedResponder, target: Target = .nginx, force: Bool = true) throws -> RefreshJob {
-        RefreshJob(chainPath: try scenario.chainFile(), outputPath: output ?? scenario.output, responderURL: responder.url,
-                   policy: TargetPolicy(target: target), force: force)
+    static func job(_ scenario: Scenario, output: String? = nil, responder: ScriptedResponder, target: Target = .nginx, force: Bool = true)
+        throws -> RefreshJob
+    {
+        RefreshJob(
+            chainPath: try scenario.chainFile(), outputPath: output ?? scenario.output, responderURL: responder.url,
+            policy: TargetPolicy(target: target), force: force)
     }
 
     static func recordName(_ scenario: Scenario) -> String {
@@ -33,7 +38,8 @@ struct RevocationEvidenceTests {
         try Fixtures.file(planted, [], owner: Fixtures.otherUser)
         responder.serve(try RevocationLedgerTests.answer(scenario, revoked: false))
         let log = CapturedLog()
-        let outcome = Self.refresher(scenario, log: log).refresh(try Self.job(scenario, output: "\(folder)/staple.der", responder: responder))
+        let outcome = Self.refresher(scenario, log: log).refresh(
+            try Self.job(scenario, output: "\(folder)/staple.der", responder: responder))
 
         #expect(outcome.exitCode == ExitStatus.stapled, "\(log.text)")
         #expect(Fixtures.contents("\(folder)/staple.der") != nil)
@@ -48,7 +54,8 @@ struct RevocationEvidenceTests {
         var forged = ProofForger.Answer(thisUpdate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(86400))
         forged.status = V_OCSP_CERTSTATUS_REVOKED
         forged.revocationTime = now.addingTimeInterval(-3600)
-        let proof = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.root, answers: [forged])
+        let proof = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.root, answers: [forged])
         try FileManager.default.createDirectory(atPath: scenario.stateDirectory, withIntermediateDirectories: true)
         let planted = "\(scenario.stateDirectory)/revoked-\(Self.recordName(scenario))"
         try Fixtures.file(planted, proof)
@@ -66,7 +73,8 @@ struct RevocationEvidenceTests {
         let responder = try ScriptedResponder()
         responder.serve(try RevocationLedgerTests.answer(scenario, revoked: true))
         #expect(try RevocationLedgerTests.refresh(scenario, responder: responder, stateDirectory: scenario.stateDirectory).status == 3)
-        let records = RevocationLedgerTests.records(in: scenario.stateDirectory).map { "\(scenario.stateDirectory)/\($0)" }
+        let records =
+            RevocationLedgerTests.records(in: scenario.stateDirectory).map { "\(scenario.stateDirectory)/\($0)" }
             + RevocationLedgerTests.records(in: scenario.folder).map { "\(scenario.folder)/\($0)" }
         #expect(records.count == 2)
         for record in records {
@@ -83,7 +91,8 @@ struct RevocationEvidenceTests {
         var old = ProofForger.Answer(thisUpdate: now.addingTimeInterval(-120), nextUpdate: now.addingTimeInterval(-60))
         old.status = V_OCSP_CERTSTATUS_REVOKED
         old.revocationTime = now.addingTimeInterval(-3600)
-        let proof = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [old])
+        let proof = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [old])
         if case .failure(let problem) = RevocationEvidence.verify(proof, for: scenario.subject) { Issue.record("\(problem)") }
         let good = try RevocationLedgerTests.answer(scenario, revoked: false)
         guard case .failure(.notRevoked) = RevocationEvidence.verify(good, for: scenario.subject) else {

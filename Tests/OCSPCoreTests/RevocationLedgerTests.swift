@@ -2,6 +2,7 @@ import COpenSSL
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// A tmpfs of a few KB mounted for one test and filled to ENOSPC on demand. Mounting needs
@@ -45,16 +46,23 @@ final class SmallTmpfs {
             answer.reason = 1
             answer.revocationTime = now.addingTimeInterval(-3600)
         }
-        return try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [answer])
+        return try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate, answers: [answer])
     }
 
-    static func refresh(_ scenario: Scenario, responder: ScriptedResponder, stateDirectory: String, target: String = "exim") throws -> CommandResult {
-        try OCSPDBinary.run(["refresh", "--force", "--target", target, "--chain", scenario.chainFile(), "--output", scenario.output,
-                             "--responder", responder.url, "--state-dir", stateDirectory])
+    static func refresh(_ scenario: Scenario, responder: ScriptedResponder, stateDirectory: String, target: String = "exim") throws
+        -> CommandResult
+    {
+        try OCSPDBinary.run([
+            "refresh", "--force", "--target", target, "--chain", scenario.chainFile(), "--output", scenario.output,
+            "--responder", responder.url, "--state-dir", stateDirectory,
+        ])
     }
 
     static func records(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.contains("revoked-") && !$0.contains(StapleWriter.temporaryMarker) }
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.contains("revoked-") && !$0.contains(StapleWriter.temporaryMarker)
+        }
     }
 
     @Test func aFullStateFolderDoesNotLetAGoodAnswerFollowARevokedOne() throws {
@@ -125,8 +133,10 @@ final class SmallTmpfs {
         try Self.oldState(scenario)
 
         responder.serve(try Self.answer(scenario, revoked: false))
-        let result = try OCSPDBinary.run(["refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", scenario.output,
-                                          "--responder", responder.url, "--state-dir", scenario.stateDirectory])
+        let result = try OCSPDBinary.run([
+            "refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", scenario.output,
+            "--responder", responder.url, "--state-dir", scenario.stateDirectory,
+        ])
         #expect(result.status == 3, "\(result.stderr)")
         #expect(responder.requestCount == 1)
         #expect(Self.records(in: scenario.stateDirectory).isEmpty, "a record was written without the proof")
@@ -159,7 +169,10 @@ final class SmallTmpfs {
     }
 
     @Test func revocationsInAStateFileOfAnotherUserAreNotBelieved() throws {
-        guard FileSystemFixtures.isRoot else { print("skipped: chown to another user needs root"); return }
+        guard FileSystemFixtures.isRoot else {
+            print("skipped: chown to another user needs root")
+            return
+        }
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
         try Self.oldState(scenario, owner: FileSystemFixtures.otherUser)
@@ -176,13 +189,15 @@ final class SmallTmpfs {
         let scenario = try Scenario()
         let responder = try ScriptedResponder()
         let disk = try SmallTmpfs(at: "\(scenario.folder)/disk")
-        let output = "\(disk.path)/out/staple.der", stateDirectory = "\(disk.path)/state"
+        let output = "\(disk.path)/out/staple.der"
+        let stateDirectory = "\(disk.path)/state"
         try FileManager.default.createDirectory(atPath: "\(disk.path)/out", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         disk.fill()
         let log = CapturedLog()
-        let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: output, responderURL: responder.url,
-                             policy: TargetPolicy(target: .nginx), force: true)
+        let job = RefreshJob(
+            chainPath: try scenario.chainFile(), outputPath: output, responderURL: responder.url,
+            policy: TargetPolicy(target: .nginx), force: true)
         let refresher = Refresher(transport: CurlTransport(), stateStore: StateStore(directory: stateDirectory), logger: log.logger)
 
         responder.serve(try Self.answer(scenario, revoked: true))
@@ -202,8 +217,10 @@ final class SmallTmpfs {
         try StapleWriter.write(Self.answer(scenario, revoked: false), to: scenario.output)
         responder.serve(nil)
         let requests = responder.requestCount
-        let result = try OCSPDBinary.run(["refresh", "--target", "exim", "--chain", scenario.chainFile(), "--output", scenario.output,
-                                          "--responder", responder.url, "--state-dir", "\(scenario.folder)/other-state"])
+        let result = try OCSPDBinary.run([
+            "refresh", "--target", "exim", "--chain", scenario.chainFile(), "--output", scenario.output,
+            "--responder", responder.url, "--state-dir", "\(scenario.folder)/other-state",
+        ])
         #expect(result.status == 3, "\(result.stderr)")
         #expect(scenario.stapleBytes == nil)
         #expect(responder.requestCount == requests)
@@ -231,8 +248,10 @@ final class SmallTmpfs {
         responder.serve(try Self.answer(scenario, revoked: false))
         let elsewhere = "\(scenario.folder)/elsewhere"
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
-        let result = try OCSPDBinary.run(["refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", "\(elsewhere)/copy.der",
-                                          "--responder", responder.url, "--state-dir", scenario.stateDirectory])
+        let result = try OCSPDBinary.run([
+            "refresh", "--target", "nginx", "--chain", scenario.chainFile(), "--output", "\(elsewhere)/copy.der",
+            "--responder", responder.url, "--state-dir", scenario.stateDirectory,
+        ])
         #expect(result.status == 3, "\(result.stderr)")
         #expect(FileManager.default.contents(atPath: "\(elsewhere)/copy.der") == nil)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A verified revocation record vetoes "good" wherever a staple is judged: the lock-free fast
@@ -26,8 +27,11 @@ import Testing
         }
 
         func refresh(_ output: String, target: String = "exim", extra: [String] = []) throws -> CommandResult {
-            try OCSPDBinary.run(["refresh", "--target", target, "--chain", scenario.chainFile(), "--output", output,
-                                 "--responder", responder.url, "--state-dir", scenario.stateDirectory] + extra)
+            try OCSPDBinary.run(
+                [
+                    "refresh", "--target", target, "--chain", scenario.chainFile(), "--output", output,
+                    "--responder", responder.url, "--state-dir", scenario.stateDirectory,
+                ] + extra)
         }
 
         /// The revocation, learned (and recorded) through the first output.
@@ -70,10 +74,15 @@ import Testing
         // The second output's own record, written by a run with another state folder.
         let other = "\(outputs.scenario.folder)/other-state"
         outputs.responder.serve(try RevocationLedgerTests.answer(outputs.scenario, revoked: true))
-        #expect(try OCSPDBinary.run(["refresh", "--target", "nginx", "--force", "--chain", outputs.scenario.chainFile(),
-                                     "--output", outputs.second, "--responder", outputs.responder.url, "--state-dir", other]).status == 3)
+        #expect(
+            try OCSPDBinary.run([
+                "refresh", "--target", "nginx", "--force", "--chain", outputs.scenario.chainFile(),
+                "--output", outputs.second, "--responder", outputs.responder.url, "--state-dir", other,
+            ]).status == 3)
         let revoked = outputs.secondBytes
-        for name in RevocationLedgerTests.records(in: outputs.scenario.stateDirectory) { unlink("\(outputs.scenario.stateDirectory)/\(name)") }
+        for name in RevocationLedgerTests.records(in: outputs.scenario.stateDirectory) {
+            unlink("\(outputs.scenario.stateDirectory)/\(name)")
+        }
         outputs.responder.serve(try RevocationLedgerTests.answer(outputs.scenario, revoked: false))
         let result = try outputs.refresh(outputs.second, target: "nginx")
         #expect(result.status == 3, "\(result.stderr)")
@@ -123,13 +132,13 @@ import Testing
         let outputs = try TwoOutputs(target: "generic")
         let config = "\(outputs.scenario.folder)/ocspd.yaml"
         try """
-            state-dir: \(outputs.scenario.stateDirectory)
-            defaults:
-              target: generic
-            staples:
-              - chain: \(try outputs.scenario.chainFile())
-                output: \(outputs.second)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state-dir: \(outputs.scenario.stateDirectory)
+        defaults:
+          target: generic
+        staples:
+          - chain: \(try outputs.scenario.chainFile())
+            output: \(outputs.second)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         #expect(try OCSPDBinary.run(["check", "--config", config]).status == 0)
         try outputs.learnRevocation()
 
@@ -141,10 +150,16 @@ import Testing
         #expect(staple["certStatus"] as? String == "revoked")
         #expect((staple["reason"] as? String)?.contains("REVOKED") == true, "\(staple)")
 
-        let job = RefreshJob(chainPath: try outputs.scenario.chainFile(), outputPath: outputs.second, policy: TargetPolicy(target: .generic))
-        let health = StapleHealth.assess(job, store: StateStore(directory: outputs.scenario.stateDirectory), at: Date(), warning: 0, critical: 0)
+        let job = RefreshJob(
+            chainPath: try outputs.scenario.chainFile(), outputPath: outputs.second, policy: TargetPolicy(target: .generic))
+        let health = StapleHealth.assess(
+            job, store: StateStore(directory: outputs.scenario.stateDirectory), at: Date(), warning: 0, critical: 0)
         let metrics = MetricsFile.render([health])
-        #expect(metrics.contains("ocspd_staple_status{output=\"\(outputs.second)\",serial=\"\(outputs.scenario.leaf.serial)\",status=\"revoked\"} 1"), "\(metrics)")
-        #expect(metrics.contains("ocspd_staple_valid{output=\"\(outputs.second)\",serial=\"\(outputs.scenario.leaf.serial)\"} 0"), "\(metrics)")
+        #expect(
+            metrics.contains(
+                "ocspd_staple_status{output=\"\(outputs.second)\",serial=\"\(outputs.scenario.leaf.serial)\",status=\"revoked\"} 1"),
+            "\(metrics)")
+        #expect(
+            metrics.contains("ocspd_staple_valid{output=\"\(outputs.second)\",serial=\"\(outputs.scenario.leaf.serial)\"} 0"), "\(metrics)")
     }
 }

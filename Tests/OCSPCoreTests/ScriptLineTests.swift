@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A hook's `#!` line is read as the Linux kernel reads it (fs/binfmt_script.c): the

@@ -1,14 +1,19 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// The integration files the project ships: systemd units, the cron entry, the example configuration.
 @Suite struct ShippedFilesTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     // In CI (scripts/test.sh installs systemd) it always runs: a missing tool fails there.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") || ProcessInfo.processInfo.environment["CI"] != nil,
-                   "needs systemd-analyze (Debian's systemd); scripts/test.sh installs it"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")
+                || ProcessInfo.processInfo.environment["CI"] != nil,
+            "needs systemd-analyze (Debian's systemd); scripts/test.sh installs it"))
     func systemdUnitsPassSystemdAnalyzeVerify() throws {
         let folder = try TestPKI.scratchFolder("units")
         let units = try FileManager.default.contentsOfDirectory(atPath: "\(Self.repository)/systemd").sorted()
@@ -41,7 +46,8 @@ import Testing
             _ = try ConfigurationLoader.load(path: "\(Self.repository)/examples/ocspd.yaml")
         } catch {
             for problem in error.problems {
-                #expect(problem.message.contains("no such file") || problem.message.contains("does not exist")
+                #expect(
+                    problem.message.contains("no such file") || problem.message.contains("does not exist")
                         || problem.message.contains("not an executable"), "\(problem)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Only regular files are replaced or removed: a device node, FIFO, socket or folder at an
@@ -40,7 +41,9 @@ struct SpecialFileTests {
         let path = "\(folder)/\(planted.rawValue).der"
         try planted.make(at: path)
         let error = #expect(throws: StapleWriteError.self) { try StapleWriter.write([1], to: path, temporary: .lockHeld) }
-        #expect(error?.description.contains(planted == .folder ? "directory" : planted.kind.description) == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains(planted == .folder ? "directory" : planted.kind.description) == true, "\(String(describing: error))"
+        )
         #expect(FS.kind(path) == planted.kind)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["\(planted.rawValue).der"])
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftASN1
 import Testing
+
 @testable import OCSPCore
 
 @Suite struct StapleAssemblerTests {
@@ -38,10 +39,10 @@ import Testing
     private func signedPart(of response: OCSPResponse) throws -> [[UInt8]] {
         let outer = try DER.parse(response.derBytes)
         guard case .constructed(let top) = outer.content, let tagged = Array(top).last,
-              case .constructed(let wrapper) = tagged.content, let bytesNode = Array(wrapper).first,
-              case .constructed(let responseBytes) = bytesNode.content, let octet = Array(responseBytes).last,
-              case .primitive(let basicDER) = octet.content,
-              case .constructed(let basic) = try DER.parse(basicDER).content
+            case .constructed(let wrapper) = tagged.content, let bytesNode = Array(wrapper).first,
+            case .constructed(let responseBytes) = bytesNode.content, let octet = Array(responseBytes).last,
+            case .primitive(let basicDER) = octet.content,
+            case .constructed(let basic) = try DER.parse(basicDER).content
         else { throw AssemblyError.unexpectedStructure("test fixture") }
         return Array(basic).prefix(3).map { Array($0.encodedBytes) }
     }

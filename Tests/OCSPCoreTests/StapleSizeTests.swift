@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A staple larger than TLS clients accept breaks every handshake that asks for it: it is
@@ -19,8 +20,9 @@ import Testing
 
     /// A valid, current proof for the scenario's leaf padded with `copies` of the intermediate.
     static func paddedProof(_ scenario: Scenario, copies: Int) throws -> [UInt8] {
-        try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
-                             answers: [.init()], embedding: Array(repeating: scenario.pki.intermediate, count: copies))
+        try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [.init()], embedding: Array(repeating: scenario.pki.intermediate, count: copies))
     }
 
     @Test(arguments: [Target.exim, .nginx, .haproxy])
@@ -40,16 +42,19 @@ import Testing
         #expect(outcome.exitCode == 1, "\(log.text)")
         let unchanged = scenario.stapleBytes == before
         #expect(unchanged, "the good staple was replaced")
-        #expect(log.text.contains("the proof is \(padded.count) bytes, over the 16380 bytes OpenSSL clients accept in a TLS 1.2 handshake"), "\(log.text)")
+        #expect(
+            log.text.contains("the proof is \(padded.count) bytes, over the 16380 bytes OpenSSL clients accept in a TLS 1.2 handshake"),
+            "\(log.text)")
     }
 
     @Test func aRevokedProofOverTheLimitIsReportedNotWritten() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
         #expect(try scenario.refresh(target: .haproxy).exitCode == 0)
-        let revoked = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
-                                           answers: [.init(status: V_OCSP_CERTSTATUS_REVOKED, reason: 1, revocationTime: Date().addingTimeInterval(-60))],
-                                           embedding: Array(repeating: scenario.pki.intermediate, count: 40))
+        let revoked = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [.init(status: V_OCSP_CERTSTATUS_REVOKED, reason: 1, revocationTime: Date().addingTimeInterval(-60))],
+            embedding: Array(repeating: scenario.pki.intermediate, count: 40))
         let server = try TestHTTPServer { _ in .ok(revoked, contentType: "application/ocsp-response") }
         defer { server.stop() }
         let log = CapturedLog()
@@ -91,8 +96,9 @@ import Testing
         let scenario = try Scenario()
         let newerButHuge = try Self.paddedProof(scenario, copies: 40)
         try StapleWriter.write(newerButHuge, to: scenario.output)
-        let older = try ProofForger.sign(for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
-                                         answers: [.init(thisUpdate: Date().addingTimeInterval(-600))])
+        let older = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [.init(thisUpdate: Date().addingTimeInterval(-600))])
         let server = try TestHTTPServer { _ in .ok(older, contentType: "application/ocsp-response") }
         defer { server.stop() }
         let log = CapturedLog()
@@ -105,13 +111,16 @@ import Testing
     @Test func inspectShowsTheSizeAndTheLimit() throws {
         let scenario = try Scenario()
         let chain = try scenario.chainFile()
-        let small = "\(scenario.folder)/small.der", large = "\(scenario.folder)/large.der"
+        let small = "\(scenario.folder)/small.der"
+        let large = "\(scenario.folder)/large.der"
         try Data(try Self.paddedProof(scenario, copies: 0)).write(to: URL(fileURLWithPath: small))
         let padded = try Self.paddedProof(scenario, copies: 40)
         try Data(padded).write(to: URL(fileURLWithPath: large))
 
         let fits = try OCSPDBinary.run(["inspect", small, "--chain", chain])
-        #expect(fits.stdoutText.contains("bytes (limit 16380 bytes for exim, nginx and haproxy, what OpenSSL clients accept over TLS 1.2)"), "\(fits.stdoutText)")
+        #expect(
+            fits.stdoutText.contains("bytes (limit 16380 bytes for exim, nginx and haproxy, what OpenSSL clients accept over TLS 1.2)"),
+            "\(fits.stdoutText)")
         #expect(fits.stdoutText.contains("For exim:            acceptable"), "\(fits.stdoutText)")
 
         let tooLarge = try OCSPDBinary.run(["inspect", large, "--chain", chain])
@@ -123,7 +132,9 @@ import Testing
         #expect(tooLarge.stdoutText.contains("For generic:         acceptable"), "\(tooLarge.stdoutText)")
 
         let json = try OCSPDBinary.run(["inspect", large, "--json"])
-        #expect(json.stdoutText.contains("\"size\":\(padded.count)") || json.stdoutText.contains("\"size\": \(padded.count)"), "\(json.stdoutText)")
+        #expect(
+            json.stdoutText.contains("\"size\":\(padded.count)") || json.stdoutText.contains("\"size\": \(padded.count)"),
+            "\(json.stdoutText)")
         #expect(json.stdoutText.contains("\"sizeLimit\":16380") || json.stdoutText.contains("\"sizeLimit\": 16380"), "\(json.stdoutText)")
     }
 }

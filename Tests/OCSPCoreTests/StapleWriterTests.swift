@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Atomic replacement of the staple file.
@@ -33,7 +34,8 @@ import Testing
 
     /// Followed because root or this user owns the link and its folders; see SymlinkSafetyTests for the rule.
     @Test func symlinkOwnedByUsInOurFolderIsWrittenThroughAndStaysALink() throws {
-        let target = "\(folder)/real.ocsp", link = "\(folder)/link.ocsp"
+        let target = "\(folder)/real.ocsp"
+        let link = "\(folder)/link.ocsp"
         try StapleWriter.write([1], to: target)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         try StapleWriter.write([9], to: link)
@@ -80,8 +82,11 @@ import Testing
         (0, 0o4755, 0o755, true, 0o644),
         (33, 0o620, 0o750, true, 0o600),
     ])
-    func whatANewStapleTakesOverFromTheFileItReplaces(_ owner: uid_t, _ mode: mode_t, _ folderMode: mode_t, _ keepsOwner: Bool, _ newMode: mode_t) {
-        var existing = stat(), folder = stat()
+    func whatANewStapleTakesOverFromTheFileItReplaces(
+        _ owner: uid_t, _ mode: mode_t, _ folderMode: mode_t, _ keepsOwner: Bool, _ newMode: mode_t
+    ) {
+        var existing = stat()
+        var folder = stat()
         existing.st_uid = owner
         existing.st_gid = owner
         existing.st_mode = S_IFREG | mode
@@ -93,7 +98,8 @@ import Testing
 
     @Test(.enabled(if: FileSystemFixtures.runsRootTests, FileSystemFixtures.needsRoot))
     func aFilePlantedInAWorldWritableStickyFolderLendsNeitherOwnerNorWriteBits() throws {
-        let sticky = "\(folder)/sticky", path = "\(folder)/sticky/www.der"
+        let sticky = "\(folder)/sticky"
+        let path = "\(folder)/sticky/www.der"
         try FileSystemFixtures.folder(sticky, mode: 0o1777)
         try FileSystemFixtures.file(path, [0], owner: FileSystemFixtures.otherUser, mode: 0o666)
         try StapleWriter.write([1], to: path)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Cron-friendliness: no request while fresh, state across runs, one writer per staple.
@@ -95,8 +96,11 @@ import Testing
         let chain = try scenario.chainFile()
         let results = try [0, 1].map { index -> ChildProcess in
             let log = "\(scenario.folder)/run-\(index).log"
-            return try ChildProcess([OCSPDBinary.path, "refresh", "--chain", chain, "--output", scenario.output,
-                                     "--state-dir", scenario.stateDirectory, "--force"], stdout: log, stderr: log)
+            return try ChildProcess(
+                [
+                    OCSPDBinary.path, "refresh", "--chain", chain, "--output", scenario.output,
+                    "--state-dir", scenario.stateDirectory, "--force",
+                ], stdout: log, stderr: log)
         }.map { $0.wait() }
         #expect(results == [0, 0])
         let bytes = try #require(scenario.stapleBytes)
@@ -116,7 +120,9 @@ import Testing
     @Test func stateFolderMayNotBeTheStaplesFolder() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let result = try OCSPDBinary.run(["refresh", "--chain", scenario.chainFile(), "--output", scenario.output, "--state-dir", scenario.folder])
+        let result = try OCSPDBinary.run([
+            "refresh", "--chain", scenario.chainFile(), "--output", scenario.output, "--state-dir", scenario.folder,
+        ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("state folder"))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import OCSPCore
 
 /// A state file is believed for decisions (its verified record, its revocation list) only
@@ -52,7 +53,8 @@ struct StateFileTrustTests {
         #expect(chown(path, Fixtures.otherUser, Fixtures.otherUser) == 0)
         let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: .nginx))
 
-        let health = StapleHealth.assess(job, store: StateStore(directory: scenario.stateDirectory), at: Date(), warning: 86400, critical: 3600)
+        let health = StapleHealth.assess(
+            job, store: StateStore(directory: scenario.stateDirectory), at: Date(), warning: 86400, critical: 3600)
         let expiry = try #require(health.staple?.effectiveExpiry)
         #expect(expiry < Self.farFutureDate, "check believed the forged expiry: \(expiry)")
     }
@@ -97,7 +99,8 @@ struct StateFileTrustTests {
 
     @Test func theStateFolderIsNeverCreatedThroughAnUntrustedLink() throws {
         let scenario = try Scenario()
-        let theirs = "\(scenario.folder)/theirs", target = "\(scenario.folder)/target"
+        let theirs = "\(scenario.folder)/theirs"
+        let target = "\(scenario.folder)/target"
         try Fixtures.folder(theirs, owner: Fixtures.otherUser)
         try Fixtures.folder(target)
         try Fixtures.link("\(theirs)/link", to: target, owner: Fixtures.otherUser)

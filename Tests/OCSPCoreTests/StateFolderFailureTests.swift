@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Exit 2 means exactly "no valid staple is in place": a state folder that cannot be used
@@ -27,7 +28,8 @@ import Testing
             return mount
         case .plantedLockSymlink:
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: StateStore(directory: path).lockPath(for: output), withDestinationPath: "/etc/hostname")
+            try FileManager.default.createSymbolicLink(
+                atPath: StateStore(directory: path).lockPath(for: output), withDestinationPath: "/etc/hostname")
             return nil
         }
     }
@@ -46,7 +48,9 @@ import Testing
         let result = try scenario.runRefresh(["--target", "nginx"])
         withExtendedLifetime(mount) {}
         #expect(result.status == 0, "\(fault.rawValue): \(result.stderr)")
-        #expect(result.stderr.contains(scenario.stateDirectory), "\(fault.rawValue): the warning does not name the state folder: \(result.stderr)")
+        #expect(
+            result.stderr.contains(scenario.stateDirectory),
+            "\(fault.rawValue): the warning does not name the state folder: \(result.stderr)")
         #expect(scenario.stapleBytes == before)
     }
 
@@ -73,6 +77,8 @@ import Testing
         let result = try scenario.runRefresh(["--target", "nginx"])
         withExtendedLifetime(mount) {}
         // A full or read-only folder may still let the refresh run (the state save then only warns).
-        #expect(result.status == 2 || (fault != .plantedLockSymlink && result.status == 0), "\(fault.rawValue): \(result.status) \(result.stderr)")
+        #expect(
+            result.status == 2 || (fault != .plantedLockSymlink && result.status == 0),
+            "\(fault.rawValue): \(result.status) \(result.stderr)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A symlink at or on the way to an output is followed only when no one but root or ocspd's
@@ -17,7 +18,8 @@ struct SymlinkSafetyTests {
         // The Exim setup gone wrong: a staple folder others may write (sticky, like /tmp).
         let shared = "\(folder)/shared"
         try FS.folder(shared, mode: 0o1777)
-        let victim = "\(folder)/victim", link = "\(shared)/mail.der"
+        let victim = "\(folder)/victim"
+        let link = "\(shared)/mail.der"
         try FS.file(victim, [7, 7, 7], mode: 0o600)
         try FS.link(link, to: victim, owner: FS.otherUser)
         let error = #expect(throws: StapleWriteError.self) { try StapleWriter.write([1], to: link) }
@@ -28,7 +30,8 @@ struct SymlinkSafetyTests {
     }
 
     @Test func linkOwnedByAnotherUserIsRefusedEvenInARootFolder() throws {
-        let victim = "\(folder)/victim", link = "\(folder)/mail.der"
+        let victim = "\(folder)/victim"
+        let link = "\(folder)/mail.der"
         try FS.file(victim, [7])
         try FS.link(link, to: victim, owner: FS.otherUser)
         #expect(throws: StapleWriteError.self) { try StapleWriter.write([1], to: link) }
@@ -39,7 +42,8 @@ struct SymlinkSafetyTests {
     @Test func removalThroughAnUntrustedLinkIsRefusedAndTheTargetStays() throws {
         let shared = "\(folder)/shared"
         try FS.folder(shared, owner: FS.otherUser)
-        let victim = "\(folder)/victim", link = "\(shared)/mail.der"
+        let victim = "\(folder)/victim"
+        let link = "\(shared)/mail.der"
         try FS.file(victim, [7])
         try FS.link(link, to: victim, owner: FS.otherUser)
         #expect(throws: StapleWriteError.self) { try StapleWriter.remove(link) }
@@ -47,7 +51,8 @@ struct SymlinkSafetyTests {
     }
 
     @Test func danglingLinkIsRefusedAndNothingIsCreated() throws {
-        let missing = "\(folder)/nowhere.der", link = "\(folder)/mail.der"
+        let missing = "\(folder)/nowhere.der"
+        let link = "\(folder)/mail.der"
         try FS.link(link, to: missing)
         #expect(throws: StapleWriteError.danglingLink(link: link, target: missing)) { try StapleWriter.write([1], to: link) }
         #expect(!FS.exists(missing))
@@ -55,7 +60,8 @@ struct SymlinkSafetyTests {
     }
 
     @Test func rootOwnedLinkInARootFolderIsFollowedTheTargetReplacedAndTheLinkStays() throws {
-        let target = "\(folder)/real.ocsp", link = "\(folder)/link.ocsp"
+        let target = "\(folder)/real.ocsp"
+        let link = "\(folder)/link.ocsp"
         try StapleWriter.write([1], to: target)
         try FS.link(link, to: target)
         let written = try StapleWriter.write([9], to: link)
@@ -173,9 +179,9 @@ struct SymlinkSafetyTests {
         // owner, mode, child owner, expected
         (uid_t(0), mode_t(0o755), uid_t?(0), PathTrust.FolderProblem?.none),
         (1000, 0o700, 1000, nil),
-        (0, 0o1777, 0, nil),            // /tmp for what root owns
+        (0, 0o1777, 0, nil), // /tmp for what root owns
         (0, 0o1777, 1000, nil),
-        (0, 0o1777, nil, nil),          // a name ocspd creates itself
+        (0, 0o1777, nil, nil), // a name ocspd creates itself
         (0, 0o1777, 65534, .writableByOthers), // sticky is no help for someone else's entry
         (0, 0o777, 0, .writableByOthers),
         (0, 0o775, 0, .writableByOthers),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Chain folders swapped through a symlink (certbot's `live` → `archive`, a deploy's
@@ -28,15 +29,19 @@ import Testing
     }
 
     private func servedSerial(_ path: String) -> String? {
-        guard let bytes = FileManager.default.contents(atPath: path), let response = try? OCSPResponse(derBytes: Array(bytes)) else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: path), let response = try? OCSPResponse(derBytes: Array(bytes)) else {
+            return nil
+        }
         return response.basic?.responses.first?.certID.serialNumber
     }
 
     /// Starts the responder, then a daemon that checks only hourly on its own, on `entries`.
     private func startDaemon(_ entries: String) throws -> RunningDaemon {
         try scenario.startResponder()
-        return try RunningDaemon(in: scenario.folder, configuration:
-            "state-dir: \(scenario.stateDirectory)\nwatch-interval: 1h\ndefaults: { target: generic }\n\(entries)")
+        return try RunningDaemon(
+            in: scenario.folder,
+            configuration:
+                "state-dir: \(scenario.stateDirectory)\nwatch-interval: 1h\ndefaults: { target: generic }\n\(entries)")
     }
 
     /// A daemon serving the one chain at `chain` (reached through a link) to `output`.

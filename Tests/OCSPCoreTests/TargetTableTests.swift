@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Targets × situations: what is on disk afterwards and the exit code. The refresher runs
@@ -154,8 +155,10 @@ import Testing
         let scenario = try Scenario()
         let responder = try scenario.startResponder()
         let path = "\(scenario.folder)/sha256.der"
-        try Command.openssl(["ocsp", "-sha256", "-issuer", scenario.pki.intermediate.certificatePath, "-cert", scenario.leaf.certificatePath,
-                             "-url", responder.url, "-respout", path, "-noverify", "-no_nonce"])
+        try Command.openssl([
+            "ocsp", "-sha256", "-issuer", scenario.pki.intermediate.certificatePath, "-cert", scenario.leaf.certificatePath,
+            "-url", responder.url, "-respout", path, "-noverify", "-no_nonce",
+        ])
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(try OCSPResponse(derBytes: bytes).basic?.responses.first?.certID.hashAlgorithm == "sha256")
         let server = try TestHTTPServer { _ in .ok(bytes, contentType: "application/ocsp-response") }

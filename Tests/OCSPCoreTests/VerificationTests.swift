@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// StapleVerifier against real `openssl ocsp` answers, judged at chosen moments.
@@ -48,7 +49,8 @@ import Testing
 
     @Test func expiredSignerIsRefused() throws {
         let scenario = try Scenario()
-        let signer = try scenario.pki.issueResponder(notBefore: Date().addingTimeInterval(-7200), notAfter: Date().addingTimeInterval(-3600))
+        let signer = try scenario.pki.issueResponder(
+            notBefore: Date().addingTimeInterval(-7200), notAfter: Date().addingTimeInterval(-3600))
         try scenario.startResponder(signer: signer)
         let result = StapleVerifier.verify(try scenario.fetchWithOpenSSL(), for: scenario.subject, at: Date())
         guard case .failure(.signerExpired) = result else {
@@ -79,7 +81,8 @@ import Testing
         try scenario.startResponder(minutes: 60)
         let response = try scenario.fetchWithOpenSSL()
         let nextUpdate = try #require(response.basic?.responses.first?.nextUpdate)
-        #expect(StapleVerifier.verify(response, for: scenario.subject, at: nextUpdate.addingTimeInterval(1)) == .failure(.expired(nextUpdate)))
+        #expect(
+            StapleVerifier.verify(response, for: scenario.subject, at: nextUpdate.addingTimeInterval(1)) == .failure(.expired(nextUpdate)))
     }
 
     @Test func proofForAnotherSerialIsRefused() throws {
@@ -117,10 +120,13 @@ import Testing
         let responder = try OpenSSLResponder(pki: scenario.pki, ca: scenario.pki.intermediate, signer: otherCA)
         defer { responder.stop() }
         let out = "\(scenario.folder)/unknown.der"
-        try Command.openssl(["ocsp", "-issuer", otherCA.certificatePath, "-cert", stranger.certificatePath, "-url", responder.url,
-                             "-respout", out, "-noverify", "-no_nonce"])
+        try Command.openssl([
+            "ocsp", "-issuer", otherCA.certificatePath, "-cert", stranger.certificatePath, "-url", responder.url,
+            "-respout", out, "-noverify", "-no_nonce",
+        ])
         let response = try OCSPResponse(derBytes: Array(Data(contentsOf: URL(fileURLWithPath: out))))
-        let result = StapleVerifier.verify(response, for: StapleSubject(leaf: stranger.certificate, issuer: otherCA.certificate), at: Date())
+        let result = StapleVerifier.verify(
+            response, for: StapleSubject(leaf: stranger.certificate, issuer: otherCA.certificate), at: Date())
         #expect(result == .failure(.statusUnknown))
     }
 
@@ -144,9 +150,12 @@ import Testing
         let request = try OCSPRequest(for: scenario.leaf.certificate, issuedBy: scenario.pki.intermediate.certificate, nonce: true)
         let fetched = try OCSPFetcher(transport: CurlTransport()).fetch(request, from: scenario.url).get()
         #expect(fetched.response.basic?.nonce == request.nonce)
-        #expect((try? StapleVerifier.verify(fetched.response, for: scenario.subject, at: Date(), expectedNonce: request.nonce).get()) != nil)
+        #expect(
+            (try? StapleVerifier.verify(fetched.response, for: scenario.subject, at: Date(), expectedNonce: request.nonce).get()) != nil)
         let other = try OCSPRequest(for: scenario.leaf.certificate, issuedBy: scenario.pki.intermediate.certificate, nonce: true)
-        #expect(StapleVerifier.verify(fetched.response, for: scenario.subject, at: Date(), expectedNonce: other.nonce) == .failure(.nonceMismatch))
+        #expect(
+            StapleVerifier.verify(fetched.response, for: scenario.subject, at: Date(), expectedNonce: other.nonce)
+                == .failure(.nonceMismatch))
         // A response without a nonce is accepted even when one was sent.
         let plain = try scenario.fetchWithOpenSSL()
         #expect((try? StapleVerifier.verify(plain, for: scenario.subject, at: Date(), expectedNonce: request.nonce).get()) != nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// A fresh staple is judged from the record of its last verification only while the chain
@@ -100,7 +101,8 @@ import Testing
         #expect(proxy.requests.count == 2)
         let bytes = try #require(scenario.stapleBytes)
         #expect(try StapleVerifier.verify(OCSPResponse(derBytes: bytes), for: scenario.subject, at: Date()).get().status == .good)
-        #expect(StateStore(directory: scenario.stateDirectory).load(for: scenario.output).verified?.chainRules == CertificateChain.rulesVersion)
+        #expect(
+            StateStore(directory: scenario.stateDirectory).load(for: scenario.output).verified?.chainRules == CertificateChain.rulesVersion)
     }
 
     @Test func aRecordMadeUnderOtherChainRulesIsNotUsedByTheFastPath() throws {

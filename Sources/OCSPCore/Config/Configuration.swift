@@ -41,10 +41,13 @@ public struct Configuration: Sendable {
         /// in a decoded form that names another file. Names are listed and ordered as bytes.
         public func scan() -> (jobs: [RefreshJob], failures: [String]) {
             guard case .success(let names) = FolderListing.names(in: path) else { return ([], []) }
-            var jobs: [RefreshJob] = [], failures: [String] = []
+            var jobs: [RefreshJob] = []
+            var failures: [String] = []
             for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) where Self.isChainName(name) {
                 guard let text = ByteText.utf8(name) else {
-                    failures.append("the folder \(path) holds a chain named \(ByteText.shown(name)), which is not UTF-8 text; ocspd takes paths byte for byte or refuses them, so it is not maintained: rename it")
+                    failures.append(
+                        "the folder \(path) holds a chain named \(ByteText.shown(name)), which is not UTF-8 text; ocspd takes paths byte for byte or refuses them, so it is not maintained: rename it"
+                    )
                     continue
                 }
                 var job = template
@@ -57,7 +60,8 @@ public struct Configuration: Sendable {
 
         /// Non-dot `*.pem`, `*.crt`, `*.cer`, judged on the bytes.
         static func isChainName(_ name: [UInt8]) -> Bool {
-            name.first != UInt8(ascii: ".") && [".pem", ".crt", ".cer"].contains { name.count > 4 && name.suffix(4).elementsEqual($0.utf8) }
+            name.first != UInt8(ascii: ".")
+                && [".pem", ".crt", ".cer"].contains { name.count > 4 && name.suffix(4).elementsEqual($0.utf8) }
         }
     }
 
@@ -98,12 +102,27 @@ public struct Configuration: Sendable {
             let job = entry.job
             let notMaintained = "the chain \(job.chainPath) found in \(directories[entry.directory].path) is not maintained"
             if let owner = owners[entry.identity] {
-                failures.append(EntryFailure(directory: entry.directory, message: "\(job.outputPath) is the same file as the output of the listed entry for \(owner.chainPath) (\(owner.outputPath)); \(notMaintained): each output belongs to one entry"))
+                failures.append(
+                    EntryFailure(
+                        directory: entry.directory,
+                        message:
+                            "\(job.outputPath) is the same file as the output of the listed entry for \(owner.chainPath) (\(owner.outputPath)); \(notMaintained): each output belongs to one entry"
+                    ))
             } else if let others = writers[entry.identity], others.count > 1 {
                 let other = others.first { PathKey($0.chainPath) != PathKey(job.chainPath) } ?? others[0]
-                failures.append(EntryFailure(directory: entry.directory, message: "\(job.outputPath) is the same file as the output for \(other.chainPath) (\(other.outputPath)); \(notMaintained), nor is the other, until one is renamed or given an output-dir of its own"))
+                failures.append(
+                    EntryFailure(
+                        directory: entry.directory,
+                        message:
+                            "\(job.outputPath) is the same file as the output for \(other.chainPath) (\(other.outputPath)); \(notMaintained), nor is the other, until one is renamed or given an output-dir of its own"
+                    ))
             } else if chains.contains(entry.identity) {
-                failures.append(EntryFailure(directory: entry.directory, message: "\(job.outputPath) is a configured chain file; \(notMaintained): writing the proof there would replace the certificate"))
+                failures.append(
+                    EntryFailure(
+                        directory: entry.directory,
+                        message:
+                            "\(job.outputPath) is a configured chain file; \(notMaintained): writing the proof there would replace the certificate"
+                    ))
             } else {
                 jobs.append(job)
             }

@@ -30,6 +30,8 @@ enum ConfigurationFile {
         guard fstat(descriptor, &status) == 0 else { return .failure(.unreadable(path: path, reason: FileReadError(errno: errno))) }
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(.unreadable(path: path, reason: refusal)) }
         if let problem = ConfigurationTrust.fileProblem(status, path: found.path) { return .failure(problem) }
-        return DescriptorBytes.read(descriptor, size: Int(status.st_size), maximum: maximumSize).mapError { .unreadable(path: path, reason: $0) }
+        return DescriptorBytes.read(descriptor, size: Int(status.st_size), maximum: maximumSize).mapError {
+            .unreadable(path: path, reason: $0)
+        }
     }
 }

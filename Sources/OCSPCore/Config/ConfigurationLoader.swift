@@ -27,8 +27,10 @@ public enum ConfigurationLoader {
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
         "refresh-budget", "max-responder-urls",
     ]
-    static let topKeys: Set<String> = ["state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
-                                       "responder-rate", "defaults", "staples", "directories"]
+    static let topKeys: Set<String> = [
+        "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
+        "responder-rate", "defaults", "staples", "directories",
+    ]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
         let text: String
@@ -47,17 +49,21 @@ public enum ConfigurationLoader {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: syntaxLine(error), message: "not valid YAML: \(error)")])
+            throw ConfigurationError(problems: [
+                .init(file: path, keyPath: "", line: syntaxLine(error), message: "not valid YAML: \(error)")
+            ])
         }
         guard let root, let top = reader.mapping(root, at: "") else {
-            throw ConfigurationError(problems: reader.problems.isEmpty
-                ? [.init(file: path, keyPath: "", line: nil, message: "empty; list at least one entry under staples: or directories:")]
-                : reader.problems)
+            throw ConfigurationError(
+                problems: reader.problems.isEmpty
+                    ? [.init(file: path, keyPath: "", line: nil, message: "empty; list at least one entry under staples: or directories:")]
+                    : reader.problems)
         }
         reader.checkKeys(top, allowed: topKeys, at: "")
 
-        var configuration = Configuration(path: path, stateDirectory: StateStore.defaultDirectory,
-                                          watchInterval: Configuration.defaultWatchInterval, staples: [], directories: [])
+        var configuration = Configuration(
+            path: path, stateDirectory: StateStore.defaultDirectory,
+            watchInterval: Configuration.defaultWatchInterval, staples: [], directories: [])
         if let node = top["state-dir"], let value = reader.string(node, at: "state-dir") {
             configuration.stateDirectory = value
         }
@@ -94,7 +100,9 @@ public enum ConfigurationLoader {
                 reader.checkKeys(mapping, allowed: entryKeys.union(["chain", "output"]), at: at)
                 var job = defaults
                 reader.apply(mapping, to: &job, at: at)
-                guard let chain = reader.required(mapping, "chain", at: at), let output = reader.required(mapping, "output", at: at) else { continue }
+                guard let chain = reader.required(mapping, "chain", at: at), let output = reader.required(mapping, "output", at: at) else {
+                    continue
+                }
                 job.chainPath = chain
                 job.outputPath = output
                 reader.checkFile(chain, at: "\(at).chain", node: mapping["chain"])
@@ -110,7 +118,9 @@ public enum ConfigurationLoader {
                 reader.checkKeys(mapping, allowed: entryKeys.union(["path", "output-dir"]), at: at)
                 var job = defaults
                 // HAProxy's convention (NAME.ocsp beside NAME) makes haproxy the natural default here.
-                if mapping["target"] == nil && top["defaults"]?.mapping?["target"] == nil { job.policy = TargetPolicy(target: .haproxy, expiryMargin: job.policy.expiryMargin) }
+                if mapping["target"] == nil && top["defaults"]?.mapping?["target"] == nil {
+                    job.policy = TargetPolicy(target: .haproxy, expiryMargin: job.policy.expiryMargin)
+                }
                 reader.apply(mapping, to: &job, at: at)
                 guard let folder = reader.required(mapping, "path", at: at) else { continue }
                 reader.checkFolder(folder, at: "\(at).path", node: mapping["path"])
@@ -140,13 +150,18 @@ public enum ConfigurationLoader {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let line = lines.firstIndex { String(validating: $0, as: UTF8.self) == nil }.map { $0 + 1 }
-        throw ConfigurationError(problems: [.init(file: path, keyPath: "", line: line,
-            message: "not UTF-8 text (YAML must be UTF-8); a path with bytes in another encoding cannot be named here, rename the file or link to it under a UTF-8 name")])
+        throw ConfigurationError(problems: [
+            .init(
+                file: path, keyPath: "", line: line,
+                message:
+                    "not UTF-8 text (YAML must be UTF-8); a path with bytes in another encoding cannot be named here, rename the file or link to it under a UTF-8 name"
+            )
+        ])
     }
 
     private static func syntaxLine(_ error: any Error) -> Int? {
-        if case let YamlError.scanner(_, _, mark, _) = error { return mark.line }
-        if case let YamlError.parser(_, _, mark, _) = error { return mark.line }
+        if case YamlError.scanner(_, _, let mark, _) = error { return mark.line }
+        if case YamlError.parser(_, _, let mark, _) = error { return mark.line }
         return nil
     }
 }
@@ -268,8 +283,10 @@ private struct Reader {
     /// replace the certificate with a proof. Chains found in folders count as chains here; a
     /// found chain whose own output collides fails alone (`Configuration.expansion`), as a
     /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`).
-    mutating func checkOneEntryPerOutput(staples: [(output: String, keyPath: String, node: Node?)], configuration: Configuration,
-                                         directories: [(keyPath: String, node: Node?)]) {
+    mutating func checkOneEntryPerOutput(
+        staples: [(output: String, keyPath: String, node: Node?)], configuration: Configuration,
+        directories: [(keyPath: String, node: Node?)]
+    ) {
         var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
         let folderChains = configuration.directories.flatMap { $0.scan().jobs.map(\.chainPath) }
         let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map(OutputIdentity.of))
@@ -279,7 +296,9 @@ private struct Reader {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {
                 let place = first.line.map { "line \($0)" } ?? "above"
-                problem(keyPath, node, "\(output) is the same file as \(first.keyPath) (\(place)): \(first.path); each output belongs to one entry")
+                problem(
+                    keyPath, node,
+                    "\(output) is the same file as \(first.keyPath) (\(place)): \(first.path); each output belongs to one entry")
             } else {
                 owners[identity] = (keyPath, node?.mark?.line, output)
             }
@@ -324,10 +343,12 @@ private struct Reader {
         if let node = mapping["hook"] {
             if let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.scalar != nil }) {
                 let arguments = list.compactMap { $0.scalar?.string }
-                job.hook = Hook(arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout,
-                                executable: hookExecutable(arguments[0], at: at("hook"), node: node))
+                job.hook = Hook(
+                    arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout,
+                    executable: hookExecutable(arguments[0], at: at("hook"), node: node))
             } else {
-                problem(at("hook"), node, "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
+                problem(
+                    at("hook"), node, "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
             }
         }
         if let node = mapping["hook-timeout"], let value = duration(node, at: at("hook-timeout")) {
@@ -339,7 +360,9 @@ private struct Reader {
         if let node = mapping["jitter"], let value = fraction(node, at: at("jitter")) { timing.jitter = value }
         if let node = mapping["min-interval"], let value = duration(node, at: at("min-interval")) { timing.minimumInterval = value }
         if let node = mapping["deadline-min"], let value = duration(node, at: at("deadline-min")) { timing.deadlineMinimum = value }
-        if let node = mapping["deadline-fraction"], let value = fraction(node, at: at("deadline-fraction")) { timing.deadlineFraction = value }
+        if let node = mapping["deadline-fraction"], let value = fraction(node, at: at("deadline-fraction")) {
+            timing.deadlineFraction = value
+        }
         if let node = mapping["backoff-min"], let value = duration(node, at: at("backoff-min")) { timing.backoffMinimum = value }
         if let node = mapping["backoff-max"], let value = duration(node, at: at("backoff-max")) { timing.backoffMaximum = value }
         if let node = mapping["warning-fraction"], let value = fraction(node, at: at("warning-fraction")) { timing.warningFraction = value }

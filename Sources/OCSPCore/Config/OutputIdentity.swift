@@ -44,6 +44,6 @@ enum OutputIdentity {
     }
 }
 
-private extension Array {
-    var nonEmpty: Self? { isEmpty ? nil : self }
+extension Array {
+    fileprivate var nonEmpty: Self? { isEmpty ? nil : self }
 }

@@ -31,7 +31,8 @@ enum TrustedFileHead {
         switch ReadableReopen.open(handle, checked: status, byName: byName) {
         case .failure(.system(let code)): return .failure(.unreadable(path: found.path, reason: FileReadError(errno: code)))
         case .failure(.replaced):
-            return .failure(.unreadable(path: found.path, reason: .system(code: ESTALE, message: "it was replaced while being opened; try again")))
+            return .failure(
+                .unreadable(path: found.path, reason: .system(code: ESTALE, message: "it was replaced while being opened; try again")))
         case .success(let opened): descriptor = opened
         }
         defer { close(descriptor) }

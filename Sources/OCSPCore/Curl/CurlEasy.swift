@@ -4,7 +4,7 @@ import Foundation
 
 /// libcurl wants one process-wide initialisation before any handle exists and before
 /// threads start using it; a global `let` is initialised exactly once, thread-safely.
-private let curlGlobalInitialisation: CURLcode = curl_global_init(3 /* CURL_GLOBAL_ALL */)
+private let curlGlobalInitialisation: CURLcode = curl_global_init(3) // CURL_GLOBAL_ALL
 
 /// The one owner of a `CURL*` easy handle, and of everything the handle points at while
 /// it lives: the error buffer, header list, request body and response sink.
@@ -68,7 +68,9 @@ final class CurlEasy {
 
     func setHeaders(_ lines: [String]) throws(CurlSetupError) {
         for line in lines {
-            guard let extended = curl_slist_append(headers, line) else { throw CurlSetupError(option: CURLOPT_HTTPHEADER, code: CURLE_OUT_OF_MEMORY) }
+            guard let extended = curl_slist_append(headers, line) else {
+                throw CurlSetupError(option: CURLOPT_HTTPHEADER, code: CURLE_OUT_OF_MEMORY)
+            }
             headers = extended
         }
         try check(CURLOPT_HTTPHEADER, ocspd_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, headers))
@@ -87,7 +89,9 @@ final class CurlEasy {
     func refusePrivateAddresses(recordingIn guardian: AddressGuard) throws(CurlSetupError) {
         addressGuard = guardian
         try check(CURLOPT_OPENSOCKETFUNCTION, ocspd_curl_setopt_opensocket_function(handle, openPublicSocket))
-        try check(CURLOPT_OPENSOCKETDATA, ocspd_curl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(guardian).toOpaque()))
+        try check(
+            CURLOPT_OPENSOCKETDATA, ocspd_curl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(guardian).toOpaque())
+        )
     }
 
     /// Makes curl ask `flag` about once a second (and on every chunk) whether to abort.
@@ -160,21 +164,22 @@ final class ResponseSink {
 
 /// Opens the socket curl asked for unless the address is private; CURL_SOCKET_BAD makes curl
 /// fail the connection (and try the next address).
-private let openPublicSocket: @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = {
-    userdata, _, address in
-    guard let userdata, let address else { return -1 }
-    let guardian = Unmanaged<AddressGuard>.fromOpaque(userdata).takeUnretainedValue()
-    let isPrivate = withUnsafePointer(to: &address.pointee.addr) { AddressPolicy.isPrivate($0) }
-    if isPrivate {
-        var host = [CChar](repeating: 0, count: 64)
-        withUnsafePointer(to: &address.pointee.addr) {
-            _ = getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+private let openPublicSocket:
+    @convention(c) (UnsafeMutableRawPointer?, curlsocktype, UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t = {
+        userdata, _, address in
+        guard let userdata, let address else { return -1 }
+        let guardian = Unmanaged<AddressGuard>.fromOpaque(userdata).takeUnretainedValue()
+        let isPrivate = withUnsafePointer(to: &address.pointee.addr) { AddressPolicy.isPrivate($0) }
+        if isPrivate {
+            var host = [CChar](repeating: 0, count: 64)
+            withUnsafePointer(to: &address.pointee.addr) {
+                _ = getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            }
+            guardian.refuse(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            return -1
         }
-        guardian.refuse(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        return -1
+        return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
     }
-    return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
-}
 
 /// A non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
 private let transferProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {

@@ -13,8 +13,9 @@ final class FolderWatcher: @unchecked Sendable {
     /// Keyed by the folder's bytes: NFC and NFD spellings are two folders, two watches.
     private let watches = Mutex<[PathKey: Int32]>([:])
 
-    private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB
-                                     | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+    private static let mask = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB
+            | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
     init?() {
         inotify = inotify_init1(Int32(IN_CLOEXEC))
@@ -51,7 +52,8 @@ final class FolderWatcher: @unchecked Sendable {
                 if descriptor >= 0 {
                     current[folder] = descriptor
                 } else {
-                    let reason = errno == ENOSPC
+                    let reason =
+                        errno == ENOSPC
                         ? "the inotify watch limit is reached (raise fs.inotify.max_user_watches)"
                         : String(cString: strerror(errno))
                     failed[folder] = reason
@@ -65,8 +67,10 @@ final class FolderWatcher: @unchecked Sendable {
     func start(_ changed: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-            var descriptors = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            var descriptors = [
+                pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
             while true {
                 let ready = poll(&descriptors, 2, -1)
                 if ready < 0 {

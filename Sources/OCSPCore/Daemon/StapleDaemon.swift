@@ -16,8 +16,10 @@ public struct StapleDaemon: Service {
     /// Prometheus textfile, rewritten after each round of refreshes.
     public let metricsFile: String?
 
-    public init(configurationPath: String, configuration: Configuration, metricsFile: String? = nil, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        configurationPath: String, configuration: Configuration, metricsFile: String? = nil, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.configurationPath = configurationPath
         self.initialConfiguration = configuration
         self.metricsFile = metricsFile
@@ -50,7 +52,9 @@ public struct StapleDaemon: Service {
             watchFolders(of: state, with: watcher)
             watcher.start { continuation.yield(.foldersChanged) }
         } else {
-            logger.warning("cannot watch the chain folders (inotify: \(String(cString: strerror(errno)))); renewed chains are noticed by the check every \(Int(state.configuration.watchInterval)) s")
+            logger.warning(
+                "cannot watch the chain folders (inotify: \(String(cString: strerror(errno)))); renewed chains are noticed by the check every \(Int(state.configuration.watchInterval)) s"
+            )
         }
         defer { watcher?.stop() }
 
@@ -106,7 +110,9 @@ public struct StapleDaemon: Service {
         guard targets != state.watchTargets else { return }
         state.watchTargets = targets
         if let (folder, reason) = failed.first {
-            logger.warning("cannot watch \(failed.count) chain folder(s), \(folder) among them: \(reason); changes there are noticed by the check every \(Int(state.configuration.watchInterval)) s")
+            logger.warning(
+                "cannot watch \(failed.count) chain folder(s), \(folder) among them: \(reason); changes there are noticed by the check every \(Int(state.configuration.watchInterval)) s"
+            )
         }
     }
 
@@ -131,9 +137,10 @@ public struct StapleDaemon: Service {
             state.watch(at: moment, logger: logger)
         }
         let transport = CurlTransport(cancellation: cancellation, refusePrivateAddresses: state.configuration.refusePrivateAddresses)
-        let refresher = Refresher(transport: transport,
-                                  stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger,
-                                  cancellation: cancellation)
+        let refresher = Refresher(
+            transport: transport,
+            stateStore: StateStore(directory: state.configuration.stateDirectory), now: now, logger: logger,
+            cancellation: cancellation)
         let jobs = state.dueOutputs(at: moment).compactMap { output -> RefreshJob? in
             guard var job = state.entries[output]?.job else { return nil }
             job.followsSchedule = true
@@ -186,8 +193,9 @@ final class DaemonState: @unchecked Sendable {
 
     /// The folders of every chain, and the configured folders new chains appear in.
     var watchedFolders: Set<PathKey> {
-        Set((entries.values.map { ($0.job.chainPath as NSString).deletingLastPathComponent }
-            + configuration.directories.map(\.path)).filter { !$0.isEmpty }.map(PathKey.init))
+        Set(
+            (entries.values.map { ($0.job.chainPath as NSString).deletingLastPathComponent }
+                + configuration.directories.map(\.path)).filter { !$0.isEmpty }.map(PathKey.init))
     }
 
     init(configuration: Configuration, now: Date) {
@@ -262,7 +270,8 @@ final class DaemonState: @unchecked Sendable {
         case .busy, .lockHeld: wake = moment.addingTimeInterval(watchInterval)
         default: break
         }
-        if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment {
+        if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment
+        {
             wake = min(wake, removal)
         }
         return max(wake, moment.addingTimeInterval(1))

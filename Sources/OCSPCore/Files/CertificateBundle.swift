@@ -1,4 +1,3 @@
-
 /// Certificates as a caIssuers URL or an `--issuer` file may serve them: one DER
 /// certificate, PEM certificates, or a PKCS#7 certs-only bundle (DER or PEM), RFC 5280 §4.2.2.1.
 enum CertificateBundle {
@@ -9,7 +8,8 @@ enum CertificateBundle {
                 guard let der = block.decoded() else { return [] }
                 switch block.label {
                 case "CERTIFICATE", "X509 CERTIFICATE": return Certificate(derBytes: der).map { [$0] } ?? []
-                case "TRUSTED CERTIFICATE": return X509Object.certificateDER(fromTrusted: der).flatMap(Certificate.init(derBytes:)).map { [$0] } ?? []
+                case "TRUSTED CERTIFICATE":
+                    return X509Object.certificateDER(fromTrusted: der).flatMap(Certificate.init(derBytes:)).map { [$0] } ?? []
                 case "PKCS7", "CERTIFICATE CHAIN": return pkcs7Certificates(der)
                 default: return []
                 }

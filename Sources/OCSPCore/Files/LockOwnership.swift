@@ -19,7 +19,7 @@ enum LockOwnership {
     /// Best effort: without it only root can take this lock, which it still can.
     static func settle(_ descriptor: Int32, in folder: SafeFolder) {
         guard geteuid() == 0,
-              let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode)
+            let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode)
         else { return }
         _ = fchown(descriptor, wanted.uid, wanted.gid)
         // A umask (077, say) may have narrowed 0640 to 0600, locking the group out again.
@@ -32,8 +32,8 @@ enum LockOwnership {
     /// shown to a group by renaming it to a lock name, nor a file elsewhere handed over.
     static func repair(_ descriptor: Int32, status: stat, in folder: SafeFolder) {
         guard geteuid() == 0, status.st_uid == 0, status.st_nlink == 1, status.st_size == 0,
-              let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode),
-              status.st_uid != wanted.uid || status.st_gid != wanted.gid || status.st_mode & 0o7777 != mode
+            let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode),
+            status.st_uid != wanted.uid || status.st_gid != wanted.gid || status.st_mode & 0o7777 != mode
         else { return }
         _ = fchown(descriptor, wanted.uid, wanted.gid)
         _ = fchmod(descriptor, mode)

@@ -31,7 +31,8 @@ enum OutputLock {
     /// cannot be seen: for judging whether its holder is worth waiting for (`LockHolder`).
     static func owner(for output: String) -> uid_t? {
         guard let resolved = try? StapleWriter.replaceable(output),
-              case .success(let status) = resolved.folder.entry(SidecarName.make(for: resolved.name, suffix: suffix)) else { return nil }
+            case .success(let status) = resolved.folder.entry(SidecarName.make(for: resolved.name, suffix: suffix))
+        else { return nil }
         return status.st_uid
     }
 
@@ -89,7 +90,8 @@ enum OutputLock {
     /// Opens a lock file that is already there: looked at through an `O_PATH` descriptor
     /// first, because opening a device node can have effects of its own, then that very file
     /// opened for reading.
-    private static func openExisting(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Result<Int32, SystemError> {
+    private static func openExisting(_ name: String, in folder: SafeFolder, shown: String) throws(StateError) -> Result<Int32, SystemError>
+    {
         let handle: Int32
         switch folder.open(name, flags: O_PATH) {
         case .failure(let error): return .failure(error)

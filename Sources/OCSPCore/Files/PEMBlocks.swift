@@ -87,7 +87,8 @@ enum PEMSplitter {
         let label = String(line.dropFirst(prefix.count).dropLast(5))
         let allowed = label.utf8.allSatisfy { (0x21...0x7E).contains($0) || $0 == 0x20 }
         guard allowed, !label.hasPrefix("-"), !label.hasSuffix("-"), !label.hasPrefix(" "), !label.hasSuffix(" "),
-              !label.contains("  ") else { return nil }
+            !label.contains("  ")
+        else { return nil }
         return label
     }
 }

@@ -142,9 +142,13 @@ enum PathResolver {
             case .failure(let error): return .failure(.system(path: shown, code: error.code))
             case .success(let read): link = read
             }
-            if let problem = trust.linkProblem(linkOwner: link.status.st_uid, folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode) {
-                return .failure(.untrustedLink(link: shown, owner: link.status.st_uid, folder: folder.path,
-                                               folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode & 0o7777, problem: problem))
+            if let problem = trust.linkProblem(
+                linkOwner: link.status.st_uid, folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode)
+            {
+                return .failure(
+                    .untrustedLink(
+                        link: shown, owner: link.status.st_uid, folder: folder.path,
+                        folderOwner: folder.status.st_uid, folderMode: folder.status.st_mode & 0o7777, problem: problem))
             }
             if firstLink == nil { firstLink = shown }
             if isLast { finalLink = shown }
@@ -154,7 +158,8 @@ enum PathResolver {
 
         /// The end of the walk: `name` in the current folder (`.` when the path ends in a folder).
         private mutating func finish(name: String?) -> Result<ResolvedPath, PathError> {
-            let holder = folders[folders.count - 1], last = name ?? "."
+            let holder = folders[folders.count - 1]
+            let last = name ?? "."
             var entry: stat? = nil
             switch holder.entry(last) {
             case .success(let status): entry = status
@@ -165,8 +170,10 @@ enum PathResolver {
                 if let problem = untrustedFolder(endingWith: entry?.st_uid) { return .failure(problem) }
             }
             let resolvedPath = firstLink == nil ? given : holder.shown(last)
-            return .success(ResolvedPath(folder: holder, name: last, entry: entry, path: resolvedPath, link: firstLink,
-                                         danglingLink: entry == nil ? finalLink : nil))
+            return .success(
+                ResolvedPath(
+                    folder: holder, name: last, entry: entry, path: resolvedPath, link: firstLink,
+                    danglingLink: entry == nil ? finalLink : nil))
         }
 
         /// The first folder on the resolved path someone untrusted could change.
@@ -174,8 +181,9 @@ enum PathResolver {
             for (index, folder) in folders.enumerated() {
                 let childOwner = index + 1 < folders.count ? folders[index + 1].status.st_uid : lastOwner
                 if let problem = trust.folderProblem(owner: folder.status.st_uid, mode: folder.status.st_mode, childOwner: childOwner) {
-                    return .untrustedFolder(folder: folder.path, owner: folder.status.st_uid, mode: folder.status.st_mode & 0o7777,
-                                            link: firstLink, problem: problem)
+                    return .untrustedFolder(
+                        folder: folder.path, owner: folder.status.st_uid, mode: folder.status.st_mode & 0o7777,
+                        link: firstLink, problem: problem)
                 }
             }
             return nil

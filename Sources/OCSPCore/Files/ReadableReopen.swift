@@ -17,8 +17,10 @@ enum ReadableReopen {
     ///   - handle: the `O_PATH` descriptor the caller checked, with `checked` its status.
     ///   - byName: opens the file again by name with `flags`, for when /proc is not mounted.
     ///   - descriptors: where the process's descriptors are seen (tests name a missing one).
-    static func open(_ handle: Int32, checked: stat, byName: () -> Int32,
-                     descriptors: String = "/proc/self/fd") -> Result<Int32, Failure> {
+    static func open(
+        _ handle: Int32, checked: stat, byName: () -> Int32,
+        descriptors: String = "/proc/self/fd"
+    ) -> Result<Int32, Failure> {
         // /proc/self/fd/N is the open file itself, not a name that could be changed.
         var descriptor = Glibc.open("\(descriptors)/\(handle)", flags)
         if descriptor < 0, errno == ENOENT {

@@ -24,7 +24,8 @@ enum SafeFileRead {
 
     /// The same for `name` in a folder already resolved (the state folder, resolved once):
     /// a link at the name is not followed, and is refused as one.
-    static func readWithStatus(_ name: String, in folder: SafeFolder, maximum: Int) -> Result<(bytes: [UInt8], status: stat), FileReadError> {
+    static func readWithStatus(_ name: String, in folder: SafeFolder, maximum: Int) -> Result<(bytes: [UInt8], status: stat), FileReadError>
+    {
         // Looked at through an O_PATH descriptor (opening a device node, even one hard-linked
         // or swapped in at the name, can act), then that very file is opened for reading.
         let handle: Int32

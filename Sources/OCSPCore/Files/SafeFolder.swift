@@ -100,6 +100,8 @@ public final class SafeFolder: @unchecked Sendable {
 
 /// `O_PATH`, which Glibc declares only under `_GNU_SOURCE`: the value of Linux's
 /// asm-generic fcntl.h, shared by x86_64 and aarch64.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// The C name, so that calls read as the system calls they are.
 let O_PATH: Int32 = 0o10000000
 
 /// An errno from a system call, as a typed error.

@@ -18,7 +18,8 @@ enum SidecarName {
 
     /// The longest start of `text` that fits in `bytes` UTF-8 bytes, cut between characters.
     static func prefix(of text: String, bytes: Int) -> String {
-        var result = "", used = 0
+        var result = ""
+        var used = 0
         for character in text {
             let size = character.utf8.count
             guard used + size <= bytes else { break }

@@ -67,8 +67,10 @@ public enum StapleWriter {
 
     /// Returns the path really written: `path`, or the file a trusted link leads to.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
-                             durability: Durability = .synced, ownership: Ownership = .inherited) throws(StapleWriteError) -> String {
+    public static func write(
+        _ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
+        durability: Durability = .synced, ownership: Ownership = .inherited
+    ) throws(StapleWriteError) -> String {
         let output = try replaceable(path)
         let folder = output.folder
         let inherited = InheritedOwnership(existing: output.entry, folder: folder.status)
@@ -116,7 +118,9 @@ public enum StapleWriter {
         }
     }
 
-    private static func createTemporary(in folder: SafeFolder, for name: String, naming: Temporary) throws(StapleWriteError) -> (Int32, String) {
+    private static func createTemporary(in folder: SafeFolder, for name: String, naming: Temporary) throws(StapleWriteError) -> (
+        Int32, String
+    ) {
         // A lock holder clears its own leftover and tries again; a random name is tried anew.
         for _ in 0..<3 {
             let temporary = temporaryName(for: name, naming: naming)
@@ -219,11 +223,13 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
         case .namesAFolder(let path):
             return "the output \(path) names a folder; --output names the staple file itself (no trailing /)"
         case .notRegularFile(let path, let kind):
-            return "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
+            return
+                "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
         case .unsafePath(let error):
             return "\(error)"
         case .danglingLink(let link, let target):
-            return "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or name it as the output"
+            return
+                "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or name it as the output"
         case .temporaryInTheWay(let path, let kind):
             return "\(path), ocspd's temp name for this output, holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):

@@ -16,8 +16,10 @@ public final class ChildProcess: @unchecked Sendable {
     ///
     /// - Parameter workingFolder: where the child starts (`posix_spawn_file_actions_addchdir_np`);
     ///   nil: ocspd's own working folder.
-    public init(_ arguments: [String], executable: String? = nil, stdout: String, stderr: String, environment: [String: String]? = nil,
-                workingFolder: String? = nil) throws {
+    public init(
+        _ arguments: [String], executable: String? = nil, stdout: String, stderr: String, environment: [String: String]? = nil,
+        workingFolder: String? = nil
+    ) throws {
         guard let command = arguments.first else { throw SpawnFailed(command: "", code: EINVAL) }
         guard let path = executable ?? ExecutableSearch.locate(command) else { throw SpawnFailed(command: command, code: ENOENT) }
         var actions = posix_spawn_file_actions_t()
@@ -41,12 +43,14 @@ public final class ChildProcess: @unchecked Sendable {
         try Self.check(posix_spawnattr_setsigdefault(&attributes, &defaultSignals), command: path)
         try Self.check(posix_spawnattr_setsigmask(&attributes, &noSignals), command: path)
         try Self.check(posix_spawnattr_setpgroup(&attributes, 0), command: path)
-        try Self.check(posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)), command: path)
+        try Self.check(
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)),
+            command: path)
 
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
+        defer { for entry in env { free(entry) } }
         var child: pid_t = 0
         let code = posix_spawn(&child, path, &actions, &attributes, argv, env)
         guard code == 0 else { throw SpawnFailed(command: path, code: code) }

@@ -22,8 +22,10 @@ enum HookEnvironment {
     static let proxyVariables: Set<String> = ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"]
 
     /// - Parameter change: what ocspd itself tells the hook (`HookRunner.environment`).
-    static func variables(change: [String: String], searchPath: HookSearchPath, daemon: [String: String],
-                          account: Account? = Account.current()) -> [String: String] {
+    static func variables(
+        change: [String: String], searchPath: HookSearchPath, daemon: [String: String],
+        account: Account? = Account.current()
+    ) -> [String: String] {
         var result = daemon.filter { inherits($0.key, value: $0.value) }
         if let account {
             result["HOME"] = account.home
@@ -52,7 +54,8 @@ enum HookEnvironment {
             var result: UnsafeMutablePointer<passwd>? = nil
             var buffer = [CChar](repeating: 0, count: 4096)
             guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil,
-                  let name = entry.pw_name, let home = entry.pw_dir else { return nil }
+                let name = entry.pw_name, let home = entry.pw_dir
+            else { return nil }
             return Account(name: String(cString: name), home: String(cString: home))
         }
     }

@@ -11,10 +11,12 @@ import Foundation
 /// look at (name the script itself as the command to have it checked).
 public enum HookExecutable {
     /// The absolute path `command` runs, or why it may not be run.
-    static func resolve(_ command: String, euid: uid_t = geteuid(),
-                        searchPath: String? = ExecutableSearch.environmentPath(),
-                        workingFolder: String? = ExecutableSearch.currentFolder(),
-                        hookSearchPath: HookSearchPath? = nil) -> Result<String, HookExecutableError> {
+    static func resolve(
+        _ command: String, euid: uid_t = geteuid(),
+        searchPath: String? = ExecutableSearch.environmentPath(),
+        workingFolder: String? = ExecutableSearch.currentFolder(),
+        hookSearchPath: HookSearchPath? = nil
+    ) -> Result<String, HookExecutableError> {
         guard let found = ExecutableSearch.locate(command, searchPath: searchPath, workingFolder: workingFolder) else {
             return .failure(.notFound(command: command))
         }
@@ -62,9 +64,11 @@ public enum HookExecutableError: Error, Equatable, CustomStringConvertible {
             return "the hook \(hook) cannot be run: its interpreter \(script): \(problem)"
         case .envNotFollowed(let hook, let script, let argument):
             let what = argument.map { "env with '\($0)'" } ?? "env with no command"
-            return "the hook \(hook) may not be run as root: the #! line of \(script) runs \(what); ocspd checks what env starts only for a plain command name (no options such as -S, no NAME=VALUE): name the interpreter's absolute path in the #! line"
+            return
+                "the hook \(hook) may not be run as root: the #! line of \(script) runs \(what); ocspd checks what env starts only for a plain command name (no options such as -S, no NAME=VALUE): name the interpreter's absolute path in the #! line"
         case .envCommandNotFound(let hook, let script, let command, let searchPath):
-            return "the hook \(hook) cannot be run: the #! line of \(script) runs env \(command), and \(command) is not an executable file in any folder of the PATH hooks run with (\(searchPath.isEmpty ? "none left" : searchPath)); name the interpreter's absolute path in the #! line"
+            return
+                "the hook \(hook) cannot be run: the #! line of \(script) runs env \(command), and \(command) is not an executable file in any folder of the PATH hooks run with (\(searchPath.isEmpty ? "none left" : searchPath)); name the interpreter's absolute path in the #! line"
         case .tooManyInterpreters(let hook, let limit):
             return "the hook \(hook) may not be run as root: its #! lines lead through more than \(limit) interpreters (a loop?)"
         }

@@ -28,9 +28,11 @@ public enum HookRunner {
     /// The hook starts in `/` with the environment of `HookEnvironment` (its fixed PATH and
     /// `environment`, the change), not the daemon's `daemonEnvironment` wholesale.
     /// - Parameter log: where a folder left out of the hooks' PATH is reported (once each).
-    public static func run(_ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil,
-                           euid: uid_t = geteuid(), daemonEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-                           log: (String) -> Void = { _ in }) -> Result {
+    public static func run(
+        _ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil,
+        euid: uid_t = geteuid(), daemonEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        log: (String) -> Void = { _ in }
+    ) -> Result {
         guard !hook.arguments.isEmpty else { return .couldNotStart("empty command") }
         if cancellation?.isCancelled == true { return .notStartedAtShutdown }
         // A hook made in code rather than loaded is found now, by the same search.
@@ -47,8 +49,9 @@ public enum HookRunner {
         let variables = HookEnvironment.variables(change: environment, searchPath: searchPath, daemon: daemonEnvironment)
         let child: ChildProcess
         do {
-            child = try ChildProcess(hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null",
-                                     environment: variables, workingFolder: "/")
+            child = try ChildProcess(
+                hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null",
+                environment: variables, workingFolder: "/")
         } catch {
             return .couldNotStart(String(describing: error))
         }
@@ -74,9 +77,11 @@ public enum HookRunner {
         switch result {
         case .stoppedAtShutdown(let pid, let killed):
             let how = killed ? "SIGTERM, then SIGKILL after \(Int(shutdownGrace)) s" : "SIGTERM"
-            return "the hook for \(output) (pid \(pid)) was stopped because ocspd is shutting down (\(how) to its process group); run it by hand if the server must pick up the new staple: \(command)"
+            return
+                "the hook for \(output) (pid \(pid)) was stopped because ocspd is shutting down (\(how) to its process group); run it by hand if the server must pick up the new staple: \(command)"
         default:
-            return "the hook for \(output) was not started because ocspd is shutting down; run it by hand if the server must pick up the new staple: \(command)"
+            return
+                "the hook for \(output) was not started because ocspd is shutting down; run it by hand if the server must pick up the new staple: \(command)"
         }
     }
 

@@ -22,7 +22,8 @@ struct HookSearchPath: Equatable {
     /// root's folders, and the next start looks again).
     static func current(euid: uid_t = geteuid(), folders: [String] = systemFolders) -> HookSearchPath {
         guard euid == 0 else { return HookSearchPath(folders: folders, dropped: []) }
-        var kept: [String] = [], dropped: [(String, String)] = []
+        var kept: [String] = []
+        var dropped: [(String, String)] = []
         for folder in folders {
             switch ConfigurationTrust.resolve(folder) {
             case .failure(.unresolvable): continue

@@ -25,14 +25,18 @@ enum ScriptLine: Equatable {
             end = newline
         } else {
             // No newline: the interpreter must still end within the buffer, else it would be cut.
-            guard let name = buffer[2..<last].firstIndex(where: { !isSpaceOrTab($0) }) else { return .malformed("its #! line names no interpreter") }
+            guard let name = buffer[2..<last].firstIndex(where: { !isSpaceOrTab($0) }) else {
+                return .malformed("its #! line names no interpreter")
+            }
             guard buffer[name..<last].contains(where: isTerminator) else {
                 return .malformed("its #! line is longer than the kernel reads (\(bufferSize) bytes) before the interpreter's name ends")
             }
             end = last
         }
         while end > 2 && isSpaceOrTab(buffer[end - 1]) { end -= 1 }
-        guard let nameStart = buffer[2..<end].firstIndex(where: { !isSpaceOrTab($0) }) else { return .malformed("its #! line names no interpreter") }
+        guard let nameStart = buffer[2..<end].firstIndex(where: { !isSpaceOrTab($0) }) else {
+            return .malformed("its #! line names no interpreter")
+        }
         let separator = buffer[nameStart..<end].firstIndex(where: isTerminator) ?? end
         // A NUL right after `#!` (a file of just `#!`): an empty name, which execve cannot open.
         guard separator > nameStart else { return .malformed("its #! line names no interpreter") }

@@ -17,7 +17,9 @@ enum Hex {
 /// RFC 3339 timestamps in UTC with `Z`, as every ocspd output prints them.
 public enum RFC3339 {
     public static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(
+                separator: .omitted))
     }
 
     /// RFC 3339 (`2026-01-02T03:04:05Z`, an offset, optional fraction) or Unix seconds.
@@ -30,4 +32,3 @@ public enum RFC3339 {
         return try? withFraction.parse(text)
     }
 }
-

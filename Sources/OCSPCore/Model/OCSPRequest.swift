@@ -36,7 +36,8 @@ public struct OCSPRequest: Sendable, Hashable {
         guard !derBytes.isEmpty, let hashes = issuer.issuerHashes(algorithm: "sha1") else {
             throw .openSSL(OpenSSLErrorQueue.drain())
         }
-        certID = CertID(hashAlgorithm: "sha1", issuerNameHash: hashes.nameHash, issuerKeyHash: hashes.keyHash, serialNumber: leaf.serialNumber)
+        certID = CertID(
+            hashAlgorithm: "sha1", issuerNameHash: hashes.nameHash, issuerKeyHash: hashes.keyHash, serialNumber: leaf.serialNumber)
     }
 }
 

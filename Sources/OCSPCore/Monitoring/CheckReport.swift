@@ -41,7 +41,10 @@ public struct CheckReport: Sendable {
             summary = "no staples configured"
         } else if level == .ok {
             let soonest = staples.compactMap { health in health.staple.map { (health, $0.effectiveExpiry) } }.min { $0.1 < $1.1 }
-            summary = "\(staples.count) staple(s) fine" + (soonest.map { ", soonest expiry \($0.0.job.outputPath) in \(InspectReport.duration($0.1.timeIntervalSince(moment)))" } ?? "")
+            summary =
+                "\(staples.count) staple(s) fine"
+                + (soonest.map { ", soonest expiry \($0.0.job.outputPath) in \(InspectReport.duration($0.1.timeIntervalSince(moment)))" }
+                    ?? "")
         } else {
             summary = worst.map { "\($0.job.outputPath): \($0.reason)" }.joined(separator: "; ")
         }
@@ -70,23 +73,28 @@ public struct CheckReport: Sendable {
             ("exitCode", .number(Double(level.rawValue))),
         ]
         if let problem { members.append(("problem", .string(DisplayText.redactingPasswords(problem)))) }
-        members.append(("staples", .array(staples.map { health in
-                .object([
-                    ("output", .string(health.job.outputPath)),
-                    ("chain", .string(health.job.chainPath)),
-                    ("target", .string(health.job.policy.target.rawValue)),
-                    ("status", .string(health.level.description)),
-                    ("reason", .string(DisplayText.redactingPasswords(health.reason))),
-                    ("serialNumber", .optional(health.leaf?.serialNumber)),
-                    ("mustStaple", .bool(health.mustStaple)),
-                    ("certStatus", .optional(health.certificateStatus)),
-                    ("effectiveExpiry", .time(health.staple?.effectiveExpiry)),
-                    ("secondsLeft", health.staple.map { .number($0.effectiveExpiry.timeIntervalSince(moment).rounded()) } ?? .null),
-                    ("consecutiveFailures", .number(Double(health.state.consecutiveFailures))),
-                    ("lastSuccess", .time(health.state.lastSuccess)),
-                    ("nextRefresh", .time(health.state.nextAttempt)),
-                ])
-            })))
+        members.append(
+            (
+                "staples",
+                .array(
+                    staples.map { health in
+                        .object([
+                            ("output", .string(health.job.outputPath)),
+                            ("chain", .string(health.job.chainPath)),
+                            ("target", .string(health.job.policy.target.rawValue)),
+                            ("status", .string(health.level.description)),
+                            ("reason", .string(DisplayText.redactingPasswords(health.reason))),
+                            ("serialNumber", .optional(health.leaf?.serialNumber)),
+                            ("mustStaple", .bool(health.mustStaple)),
+                            ("certStatus", .optional(health.certificateStatus)),
+                            ("effectiveExpiry", .time(health.staple?.effectiveExpiry)),
+                            ("secondsLeft", health.staple.map { .number($0.effectiveExpiry.timeIntervalSince(moment).rounded()) } ?? .null),
+                            ("consecutiveFailures", .number(Double(health.state.consecutiveFailures))),
+                            ("lastSuccess", .time(health.state.lastSuccess)),
+                            ("nextRefresh", .time(health.state.nextAttempt)),
+                        ])
+                    })
+            ))
         return .object(members)
     }
 }

@@ -19,7 +19,8 @@ public enum MetricsFile {
         let failures: [String: Int]
 
         public init(_ health: StapleHealth) {
-            labels = "output=\"\(MetricsFile.escape(health.job.outputPath))\",serial=\"\(MetricsFile.escape(health.leaf?.serialNumber ?? ""))\""
+            labels =
+                "output=\"\(MetricsFile.escape(health.job.outputPath))\",serial=\"\(MetricsFile.escape(health.leaf?.serialNumber ?? ""))\""
             effectiveExpiry = health.staple?.effectiveExpiry
             thisUpdate = health.staple?.thisUpdate
             lastSuccess = health.state.lastSuccess
@@ -52,8 +53,10 @@ public enum MetricsFile {
                 for row in rows { if let value = date(row) { add(row.labels, value.timeIntervalSince1970) } }
             }
         }
-        dates("ocspd_staple_effective_expiry_timestamp_seconds",
-              "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter).") { $0.effectiveExpiry }
+        dates(
+            "ocspd_staple_effective_expiry_timestamp_seconds",
+            "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter)."
+        ) { $0.effectiveExpiry }
         dates("ocspd_staple_this_update_timestamp_seconds", "thisUpdate of the staple in place.") { $0.thisUpdate }
         dates("ocspd_staple_last_success_timestamp_seconds", "When the last refresh succeeded.") { $0.lastSuccess }
         dates("ocspd_staple_next_refresh_timestamp_seconds", "When the next refresh is scheduled.") { $0.nextAttempt }
@@ -72,14 +75,17 @@ public enum MetricsFile {
             }
         }
         let totals = counters ?? rows.reduce(into: RequestCounters()) { $0.add(requests: $1.requests, failures: $1.failures) }
-        let requests = totals.requests, failures = totals.failures
+        let requests = totals.requests
+        let failures = totals.failures
         family("ocspd_requests_total", "counter", "OCSP requests sent, by responder.") { add in
             for responder in requests.keys.sorted() { add("responder=\"\(escape(responder))\"", Double(requests[responder] ?? 0)) }
         }
         family("ocspd_failures_total", "counter", "Failed OCSP requests, by responder and reason.") { add in
             for key in failures.keys.sorted() {
                 let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
-                add("responder=\"\(escape(parts.first ?? ""))\",reason=\"\(escape(parts.count > 1 ? parts[1] : ""))\"", Double(failures[key] ?? 0))
+                add(
+                    "responder=\"\(escape(parts.first ?? ""))\",reason=\"\(escape(parts.count > 1 ? parts[1] : ""))\"",
+                    Double(failures[key] ?? 0))
             }
         }
         return out
@@ -111,7 +117,8 @@ public enum MetricsFile {
             case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
             case _ where DisplayText.needsEscape(scalar):
                 // `\r` as DisplayText shows it, its backslash escaped for the label value.
-                escaped.append(contentsOf: DisplayText.escapingControls(String(scalar)).replacingOccurrences(of: "\\", with: "\\\\").unicodeScalars)
+                escaped.append(
+                    contentsOf: DisplayText.escapingControls(String(scalar)).replacingOccurrences(of: "\\", with: "\\\\").unicodeScalars)
             default: escaped.append(scalar)
             }
         }

@@ -44,7 +44,8 @@ public enum MetricsWriting {
         }
         do {
             guard let lock = try folder.lock() else {
-                logger.warning("did not write the metrics file \(path): another ocspd kept \(folder.lockPath) for 30 s; the next write catches up")
+                logger.warning(
+                    "did not write the metrics file \(path): another ocspd kept \(folder.lockPath) for 30 s; the next write catches up")
                 return .skip
             }
             return .proceed(lock)
@@ -55,7 +56,9 @@ public enum MetricsWriting {
     }
 
     /// The counters to publish: the folder's sums raised by the ledger, which is updated.
-    private static func publish(_ sums: RequestCounters, in folder: StateFolderCounters, keepsLedger: Bool, logger: Logger) -> RequestCounters {
+    private static func publish(_ sums: RequestCounters, in folder: StateFolderCounters, keepsLedger: Bool, logger: Logger)
+        -> RequestCounters
+    {
         guard keepsLedger else { return sums }
         let ledger: CounterLedger
         switch folder.readLedger() {

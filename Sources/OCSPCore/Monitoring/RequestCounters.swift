@@ -64,10 +64,14 @@ public struct CounterLedger: Codable, Sendable, Equatable {
     }
 
     /// Saturating: a series at Int.max stays there (see `CounterArithmetic`), never traps.
-    private static func advance(_ published: [String: Int], _ offset: [String: Int], to sums: [String: Int]) -> ([String: Int], [String: Int]) {
-        var nextPublished: [String: Int] = [:], nextOffset: [String: Int] = [:]
+    private static func advance(_ published: [String: Int], _ offset: [String: Int], to sums: [String: Int]) -> (
+        [String: Int], [String: Int]
+    ) {
+        var nextPublished: [String: Int] = [:]
+        var nextOffset: [String: Int] = [:]
         for key in Set(published.keys).union(sums.keys) {
-            let sum = max(0, sums[key] ?? 0), before = max(0, published[key] ?? 0)
+            let sum = max(0, sums[key] ?? 0)
+            let before = max(0, published[key] ?? 0)
             var extra = max(0, offset[key] ?? 0)
             // Both at least 0: `before - sum` cannot overflow.
             if CounterArithmetic.adding(sum, extra) < before { extra = before - sum }

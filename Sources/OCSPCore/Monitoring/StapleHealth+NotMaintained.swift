@@ -9,7 +9,8 @@ extension StapleHealth {
         var job = folder?.template ?? RefreshJob(chainPath: "", outputPath: "")
         job.chainPath = folder?.path ?? ""
         job.outputPath = folder.map { $0.outputDirectory ?? $0.path } ?? ""
-        return StapleHealth(job: job, leaf: nil, staple: nil, state: StapleState(outputPath: job.outputPath), level: .warning,
-                            reason: failure.message)
+        return StapleHealth(
+            job: job, leaf: nil, staple: nil, state: StapleState(outputPath: job.outputPath), level: .warning,
+            reason: failure.message)
     }
 }

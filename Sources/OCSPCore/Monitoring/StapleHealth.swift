@@ -5,7 +5,10 @@ import Foundation
 public struct StapleHealth: Sendable {
     /// Nagios/Icinga/Sensu plugin states, in their exit-code order.
     public enum Level: Int32, Sendable, Comparable, CustomStringConvertible {
-        case ok = 0, warning = 1, critical = 2, unknown = 3
+        case ok = 0
+        case warning = 1
+        case critical = 2
+        case unknown = 3
 
         public static func < (lhs: Level, rhs: Level) -> Bool {
             // UNKNOWN ranks between WARNING and CRITICAL when combining.
@@ -37,7 +40,9 @@ public struct StapleHealth: Sendable {
 
     /// - Parameters:
     ///   - warning, critical: time left before the effective expiry below which the staple is a warning, critical.
-    public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+    public static func assess(_ job: RefreshJob, store: StateStore, at now: Date, warning: TimeInterval, critical: TimeInterval)
+        -> StapleHealth
+    {
         let ledger = RevocationLedger(stateDirectory: store.directory, outputPath: job.outputPath)
         return assessFiles(job, state: store.load(for: job.outputPath), ledger: ledger, at: now, warning: warning, critical: critical)
             .withCrediblePlans(at: now)
@@ -49,17 +54,21 @@ public struct StapleHealth: Sendable {
     private func withCrediblePlans(at now: Date) -> StapleHealth {
         var judged = state
         judged.discardIncrediblePlans(proofInPlace: staple, at: now, timing: mustStaple ? job.timing.forMustStaple : job.timing)
-        return StapleHealth(job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason, revokedOnRecord: revokedOnRecord)
+        return StapleHealth(
+            job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason, revokedOnRecord: revokedOnRecord)
     }
 
-    private static func assessFiles(_ job: RefreshJob, state: StapleState, ledger: RevocationLedger, at now: Date,
-                                    warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+    private static func assessFiles(
+        _ job: RefreshJob, state: StapleState, ledger: RevocationLedger, at now: Date,
+        warning: TimeInterval, critical: TimeInterval
+    ) -> StapleHealth {
         // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
         // rewritten after every daemon round, and must not verify thousands of proofs each time.
         // Not when a file is at a revocation record's name: that is read and verified below.
         if VerifiedRecord.covers(job), let record = state.verified, record.ledgerIsSilent(ledger),
-           case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
-           let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now) {
+            case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
+            let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now)
+        {
             return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
         }
         let chain: CertificateChain
@@ -70,7 +79,8 @@ public struct StapleHealth: Sendable {
         }
         let leaf = LeafIdentity(chain.leaf)
         if chain.leaf.ocspURLs.isEmpty && job.responderURL == nil {
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .ok, reason: "names no OCSP responder: nothing to staple")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: .ok, reason: "names no OCSP responder: nothing to staple")
         }
         var candidates = chain.intermediates
         if let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)) { candidates.append(issuer) }
@@ -78,8 +88,9 @@ public struct StapleHealth: Sendable {
             candidates += CertificateBundle.certificates(in: bytes)
         }
         guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: candidates) else {
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
-                                reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
+                reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
         }
         var extra: [Certificate] = []
         if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
@@ -88,22 +99,31 @@ public struct StapleHealth: Sendable {
         let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
         let onDisk = StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: extra, at: now)
         if let revoked = revocationOnRecord(ledger, subject: subject) {
-            return StapleHealth(job: job, leaf: leaf, staple: onDisk.validStaple?.facts, state: state, level: .critical,
-                                reason: "the certificate is REVOKED (\(revoked.status)): a verified revocation record says so (\(revoked.record)); replace the certificate",
-                                revokedOnRecord: true)
+            return StapleHealth(
+                job: job, leaf: leaf, staple: onDisk.validStaple?.facts, state: state, level: .critical,
+                reason:
+                    "the certificate is REVOKED (\(revoked.status)): a verified revocation record says so (\(revoked.record)); replace the certificate",
+                revokedOnRecord: true)
         }
         let missingLevel: Level = leaf.mustStaple ? .critical : .warning
         let mustStapleNote = leaf.mustStaple ? " and the certificate demands stapling (Must-Staple)" : ""
         let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
         switch onDisk {
         case .missing:
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "no staple\(mustStapleNote)\(failures)")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "no staple\(mustStapleNote)\(failures)")
         case .unreadable(let why), .unusable(let why):
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "the staple is not usable: \(why)\(mustStapleNote)")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel,
+                reason: "the staple is not usable: \(why)\(mustStapleNote)")
         case .expired:
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "the staple has expired\(mustStapleNote)\(failures)")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel,
+                reason: "the staple has expired\(mustStapleNote)\(failures)")
         case .foreign:
-            return StapleHealth(job: job, leaf: leaf, staple: nil, state: state, level: .critical, reason: "the staple is for another certificate\(failures)")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: nil, state: state, level: .critical,
+                reason: "the staple is for another certificate\(failures)")
         case .valid(let staple):
             return judge(staple.facts, leaf: leaf, job: job, state: state, at: now, warning: warning, critical: critical)
         }
@@ -111,21 +131,26 @@ public struct StapleHealth: Sendable {
 
     /// A proof that verifies for the current certificate: how much time it has left, and
     /// whether the target serves it.
-    private static func judge(_ staple: StapleFacts, leaf: LeafIdentity, job: RefreshJob, state: StapleState, at now: Date,
-                              warning: TimeInterval, critical: TimeInterval) -> StapleHealth {
+    private static func judge(
+        _ staple: StapleFacts, leaf: LeafIdentity, job: RefreshJob, state: StapleState, at now: Date,
+        warning: TimeInterval, critical: TimeInterval
+    ) -> StapleHealth {
         let missingLevel: Level = leaf.mustStaple ? .critical : .warning
         let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
         let left = staple.effectiveExpiry.timeIntervalSince(now)
         let leftText = InspectReport.duration(left)
         if staple.status.isOnHold {
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical,
-                                reason: "the certificate is REVOKED: on hold (certificateHold) until the CA lifts it")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: staple, state: state, level: .critical,
+                reason: "the certificate is REVOKED: on hold (certificateHold) until the CA lifts it")
         }
         if staple.status.isRevoked {
             return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
         }
         if let refusal = job.policy.refusal(of: staple, at: now) {
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: missingLevel, reason: "\(job.policy.target) will not serve it: \(refusal)")
+            return StapleHealth(
+                job: job, leaf: leaf, staple: staple, state: state, level: missingLevel,
+                reason: "\(job.policy.target) will not serve it: \(refusal)")
         }
         if left < critical {
             return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "\(leftText)\(failures)")
@@ -140,8 +165,9 @@ public struct StapleHealth: Sendable {
     /// Nothing is written or copied: `check` and the metrics only look.
     private static func revocationOnRecord(_ ledger: RevocationLedger, subject: StapleSubject) -> (status: CertStatus, record: String)? {
         guard ledger.mayHoldRecord(named: RevocationLedger.certificateName(subject)),
-              let evidence = ledger.read(subject).evidence,
-              case .success(let proof) = RevocationEvidence.verify(evidence.bytes, for: subject) else { return nil }
+            let evidence = ledger.read(subject).evidence,
+            case .success(let proof) = RevocationEvidence.verify(evidence.bytes, for: subject)
+        else { return nil }
         return (proof.status, evidence.record ?? "seen by this process, not yet recorded")
     }
 }

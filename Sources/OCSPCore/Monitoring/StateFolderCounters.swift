@@ -47,8 +47,9 @@ struct StateFolderCounters {
     /// another record, a corrupt file, a negative count.
     static func counts(inStateFile path: String) -> RequestCounters? {
         guard case .success(let read) = SafeFileRead.readWithStatus(path, maximum: LocalFileLimit.bytes),
-              StateFileTrust.believable(read.status),
-              let file = try? JSONDecoder().decode(CountersInStateFile.self, from: Data(read.bytes)) else { return nil }
+            StateFileTrust.believable(read.status),
+            let file = try? JSONDecoder().decode(CountersInStateFile.self, from: Data(read.bytes))
+        else { return nil }
         let counts = RequestCounters(requests: file.requests ?? [:], failures: file.failures ?? [:])
         return counts.isPlausible ? counts : nil
     }
@@ -76,7 +77,9 @@ struct StateFolderCounters {
             return .unreadable(error.description)
         case .success(let read):
             guard StateFileTrust.believable(read.status) else {
-                return .unreadable("not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only a file of root or of the user it runs as, with one name), so it is replaced")
+                return .unreadable(
+                    "not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only a file of root or of the user it runs as, with one name), so it is replaced"
+                )
             }
             guard let ledger = try? JSONDecoder().decode(CounterLedger.self, from: Data(read.bytes)) else {
                 return .unreadable("not a counter ledger ocspd can read")

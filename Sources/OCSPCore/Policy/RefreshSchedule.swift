@@ -30,8 +30,10 @@ public enum RefreshSchedule {
     /// for both limits, the deadline wins; but a deadline already behind us (a proof shorter
     /// than deadlineMinimum) would mean asking again at once, forever, so the next attempt
     /// still waits min(minimumInterval, 10% of the window) after the last success.
-    public static func nextRefresh(thisUpdate: Date, effectiveExpiry: Date, lastSuccess: Date?, timing: Timing,
-                                   random: inout some RandomNumberGenerator) -> Date {
+    public static func nextRefresh(
+        thisUpdate: Date, effectiveExpiry: Date, lastSuccess: Date?, timing: Timing,
+        random: inout some RandomNumberGenerator
+    ) -> Date {
         let window = effectiveExpiry.timeIntervalSince(thisUpdate)
         let offset = (2 * UnitRandom.draw(&random) - 1) * timing.jitter
         var next = thisUpdate.addingTimeInterval((timing.refreshAt + offset) * window)
@@ -45,10 +47,13 @@ public enum RefreshSchedule {
         return min(next, limit)
     }
 
-    public static func nextRefresh(after staple: StapleFacts, lastSuccess: Date?, timing: Timing,
-                                   random: inout some RandomNumberGenerator) -> Date {
-        nextRefresh(thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, lastSuccess: lastSuccess,
-                    timing: timing, random: &random)
+    public static func nextRefresh(
+        after staple: StapleFacts, lastSuccess: Date?, timing: Timing,
+        random: inout some RandomNumberGenerator
+    ) -> Date {
+        nextRefresh(
+            thisUpdate: staple.thisUpdate, effectiveExpiry: staple.effectiveExpiry, lastSuccess: lastSuccess,
+            timing: timing, random: &random)
     }
 
     /// After a failure: the backoff with full jitter, and never before the responder's
@@ -57,8 +62,10 @@ public enum RefreshSchedule {
     /// attempt is drawn at random over the backoff's window *after* the Retry-After too, so
     /// thousands of staples told the same Retry-After (or paused together) do not come back
     /// in the same second.
-    public static func retry(afterFailures failures: Int, retryAfter: TimeInterval?, at now: Date, timing: Timing,
-                             deadline: Date? = nil, random: inout some RandomNumberGenerator) -> Date {
+    public static func retry(
+        afterFailures failures: Int, retryAfter: TimeInterval?, at now: Date, timing: Timing,
+        deadline: Date? = nil, random: inout some RandomNumberGenerator
+    ) -> Date {
         let backoff = timing.backoff
         let limit = max(backoff.cap, backoff.floor, (deadline?.timeIntervalSince(now)) ?? 0)
         let earliest = max(backoff.floor, min(retryAfter ?? 0, limit))
@@ -69,8 +76,10 @@ public enum RefreshSchedule {
     /// Cache-Control max-age or the backoff, whichever is later, spread at random over the
     /// first backoff window (one max-age for every staple behind a CDN would bring them all
     /// back at once), within the deadline; with the deadline behind us, within `backoff-max`.
-    public static func retrySameProof(deadline limit: Date, maxAge: TimeInterval?, at now: Date, timing: Timing,
-                                      random: inout some RandomNumberGenerator) -> Date {
+    public static func retrySameProof(
+        deadline limit: Date, maxAge: TimeInterval?, at now: Date, timing: Timing,
+        random: inout some RandomNumberGenerator
+    ) -> Date {
         let backoff = timing.backoff
         let horizon = limit > now ? limit.timeIntervalSince(now) : max(backoff.cap, backoff.floor)
         let earliest = max(maxAge ?? 0, backoff.floor)
@@ -87,8 +96,10 @@ public enum RefreshSchedule {
     /// A delay drawn uniformly over `width` seconds starting at `earliest`, the whole range
     /// moved (and narrowed if need be) to end by `limit`, so a cap never piles every draw onto
     /// the cap itself.
-    static func spread(from earliest: TimeInterval, over width: TimeInterval, within limit: TimeInterval,
-                       random: inout some RandomNumberGenerator) -> TimeInterval {
+    static func spread(
+        from earliest: TimeInterval, over width: TimeInterval, within limit: TimeInterval,
+        random: inout some RandomNumberGenerator
+    ) -> TimeInterval {
         let limit = max(0, limit)
         let width = min(max(0, width), limit)
         let start = min(earliest, limit - width)

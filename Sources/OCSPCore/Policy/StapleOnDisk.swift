@@ -19,12 +19,16 @@ public enum StapleOnDisk: Sendable {
     }
 
     /// Reads and judges the file at `path`. The only I/O is the read.
-    public static func assess(_ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
+    public static func assess(_ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date)
+        -> StapleOnDisk
+    {
         assess(FileBytes.read(path, maximum: LocalFileLimit.bytes), for: subject, extraCertificates: extraCertificates, at: now)
     }
 
     /// Judges what reading the staple file gave.
-    public static func assess(_ read: Result<[UInt8], FileReadError>, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
+    public static func assess(
+        _ read: Result<[UInt8], FileReadError>, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date
+    ) -> StapleOnDisk {
         switch read {
         case .failure(.missing): return .missing
         case .failure(let reason): return .unreadable(reason.description)
@@ -32,7 +36,9 @@ public enum StapleOnDisk: Sendable {
         }
     }
 
-    public static func judge(_ bytes: [UInt8], for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date) -> StapleOnDisk {
+    public static func judge(_ bytes: [UInt8], for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date)
+        -> StapleOnDisk
+    {
         let response: OCSPResponse
         do {
             response = try OCSPResponse(derOrPEM: bytes)
@@ -61,8 +67,10 @@ public enum StapleOnDisk: Sendable {
     /// called broken (which would remove a good Exim staple, or let an older proof replace it
     /// for nginx). Only the judgement of what is on disk moves; a new proof from a responder is
     /// still verified at our clock and refused when its thisUpdate is ahead of it.
-    static func verifyAheadOfTheClock(_ response: OCSPResponse, for subject: StapleSubject, extraCertificates: [Certificate],
-                                      at now: Date) -> Result<VerifiedStaple, VerificationFailure> {
+    static func verifyAheadOfTheClock(
+        _ response: OCSPResponse, for subject: StapleSubject, extraCertificates: [Certificate],
+        at now: Date
+    ) -> Result<VerifiedStaple, VerificationFailure> {
         var moment = now
         // Each step moves the moment forward to a date the proof itself names; three cover the
         // signer's notBefore, then thisUpdate.

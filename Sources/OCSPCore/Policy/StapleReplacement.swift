@@ -23,7 +23,8 @@ public enum StapleReplacement {
         public var description: String {
             switch self {
             case .goodAfterRevoked:
-                return "the responder now says good, but a valid revoked proof for this certificate was seen before; revocation is final, so the good proof is refused"
+                return
+                    "the responder now says good, but a valid revoked proof for this certificate was seen before; revocation is final, so the good proof is refused"
             case .target(let refusal):
                 return refusal.description
             case .tooLarge(let tooLarge):

@@ -19,7 +19,9 @@ final class PlainConnection {
         self.limits = limits
     }
 
-    static func open(host: String, port: UInt16, deadline: ProbeDeadline, limits: ProbeReadLimits = ProbeReadLimits()) -> Result<PlainConnection, ProbeError> {
+    static func open(host: String, port: UInt16, deadline: ProbeDeadline, limits: ProbeReadLimits = ProbeReadLimits()) -> Result<
+        PlainConnection, ProbeError
+    > {
         let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let addresses: [ResolvedAddress]
         switch ProbeResolver.resolve(host: host, port: port, deadline: deadline) {
@@ -56,7 +58,9 @@ final class PlainConnection {
         if let timeout = wait(for: Int16(POLLOUT)) { return timeout }
         var failure: Int32 = 0
         var size = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &size) == 0 else { return .connect(endpoint, String(cString: strerror(errno))) }
+        guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &size) == 0 else {
+            return .connect(endpoint, String(cString: strerror(errno)))
+        }
         return failure == 0 ? nil : .connect(endpoint, String(cString: strerror(failure)))
     }
 
@@ -72,7 +76,9 @@ final class PlainConnection {
             var poller = pollfd(fd: descriptor, events: events, revents: 0)
             let ready = poll(&poller, 1, left)
             if ready > 0 { return nil }
-            if ready < 0 && errno != EINTR { return .startTLS(endpoint, "waiting for the server during \(phase.rawValue) failed: \(String(cString: strerror(errno)))") }
+            if ready < 0 && errno != EINTR {
+                return .startTLS(endpoint, "waiting for the server during \(phase.rawValue) failed: \(String(cString: strerror(errno)))")
+            }
         }
     }
 

@@ -14,8 +14,10 @@ public struct ProbeReport: Sendable {
     public let reason: String
     public let moment: Date
 
-    public init(endpoint: String, result: TLSProbe.Result, expected: (path: String, bytes: [UInt8])?, at moment: Date,
-                warning: TimeInterval, critical: TimeInterval) {
+    public init(
+        endpoint: String, result: TLSProbe.Result, expected: (path: String, bytes: [UInt8])?, at moment: Date,
+        warning: TimeInterval, critical: TimeInterval
+    ) {
         self.endpoint = endpoint
         self.result = result
         self.moment = moment
@@ -60,7 +62,11 @@ public struct ProbeReport: Sendable {
             } else if left < warning {
                 (level, reason) = (.warning, "the stapled proof has \(InspectReport.duration(left))")
             } else {
-                (level, reason) = (.ok, "stapled, \(staple.status), \(InspectReport.duration(left))" + (matchesExpected == true ? ", identical to \(expected?.path ?? "")" : ""))
+                (level, reason) = (
+                    .ok,
+                    "stapled, \(staple.status), \(InspectReport.duration(left))"
+                        + (matchesExpected == true ? ", identical to \(expected?.path ?? "")" : "")
+                )
             }
         }
     }
@@ -83,9 +89,12 @@ public struct ProbeReport: Sendable {
         switch verification {
         case nil: break
         case .success(let staple)?:
-            lines.append("Verifies:            yes (signed by \(staple.isDelegated ? "delegated responder " : "issuer ")\(staple.signer.subject))")
+            lines.append(
+                "Verifies:            yes (signed by \(staple.isDelegated ? "delegated responder " : "issuer ")\(staple.signer.subject))")
             lines.append("Status:              \(staple.status)")
-            lines.append("Effective expiry:    \(RFC3339.string(staple.effectiveExpiry)) (\(InspectReport.duration(staple.effectiveExpiry.timeIntervalSince(moment))))")
+            lines.append(
+                "Effective expiry:    \(RFC3339.string(staple.effectiveExpiry)) (\(InspectReport.duration(staple.effectiveExpiry.timeIntervalSince(moment))))"
+            )
         case .failure(let failure)?:
             lines.append("Verifies:            no: \(failure)")
         }

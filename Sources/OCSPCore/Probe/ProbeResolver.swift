@@ -48,11 +48,17 @@ enum ProbeResolver {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
             entry = current.pointee.ai_next
-            guard let address = current.pointee.ai_addr, Int(current.pointee.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size else { continue }
+            guard let address = current.pointee.ai_addr, Int(current.pointee.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size else {
+                continue
+            }
             var storage = sockaddr_storage()
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(current.pointee.ai_addrlen))) }
-            addresses.append(ResolvedAddress(family: current.pointee.ai_family, socketType: current.pointee.ai_socktype,
-                                             proto: current.pointee.ai_protocol, storage: storage, length: current.pointee.ai_addrlen))
+            withUnsafeMutableBytes(of: &storage) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(current.pointee.ai_addrlen)))
+            }
+            addresses.append(
+                ResolvedAddress(
+                    family: current.pointee.ai_family, socketType: current.pointee.ai_socktype,
+                    proto: current.pointee.ai_protocol, storage: storage, length: current.pointee.ai_addrlen))
         }
         return addresses.isEmpty ? .failure(Failure(reason: "no address")) : .success(addresses)
     }

@@ -35,9 +35,11 @@ public struct TLSProbe: Sendable {
 
     public static let defaultTimeout: TimeInterval = 10
 
-    public init(host: String, port: UInt16, startTLS: StartTLS? = nil, serverName: String? = nil,
-                version: ProtocolVersion = .any, timeout: TimeInterval = TLSProbe.defaultTimeout,
-                readLimits: ProbeReadLimits = ProbeReadLimits()) {
+    public init(
+        host: String, port: UInt16, startTLS: StartTLS? = nil, serverName: String? = nil,
+        version: ProtocolVersion = .any, timeout: TimeInterval = TLSProbe.defaultTimeout,
+        readLimits: ProbeReadLimits = ProbeReadLimits()
+    ) {
         self.host = host
         self.port = port
         self.startTLS = startTLS
@@ -64,7 +66,7 @@ public struct TLSProbe: Sendable {
         case .any: range = (TLS1_2_VERSION, TLS1_3_VERSION)
         }
         guard let context = TLSContextObject(minimum: range.0, maximum: range.1),
-              let tls = TLSConnectionObject(context: context, socket: connection.descriptor)
+            let tls = TLSConnectionObject(context: context, socket: connection.descriptor)
         else { return .failure(.handshake(endpoint, OpenSSLErrorQueue.drain())) }
         if let name = serverName ?? (isAddress(host) ? nil : host) {
             _ = ocspd_ssl_set_server_name(tls.pointer, name)
@@ -110,7 +112,8 @@ public struct TLSProbe: Sendable {
     var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     private func isAddress(_ text: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
+        var v4 = in_addr()
+        var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }
@@ -144,9 +147,11 @@ public enum ProbeError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .timedOut(let endpoint, let seconds, let phase):
-            return "\(endpoint): timed out after \(Self.format(seconds)) s during \(phase.rawValue); the server is too slow or not speaking this protocol (--timeout sets the limit)"
+            return
+                "\(endpoint): timed out after \(Self.format(seconds)) s during \(phase.rawValue); the server is too slow or not speaking this protocol (--timeout sets the limit)"
         case .tooMuch(let endpoint, let what, let phase):
-            return "\(endpoint): the server sent \(what) during \(phase.rawValue); a probe reads no more (is it the right port and protocol?)"
+            return
+                "\(endpoint): the server sent \(what) during \(phase.rawValue); a probe reads no more (is it the right port and protocol?)"
         case .resolve(let endpoint, let detail): return "\(endpoint): cannot resolve (\(detail))"
         case .connect(let endpoint, let detail): return "\(endpoint): cannot connect (\(detail))"
         case .startTLS(let endpoint, let detail): return "\(endpoint): STARTTLS failed: \(detail)"

@@ -5,8 +5,10 @@ public enum BatchRefresh {
     /// The worst outcome decides the exit code, in the order 3 > 2 > 1 > 4 > 0: a revoked
     /// certificate matters most, then a server without a valid staple, then a stale one.
     public static func worst(_ codes: [Int32]) -> Int32 {
-        let severity: [Int32: Int] = [ExitStatus.revoked: 4, ExitStatus.noValidStaple: 3, ExitStatus.staleButValid: 2,
-                                      ExitStatus.nothingToStaple: 1, ExitStatus.stapled: 0]
+        let severity: [Int32: Int] = [
+            ExitStatus.revoked: 4, ExitStatus.noValidStaple: 3, ExitStatus.staleButValid: 2,
+            ExitStatus.nothingToStaple: 1, ExitStatus.stapled: 0,
+        ]
         return codes.max { (severity[$0] ?? 0) < (severity[$1] ?? 0) } ?? ExitStatus.stapled
     }
 
@@ -14,8 +16,10 @@ public enum BatchRefresh {
     /// worst outcome. An entry whose chain is missing fails on its own (exit 2 among the
     /// others' codes); a configured folder that cannot be listed counts as such a failure too,
     /// and so does each chain found in a folder that cannot be maintained (`expansion`).
-    public static func run(_ configuration: Configuration, refresher: Refresher, force: Bool = false,
-                           expiryMargin: TimeInterval? = nil) -> Int32 {
+    public static func run(
+        _ configuration: Configuration, refresher: Refresher, force: Bool = false,
+        expiryMargin: TimeInterval? = nil
+    ) -> Int32 {
         let (templates, failures) = configuration.expansion()
         let jobs = templates.map { template in
             var job = template

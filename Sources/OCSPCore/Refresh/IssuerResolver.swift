@@ -25,7 +25,9 @@ public struct IssuerResolver: Sendable {
 
     /// Downloads count against `budget`: at most its URL count of caIssuers URLs, each
     /// transfer bounded by what is left of its time.
-    public func resolve(for chain: CertificateChain, issuerPath: String?, budget: inout BudgetSpending) -> Result<(Certificate, Source), IssuerError> {
+    public func resolve(for chain: CertificateChain, issuerPath: String?, budget: inout BudgetSpending) -> Result<
+        (Certificate, Source), IssuerError
+    > {
         var tried: [String] = []
         if let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates) {
             return .success((issuer, .chain))

@@ -50,7 +50,8 @@ enum LockNotWaitedFor: Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .holderNotTrusted(let owner?):
-            return "the lock belongs to uid \(owner), neither root nor the user ocspd runs as, so its holder is likely that user and not an ocspd about to write; judged at once, without waiting"
+            return
+                "the lock belongs to uid \(owner), neither root nor the user ocspd runs as, so its holder is likely that user and not an ocspd about to write; judged at once, without waiting"
         case .holderNotTrusted(nil):
             return "the lock's owner cannot be read; judged at once, without waiting"
         case .budgetSpent(let seconds):

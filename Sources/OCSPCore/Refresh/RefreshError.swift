@@ -28,7 +28,8 @@ public enum RefreshError: Error, Equatable, CustomStringConvertible {
         case .write(let error): return error.description
         case .state(let error): return error.description
         case .backingOff(let until, let failures):
-            return "\(failures) failed attempt\(failures == 1 ? "" : "s") in a row; backing off until \(until) (ocspd refresh --force tries now)"
+            return
+                "\(failures) failed attempt\(failures == 1 ? "" : "s") in a row; backing off until \(until) (ocspd refresh --force tries now)"
         }
     }
 }

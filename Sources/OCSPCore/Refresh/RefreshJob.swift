@@ -24,10 +24,12 @@ public struct RefreshJob: Sendable, Hashable {
     /// How many responders, and how long, one refresh may spend on the network.
     public var budget = RefreshBudget()
 
-    public init(chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
-                responderCertificatePath: String? = nil, nonce: Bool = false,
-                policy: TargetPolicy = TargetPolicy(target: .exim), force: Bool = false,
-                timing: Timing = Timing(), hook: Hook? = nil) {
+    public init(
+        chainPath: String, outputPath: String, issuerPath: String? = nil, responderURL: String? = nil,
+        responderCertificatePath: String? = nil, nonce: Bool = false,
+        policy: TargetPolicy = TargetPolicy(target: .exim), force: Bool = false,
+        timing: Timing = Timing(), hook: Hook? = nil
+    ) {
         self.chainPath = chainPath
         self.outputPath = outputPath
         self.issuerPath = issuerPath

@@ -133,7 +133,8 @@ public final class RefreshPool: @unchecked Sendable {
 
         /// The oldest item, among the first `lookahead`, whose certificate `allowed` accepts.
         mutating func removeFirst(where allowed: (String) -> Bool) -> Item? {
-            var position = head, seen = 0
+            var position = head
+            var seen = 0
             while position < items.count, seen < Self.lookahead {
                 if let item = items[position] {
                     if allowed(item.certificate) {
@@ -161,8 +162,10 @@ public final class RefreshPool: @unchecked Sendable {
         }
     }
 
-    private func work<Job, Pending, Output>(_ jobs: [Job], state: PoolState<Pending, Output>,
-                                            prepare: (Job) -> PoolStep<Pending, Output>, fetch: (Pending) -> FetchStep<Output>) {
+    private func work<Job, Pending, Output>(
+        _ jobs: [Job], state: PoolState<Pending, Output>,
+        prepare: (Job) -> PoolStep<Pending, Output>, fetch: (Pending) -> FetchStep<Output>
+    ) {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -218,7 +221,8 @@ public final class RefreshPool: @unchecked Sendable {
         for key in state.queues.keys {
             guard state.inFlight[key, default: 0] < limits.refreshesPerResponder else { continue }
             guard var queue = state.queues[key],
-                  let item = queue.removeFirst(where: { !state.certificatesInFlight.contains($0) }) else { continue }
+                let item = queue.removeFirst(where: { !state.certificatesInFlight.contains($0) })
+            else { continue }
             state.queues[key] = queue.isEmpty ? nil : queue
             state.certificatesInFlight.insert(item.certificate)
             state.waiting -= 1
@@ -236,24 +240,30 @@ extension RefreshPool {
     /// `cancellation` is set end as `.busy`. An output whose lock another process holds is
     /// judged after its slots are freed, within one window of waiting for the whole run
     /// (`waits`: a new one per run, a daemon round being a run).
-    public func run<Output: Sendable>(_ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag? = nil,
-                                      waits: LockWaitBudget = LockWaitBudget(),
-                                      summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output) -> [Output] {
-        let refresher = ungated.with(transport: GatedTransport(ungated.transport, gate: ResponderGate(limits: limits), cancellation: cancellation))
+    public func run<Output: Sendable>(
+        _ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag? = nil,
+        waits: LockWaitBudget = LockWaitBudget(),
+        summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output
+    ) -> [Output] {
+        let refresher = ungated.with(
+            transport: GatedTransport(ungated.transport, gate: ResponderGate(limits: limits), cancellation: cancellation))
         let skip: @Sendable () -> Bool = { cancellation?.isCancelled == true }
         let skipped = Refreshed(outcome: .busy, nextAttempt: nil)
-        return run(jobs, prepare: { job -> PoolStep<PendingRefresh, Output> in
-            if skip() { return .done(summarize(job, skipped)) }
-            switch refresher.prepare(job) {
-            case .finished(let refreshed): return .done(summarize(job, refreshed))
-            case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.certificateKey)
-            }
-        }, fetchStep: { pending -> FetchStep<Output> in
-            if skip() { return .done(summarize(pending.job, skipped)) }
-            switch refresher.completeUnlessLockHeld(pending) {
-            case .finished(let refreshed): return .done(summarize(pending.job, refreshed))
-            case .lockHeld(let held): return .afterSlots { summarize(held.job, refresher.lockHeldByAnother(held, waits: waits)) }
-            }
-        })
+        return run(
+            jobs,
+            prepare: { job -> PoolStep<PendingRefresh, Output> in
+                if skip() { return .done(summarize(job, skipped)) }
+                switch refresher.prepare(job) {
+                case .finished(let refreshed): return .done(summarize(job, refreshed))
+                case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.certificateKey)
+                }
+            },
+            fetchStep: { pending -> FetchStep<Output> in
+                if skip() { return .done(summarize(pending.job, skipped)) }
+                switch refresher.completeUnlessLockHeld(pending) {
+                case .finished(let refreshed): return .done(summarize(pending.job, refreshed))
+                case .lockHeld(let held): return .afterSlots { summarize(held.job, refresher.lockHeldByAnother(held, waits: waits)) }
+                }
+            })
     }
 }

@@ -14,13 +14,15 @@ extension Refresher {
             let next = RefreshSchedule.nextRefresh(after: staple, lastSuccess: moment, timing: timing, random: &random)
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .identical):
-            let next = RefreshSchedule.retrySameProof(deadline: RefreshSchedule.deadline(staple, timing: timing),
-                                                      maxAge: hints.maxAge.map(TimeInterval.init), at: moment, timing: timing, random: &random)
+            let next = RefreshSchedule.retrySameProof(
+                deadline: RefreshSchedule.deadline(staple, timing: timing),
+                maxAge: hints.maxAge.map(TimeInterval.init), at: moment, timing: timing, random: &random)
             state.recordSuccess(at: moment, nextAttempt: next)
         case .unchanged(let staple, .fresh):
             if state.nextAttempt == nil {
-                state.nextAttempt = RefreshSchedule.nextRefresh(after: staple, lastSuccess: StoredPlan.past(state.lastSuccess, at: moment),
-                                                                timing: timing, random: &random)
+                state.nextAttempt = RefreshSchedule.nextRefresh(
+                    after: staple, lastSuccess: StoredPlan.past(state.lastSuccess, at: moment),
+                    timing: timing, random: &random)
             }
         case .revoked:
             // Nothing will be served; ask again rarely, in case the responder was wrong.
@@ -31,8 +33,9 @@ extension Refresher {
             let retryAfter = hints.retryAfter.map(TimeInterval.init)
             let deadline = outcome.factsInPlace.map { RefreshSchedule.deadline($0, timing: timing) }
             state.recordFailure(at: moment) { failures in
-                RefreshSchedule.retry(afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing,
-                                      deadline: deadline, random: &random)
+                RefreshSchedule.retry(
+                    afterFailures: failures, retryAfter: retryAfter, at: moment, timing: timing,
+                    deadline: deadline, random: &random)
             }
         case .nothingToStaple, .busy, .lockHeld:
             break
@@ -50,15 +53,18 @@ extension Refresher {
         case .failed(_, _, removed: .some): change = ("removed", nil)
         default: return
         }
-        let result = HookRunner.run(hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry),
-                                    cancellation: cancellation, log: { logger.warning("\($0)") })
+        let result = HookRunner.run(
+            hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry),
+            cancellation: cancellation, log: { logger.warning("\($0)") })
         let command = hook.arguments.joined(separator: " ")
         switch result {
         case .succeeded: logger.debug("hook for \(job.outputPath) succeeded: \(command)")
         case .failed(let status): logger.error("the hook for \(job.outputPath) exited \(status): \(command); the staple stays as written")
-        case .timedOut: logger.error("the hook for \(job.outputPath) did not finish within \(Int(hook.timeout)) s and was stopped: \(command)")
+        case .timedOut:
+            logger.error("the hook for \(job.outputPath) did not finish within \(Int(hook.timeout)) s and was stopped: \(command)")
         case .couldNotStart(let reason): logger.error("the hook for \(job.outputPath) could not start: \(reason): \(command)")
-        case .stoppedAtShutdown, .notStartedAtShutdown: logger.error("\(HookRunner.shutdownMessage(result, output: job.outputPath, command: command))")
+        case .stoppedAtShutdown, .notStartedAtShutdown:
+            logger.error("\(HookRunner.shutdownMessage(result, output: job.outputPath, command: command))")
         }
     }
 }

@@ -34,7 +34,8 @@ extension Refresher {
         }
         let deadline = waits.deadline(forWaitAt: MonotonicClock.seconds())
         guard MonotonicClock.seconds() < deadline else { return judgedAtOnce(pending, because: .budgetSpent(seconds: waits.seconds)) }
-        logger.info("\(output): waiting up to \(Int(waits.seconds)) s (one window per run) for the holder of \(stateStore.lockPath(for: output))")
+        logger.info(
+            "\(output): waiting up to \(Int(waits.seconds)) s (one window per run) for the holder of \(stateStore.lockPath(for: output))")
         while MonotonicClock.seconds() < deadline, cancellation?.isCancelled != true {
             usleep(100_000)
             let attempt: StapleLock?

@@ -23,13 +23,16 @@ extension Refresher {
     func revokedWhileTheLockIsHeld(_ pending: PendingRefresh) -> Refreshed? {
         guard let revoked = revocationOnRecord(pending) else { return nil }
         let job = pending.job
-        let outcome = revokedWithoutTheLock(revoked, pending: pending, because: "another process holds the lock \(stateStore.lockPath(for: job.outputPath))")
+        let outcome = revokedWithoutTheLock(
+            revoked, pending: pending, because: "another process holds the lock \(stateStore.lockPath(for: job.outputPath))")
         return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)
     }
 
     /// The outcome for a certificate known revoked, judged without the lock because of `why`.
     func revokedWithoutTheLock(_ proof: VerifiedStaple, pending: PendingRefresh, because why: String) -> RefreshOutcome {
-        logger.warning("\(pending.job.outputPath): \(why); the file is left as it is until a refresh that holds its lock acts on the revocation of \(pending.chain.leaf)")
+        logger.warning(
+            "\(pending.job.outputPath): \(why); the file is left as it is until a refresh that holds its lock acts on the revocation of \(pending.chain.leaf)"
+        )
         return .revoked(proof, written: false, removed: false)
     }
 }

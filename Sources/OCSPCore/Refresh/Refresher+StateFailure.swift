@@ -14,10 +14,12 @@ extension Refresher {
     /// The proof on disk, when it is valid for the certificate and the target accepts it now.
     /// The issuer comes from the chain, `--issuer`, or the state's cached copy: never the network.
     func servableStapleOnDisk(_ pending: PendingRefresh) -> VerifiedStaple? {
-        let job = pending.job, chain = pending.chain
+        let job = pending.job
+        let chain = pending.chain
         guard let issuer = localIssuer(pending), case .success(let extra) = extraCertificates(job) else { return nil }
         let moment = now()
-        let onDisk = StapleOnDisk.assess(job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment)
+        let onDisk = StapleOnDisk.assess(
+            job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment)
         guard let staple = onDisk.validStaple, job.policy.refusal(of: staple, at: moment) == nil else { return nil }
         return staple
     }
@@ -29,6 +31,8 @@ extension Refresher {
             return IssuerSearch.issuer(of: chain.leaf, among: CertificateBundle.certificates(in: bytes))
         }
         let cached = stateStore.load(for: pending.job.outputPath).issuer
-        return cached.flatMap { SharedCertificates.certificate(derBytes: Array($0.der)) }.flatMap { IssuerSearch.issuer(of: chain.leaf, among: [$0]) }
+        return cached.flatMap { SharedCertificates.certificate(derBytes: Array($0.der)) }.flatMap {
+            IssuerSearch.issuer(of: chain.leaf, among: [$0])
+        }
     }
 }

@@ -12,8 +12,10 @@ public struct Refresher: Sendable {
     /// Set at shutdown: a running hook is stopped (SIGTERM, then SIGKILL), none is started.
     public let cancellation: CancellationFlag?
 
-    public init(transport: any HTTPTransport, stateStore: StateStore,
-                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, cancellation: CancellationFlag? = nil) {
+    public init(
+        transport: any HTTPTransport, stateStore: StateStore,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, cancellation: CancellationFlag? = nil
+    ) {
         self.transport = transport
         self.cancellation = cancellation
         self.stateStore = stateStore
@@ -69,14 +71,16 @@ public struct Refresher: Sendable {
     private func freshFromRecord(_ job: RefreshJob, chainSHA256: String) -> (facts: StapleFacts, leaf: LeafIdentity, nextAttempt: Date)? {
         guard !job.force, VerifiedRecord.covers(job) else { return nil }
         let state = stateStore.load(for: job.outputPath)
-        guard let record = state.verified, let scheduled = state.nextAttempt, job.responderURL != nil || record.leafHasResponder else { return nil }
+        guard let record = state.verified, let scheduled = state.nextAttempt, job.responderURL != nil || record.leafHasResponder else {
+            return nil
+        }
         let moment = now()
         let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
-              let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
-              freshUntil(facts, job: job, scheduled: credible, at: moment) != nil,
-              // A revocation record vetoes this "good": the full path reads it, verifies it and acts.
-              record.ledgerIsSilent(RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath))
+            let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
+            freshUntil(facts, job: job, scheduled: credible, at: moment) != nil,
+            // A revocation record vetoes this "good": the full path reads it, verifies it and acts.
+            record.ledgerIsSilent(RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath))
         else { return nil }
         return (facts, record.leaf, credible)
     }
@@ -93,7 +97,8 @@ public struct Refresher: Sendable {
     /// Step two, stopping where another process holds the lock (`RefreshPool` judges that
     /// case after freeing the certificate's slot).
     public func completeUnlessLockHeld(_ pending: PendingRefresh) -> LockedStep {
-        let job = pending.job, chain = pending.chain
+        let job = pending.job
+        let chain = pending.chain
         let lock: StapleLock
         do {
             try stateStore.prepare(forOutput: job.outputPath)
@@ -104,29 +109,32 @@ public struct Refresher: Sendable {
             }
             lock = acquired
         } catch {
-            return .finished(Refreshed(outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
-                                       nextAttempt: nil))
+            return .finished(
+                Refreshed(
+                    outcome: report(stateUnusable(error, pending: pending), job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: nil),
+                    nextAttempt: nil))
         }
-        return .finished(withExtendedLifetime(lock) {
-            StapleWriter.removeStaleTemporary(besides: job.outputPath)
-            StapleWriter.removeStaleTemporary(besides: stateStore.statePath(for: job.outputPath))
-            let loaded = stateStore.load(for: job.outputPath)
-            var state = loaded
-            var hints = ScheduleHints()
-            let outcome = refresh(job, chain: chain, chainSHA256: pending.chainSHA256, urls: pending.urls, state: &state, hints: &hints)
-            schedule(after: outcome, hints: hints, job: job, mustStaple: chain.leaf.mustStaple, state: &state)
-            if state != loaded {
-                do {
-                    let revocationLearned = state.revokedCertificates != loaded.revokedCertificates
-                    try stateStore.save(state, for: job.outputPath, durability: revocationLearned ? .synced : .atomicOnly)
-                } catch {
-                    logger.warning("could not save the state of \(job.outputPath): \(error)")
+        return .finished(
+            withExtendedLifetime(lock) {
+                StapleWriter.removeStaleTemporary(besides: job.outputPath)
+                StapleWriter.removeStaleTemporary(besides: stateStore.statePath(for: job.outputPath))
+                let loaded = stateStore.load(for: job.outputPath)
+                var state = loaded
+                var hints = ScheduleHints()
+                let outcome = refresh(job, chain: chain, chainSHA256: pending.chainSHA256, urls: pending.urls, state: &state, hints: &hints)
+                schedule(after: outcome, hints: hints, job: job, mustStaple: chain.leaf.mustStaple, state: &state)
+                if state != loaded {
+                    do {
+                        let revocationLearned = state.revokedCertificates != loaded.revokedCertificates
+                        try stateStore.save(state, for: job.outputPath, durability: revocationLearned ? .synced : .atomicOnly)
+                    } catch {
+                        logger.warning("could not save the state of \(job.outputPath): \(error)")
+                    }
                 }
-            }
-            _ = report(outcome, job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: state.nextAttempt)
-            runHook(after: outcome, job: job)
-            return Refreshed(outcome: outcome, nextAttempt: state.nextAttempt)
-        })
+                _ = report(outcome, job: job, leaf: LeafIdentity(chain.leaf), nextAttempt: state.nextAttempt)
+                runHook(after: outcome, job: job)
+                return Refreshed(outcome: outcome, nextAttempt: state.nextAttempt)
+            })
     }
 
     /// When the staple on disk stops being fresh, if it is fresh at `moment`: good for the
@@ -147,7 +155,10 @@ public struct Refresher: Sendable {
     }
 
     /// The part of a refresh that runs under the staple's lock.
-    private func refresh(_ job: RefreshJob, chain: CertificateChain, chainSHA256: String, urls: [String], state: inout StapleState, hints: inout ScheduleHints) -> RefreshOutcome {
+    private func refresh(
+        _ job: RefreshJob, chain: CertificateChain, chainSHA256: String, urls: [String], state: inout StapleState,
+        hints: inout ScheduleHints
+    ) -> RefreshOutcome {
         // Set again below only where a good proof ends up verified in place.
         state.verified = nil
         let policy = job.policy
@@ -183,8 +194,9 @@ public struct Refresher: Sendable {
             onDisk = .missing
             onDiskBytes = nil
         }
-        state.discardIncrediblePlans(proofInPlace: onDisk.validStaple?.facts, at: started,
-                                     timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
+        state.discardIncrediblePlans(
+            proofInPlace: onDisk.validStaple?.facts, at: started,
+            timing: chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing)
 
         if started > chain.leaf.notAfter {
             let error = RefreshError.leafExpired(certificate: chain.leaf.description, notAfter: RFC3339.string(chain.leaf.notAfter))
@@ -197,14 +209,18 @@ public struct Refresher: Sendable {
         state.certificate = certificateKey
         // A good proof for a certificate known revoked is never "fresh": it is asked about again.
         if !job.force, let staple = onDisk.validStaple, !(knownRevoked && staple.status == .good),
-           let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started) {
+            let due = freshUntil(staple.facts, job: job, scheduled: sameCertificate ? state.nextAttempt : nil, at: started)
+        {
             logger.debug("\(job.outputPath) is fresh until \(RFC3339.string(due)); no request made")
-            state.verified = onDiskBytes.flatMap { VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer) }
+            state.verified = onDiskBytes.flatMap {
+                VerifiedRecord(staple, stapleBytes: $0, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
+            }
             return .unchanged(staple.facts, reason: .fresh)
         }
         // Backoff after failures holds for the configured forms, for the same certificate only.
         if !job.force, job.followsSchedule, sameCertificate, state.consecutiveFailures > 0,
-           let next = state.nextAttempt, started < next {
+            let next = state.nextAttempt, started < next
+        {
             let error = RefreshError.backingOff(until: RFC3339.string(next), failures: state.consecutiveFailures)
             return fail(error, onDisk: onDisk, policy: policy, job: job, state: &state, at: started, knownRevoked: knownRevoked)
         }
@@ -241,7 +257,8 @@ public struct Refresher: Sendable {
             for warning in fetched.warnings { logger.warning("\(warning)") }
             let moment = now()
             let staple: VerifiedStaple
-            switch StapleVerifier.verify(fetched.response, for: subject, at: moment, extraCertificates: extra, expectedNonce: request.nonce) {
+            switch StapleVerifier.verify(fetched.response, for: subject, at: moment, extraCertificates: extra, expectedNonce: request.nonce)
+            {
             case .failure(let failure):
                 let retryAfter = failure == .unsuccessful(.tryLater) ? fetched.http.retryAfter : nil
                 let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure), retryAfter: retryAfter)
@@ -258,13 +275,17 @@ public struct Refresher: Sendable {
                 learnRevocation(from: staple, of: subject, ledger: ledger, at: moment)
             }
             if staple.expiryLimit == .signerNotAfter, let nextUpdate = staple.single.nextUpdate {
-                logger.warning("the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then")
+                logger.warning(
+                    "the responder certificate \(staple.signer.subject) expires at \(RFC3339.string(staple.signer.notAfter)), before the proof's nextUpdate \(RFC3339.string(nextUpdate)); clients refuse the proof from then, so ocspd treats it as expiring then"
+                )
             }
             let bytes: [UInt8]
             do {
                 bytes = try StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
             } catch {
-                return fail(.assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
+                return fail(
+                    .assembly(error.description), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment,
+                    knownRevoked: knownRevoked)
             }
             let decision = StapleReplacement.decide(
                 fetched: staple, fetchedBytes: bytes, onDisk: onDisk, onDiskBytes: onDiskBytes,
@@ -276,14 +297,17 @@ public struct Refresher: Sendable {
                 }
                 do {
                     let written = try StapleWriter.write(bytes, to: job.outputPath, temporary: .lockHeld)
-                    if PathKey(written) != PathKey(job.outputPath) { logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays") }
+                    if PathKey(written) != PathKey(job.outputPath) {
+                        logger.info("wrote \(written), the file the symlink \(job.outputPath) leads to; the link stays")
+                    }
                 } catch {
                     if staple.status.isRevoked {
                         // Still the news that matters (exit 3), with why the proof is not in place.
                         logger.error("\(error)")
                         return .revoked(staple, written: false, removed: false)
                     }
-                    return fail(.write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
+                    return fail(
+                        .write(error), onDisk: onDisk, policy: policy, job: job, state: &state, at: moment, knownRevoked: knownRevoked)
                 }
                 state.verified = VerifiedRecord(staple, stapleBytes: bytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 return staple.status.isRevoked ? .revoked(staple, written: true, removed: false) : .stapled(staple, responder: url)
@@ -295,9 +319,12 @@ public struct Refresher: Sendable {
             case .keepNewer:
                 let existing = onDisk.validStaple ?? staple
                 if let onDiskBytes, let kept = onDisk.validStaple {
-                    state.verified = VerifiedRecord(kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
+                    state.verified = VerifiedRecord(
+                        kept, stapleBytes: onDiskBytes, leaf: chain.leaf, chainSHA256: chainSHA256, issuer: issuer)
                 }
-                logger.info("\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one")
+                logger.info(
+                    "\(url) sent an older proof (thisUpdate \(RFC3339.string(staple.thisUpdate))) than the one in \(job.outputPath) (thisUpdate \(RFC3339.string(existing.thisUpdate))); kept the newer one"
+                )
                 return .unchanged(existing.facts, reason: .newerOnDisk)
             case .refuse(let refusal):
                 if staple.status.isRevoked || refusal == .goodAfterRevoked {
@@ -318,13 +345,16 @@ public struct Refresher: Sendable {
         }
         if let skipped = ResponderFailure.skippedSummary(failures) { logger.notice("\(job.outputPath): \(skipped)") }
         hints.retryAfter = failures.compactMap(\.retryAfter).max()
-        return fail(.allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now(), knownRevoked: knownRevoked)
+        return fail(
+            .allRespondersFailed(failures), onDisk: onDisk, policy: policy, job: job, state: &state, at: now(), knownRevoked: knownRevoked)
     }
 
     /// No acceptable new proof: apply the target's removal rule to what is on disk. A good
     /// proof left in place for a certificate known revoked is no valid staple: exit 3 says so.
-    private func fail(_ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date,
-                      knownRevoked: Bool = false) -> RefreshOutcome {
+    private func fail(
+        _ error: RefreshError, onDisk: StapleOnDisk, policy: TargetPolicy, job: RefreshJob, state: inout StapleState, at moment: Date,
+        knownRevoked: Bool = false
+    ) -> RefreshOutcome {
         var removed: RemovalReason? = nil
         if let reason = policy.removalReason(for: onDisk, at: moment) {
             do {
@@ -335,7 +365,9 @@ public struct Refresher: Sendable {
             }
         }
         if case .foreign = onDisk, policy.target == .nginx {
-            logger.error("\(job.outputPath) holds a staple for another certificate (the one before a renewal?). It stays, because nginx cannot reload without the file, but nginx will staple a proof clients reject until ocspd can fetch one for the new certificate.")
+            logger.error(
+                "\(job.outputPath) holds a staple for another certificate (the one before a renewal?). It stays, because nginx cannot reload without the file, but nginx will staple a proof clients reject until ocspd can fetch one for the new certificate."
+            )
         }
         var servable = onDisk.validStaple
         if let staple = servable, removed != nil || policy.refusal(of: staple, at: moment) != nil { servable = nil }
@@ -367,17 +399,21 @@ public struct Refresher: Sendable {
             return .failure(.responderCertificate(path: path, reason: reason.description))
         case .success(let bytes):
             let certificates = CertificateBundle.certificates(in: bytes)
-            return certificates.isEmpty ? .failure(.responderCertificate(path: path, reason: "it holds no certificate")) : .success(certificates)
+            return certificates.isEmpty
+                ? .failure(.responderCertificate(path: path, reason: "it holds no certificate")) : .success(certificates)
         }
     }
 
     /// The chain, else a cached download that still signs the leaf, else `--issuer` or caIssuers.
-    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState, budget: inout BudgetSpending) -> Result<Certificate, IssuerError> {
+    private func resolveIssuer(chain: CertificateChain, job: RefreshJob, state: inout StapleState, budget: inout BudgetSpending) -> Result<
+        Certificate, IssuerError
+    > {
         if let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates) {
             return .success(issuer)
         }
         if job.issuerPath == nil, let cached = state.issuer, let issuer = SharedCertificates.certificate(derBytes: Array(cached.der)),
-           IssuerSearch.issuer(of: chain.leaf, among: [issuer]) != nil {
+            IssuerSearch.issuer(of: chain.leaf, among: [issuer]) != nil
+        {
             return .success(issuer)
         }
         return IssuerResolver(transport: transport).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget).map { issuer, source in

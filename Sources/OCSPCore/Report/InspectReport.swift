@@ -11,8 +11,10 @@ public struct InspectReport: Sendable {
     /// Whether that certificate demands stapling (RFC 7633), when a chain was given.
     public let mustStaple: Bool?
 
-    public init(response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date,
-                forCertificate: Bool = false, mustStaple: Bool? = nil) {
+    public init(
+        response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date,
+        forCertificate: Bool = false, mustStaple: Bool? = nil
+    ) {
         self.response = response
         self.verification = verification
         self.moment = moment
@@ -30,7 +32,9 @@ public struct InspectReport: Sendable {
                 return (target, failure.description)
             case .success(let staple):
                 if let refusal = TargetPolicy(target: target).refusal(of: staple, at: moment) { return (target, refusal.description) }
-                if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: size, target: target) { return (target, tooLarge.description) }
+                if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: size, target: target) {
+                    return (target, tooLarge.description)
+                }
                 return (target, nil)
             }
         }
@@ -42,7 +46,9 @@ public struct InspectReport: Sendable {
     /// The size line: the size, and the limit for the servers ocspd knows (`StapleSizeLimit`).
     var sizeLine: String {
         let limit = "limit \(StapleSizeLimit.bytes) bytes for exim, nginx and haproxy, what OpenSSL clients accept over TLS 1.2"
-        if size > StapleSizeLimit.bytes { return "Size:                \(size) bytes: TOO LARGE (\(limit)); clients would fail the handshake" }
+        if size > StapleSizeLimit.bytes {
+            return "Size:                \(size) bytes: TOO LARGE (\(limit)); clients would fail the handshake"
+        }
         return "Size:                \(size) bytes (\(limit))"
     }
 
@@ -81,9 +87,14 @@ public struct InspectReport: Sendable {
         }
         members.append(("mustStaple", mustStaple.map(JSONValue.bool) ?? .null))
         if let verdicts = targetVerdicts {
-            members.append(("targets", .object(verdicts.map { target, reason in
-                (target.rawValue, .object([("acceptable", .bool(reason == nil)), ("reason", .optional(reason))]))
-            })))
+            members.append(
+                (
+                    "targets",
+                    .object(
+                        verdicts.map { target, reason in
+                            (target.rawValue, .object([("acceptable", .bool(reason == nil)), ("reason", .optional(reason))]))
+                        })
+                ))
         } else {
             members.append(("targets", .null))
         }
@@ -168,7 +179,8 @@ public struct InspectReport: Sendable {
         switch verification {
         case nil: return "Verification:        not requested (pass --chain or --issuer)"
         case .success(let staple):
-            return "Verification:        OK at \(RFC3339.string(moment)) (signed by \(staple.isDelegated ? "delegated responder " : "issuer ")\(staple.signer.subject))"
+            return
+                "Verification:        OK at \(RFC3339.string(moment)) (signed by \(staple.isDelegated ? "delegated responder " : "issuer ")\(staple.signer.subject))"
         case .failure(let failure): return "Verification:        FAILED: \(failure)"
         }
     }
@@ -176,7 +188,9 @@ public struct InspectReport: Sendable {
     /// "3d 4h left" or "expired 2h ago".
     static func duration(_ seconds: TimeInterval) -> String {
         let magnitude = Int(abs(seconds))
-        let days = magnitude / 86400, hours = magnitude % 86400 / 3600, minutes = magnitude % 3600 / 60
+        let days = magnitude / 86400
+        let hours = magnitude % 86400 / 3600
+        let minutes = magnitude % 3600 / 60
         let text = days > 0 ? "\(days)d \(hours)h" : hours > 0 ? "\(hours)h \(minutes)m" : "\(minutes)m \(magnitude % 60)s"
         return seconds >= 0 ? "\(text) left" : "expired \(text) ago"
     }

@@ -3,7 +3,9 @@ import Foundation
 /// `ocspd inspect`: decode a proof from a file and, when given the chain or the issuer,
 /// verify it without any network request.
 public enum Inspection {
-    public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<InspectReport, InspectError> {
+    public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<
+        InspectReport, InspectError
+    > {
         let bytes: [UInt8]
         switch FileBytes.read(file, maximum: LocalFileLimit.bytes) {
         case .failure(let reason): return .failure(.unreadable(path: file, reason: reason))
@@ -19,7 +21,8 @@ public enum Inspection {
         var issuerCertificates: [Certificate] = []
         if let issuerPath {
             switch FileBytes.read(issuerPath, maximum: LocalFileLimit.bytes) {
-            case .failure(let reason): return .failure(.verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description))
+            case .failure(let reason):
+                return .failure(.verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description))
             case .success(let bytes): issuerCertificates = CertificateBundle.certificates(in: bytes)
             }
             if issuerCertificates.isEmpty {
@@ -31,7 +34,8 @@ public enum Inspection {
             guard let issuer = issuerCertificates.first else {
                 return .success(InspectReport(response: response, verification: nil, at: moment))
             }
-            return .success(InspectReport(response: response, verification: StapleVerifier.verify(response, issuedBy: issuer, at: moment), at: moment))
+            return .success(
+                InspectReport(response: response, verification: StapleVerifier.verify(response, issuedBy: issuer, at: moment), at: moment))
         }
         let chain: CertificateChain
         do {
@@ -40,11 +44,15 @@ public enum Inspection {
             return .failure(.verificationInput(error.description))
         }
         guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates + issuerCertificates) else {
-            return .failure(.verificationInput(IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
+            return .failure(
+                .verificationInput(
+                    IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
         }
         let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)
-        return .success(InspectReport(response: response, verification: verification, at: moment, forCertificate: true,
-                                      mustStaple: chain.leaf.mustStaple))
+        return .success(
+            InspectReport(
+                response: response, verification: verification, at: moment, forCertificate: true,
+                mustStaple: chain.leaf.mustStaple))
     }
 }
 

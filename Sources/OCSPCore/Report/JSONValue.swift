@@ -36,7 +36,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             return "[\n" + items.map { pad + $0.rendered(indent: indent, level: level + 1) }.joined(separator: ",\n") + "\n\(closing)]"
         case .object(let members):
             guard !members.isEmpty else { return "{}" }
-            return "{\n" + members.map { pad + Self.quoted($0.0) + ": " + $0.1.rendered(indent: indent, level: level + 1) }
+            return "{\n"
+                + members.map { pad + Self.quoted($0.0) + ": " + $0.1.rendered(indent: indent, level: level + 1) }
                 .joined(separator: ",\n") + "\n\(closing)}"
         }
     }

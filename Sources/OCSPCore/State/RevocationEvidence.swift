@@ -11,7 +11,7 @@ enum RevocationEvidence {
     /// a hold (certificateHold): the CA can lift it, and a record is forever.
     static func record(of staple: VerifiedStaple, for subject: StapleSubject, seenAt moment: Date, while output: String) -> [UInt8]? {
         guard staple.status.isFinalRevocation,
-              let proof = try? StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
+            let proof = try? StapleAssembler.embedding(staple.signerMissingFromResponse ? [staple.signer] : [], in: staple.response)
         else { return nil }
         let header = """
             ocspd: a valid revoked OCSP proof was seen for this certificate; ocspd never writes a good proof for it again.

@@ -22,7 +22,8 @@ public struct StapleState: Codable, Sendable, Equatable {
     public var verified: VerifiedRecord?
 
     private enum CodingKeys: String, CodingKey {
-        case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests, failures, verified
+        case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests,
+            failures, verified
     }
 
     public init(from decoder: any Decoder) throws {

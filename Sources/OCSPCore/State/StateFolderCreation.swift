@@ -13,7 +13,9 @@ enum StateFolderCreation {
         case .success(let found): resolved = found
         }
         if let link = resolved.danglingLink {
-            throw .cannotCreate(directory: directory, reason: "\(link) is a symlink to \(resolved.path), which does not exist; ocspd never creates a folder through a symlink")
+            throw .cannotCreate(
+                directory: directory,
+                reason: "\(link) is a symlink to \(resolved.path), which does not exist; ocspd never creates a folder through a symlink")
         }
         switch resolved.kind {
         case .folder?:

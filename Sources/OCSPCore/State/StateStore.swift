@@ -33,7 +33,8 @@ public struct StateStore: Sendable {
         let now = MonotonicClock.seconds()
         if let cached = resolvedFolder.cached.withLock({ $0 }), now < cached.until { return cached.folder }
         guard case .success(let resolved) = PathResolver.resolve(directory), resolved.kind == .folder,
-              case .success(let folder) = resolved.folder.folder(resolved.name, shownAs: resolved.path) else { return nil }
+            case .success(let folder) = resolved.folder.folder(resolved.name, shownAs: resolved.path)
+        else { return nil }
         resolvedFolder.cached.withLock { $0 = (folder, now + ResolvedFolder.lifetime) }
         return folder
     }
@@ -81,7 +82,8 @@ public struct StateStore: Sendable {
     /// path, and counts from zero.
     public func load(for output: String) -> StapleState {
         guard let folder = stateFolder(),
-              case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: LocalFileLimit.bytes) else {
+            case .success(let read) = SafeFileRead.readWithStatus("\(key(for: output)).json", in: folder, maximum: LocalFileLimit.bytes)
+        else {
             return StapleState(outputPath: Self.absolute(output))
         }
         let decoder = JSONDecoder()
@@ -162,7 +164,8 @@ public enum StateError: Error, Equatable, CustomStringConvertible {
         case .cannotCreate(let directory, let reason):
             return "cannot use the state folder \(directory): \(reason); create it writable for ocspd's user or pass --state-dir"
         case .sameAsOutputFolder(let directory):
-            return "the state folder \(directory) is the staple's own folder; pass a --state-dir of its own (default \(StateStore.defaultDirectory))"
+            return
+                "the state folder \(directory) is the staple's own folder; pass a --state-dir of its own (default \(StateStore.defaultDirectory))"
         case .cannotLock(let path, let reason):
             return "cannot lock \(path): \(reason)"
         case .output(let error):

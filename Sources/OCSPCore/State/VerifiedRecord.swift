@@ -55,8 +55,8 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
-             singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder,
-             revocationName
+            singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder,
+            revocationName
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,8 +103,9 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     /// checks at `now`.
     func facts(chainSHA256: String, stapleAt path: String, at now: Date) -> StapleFacts? {
         guard chainRules == CertificateChain.rulesVersion, chainSHA256 == self.chainSHA256,
-              case .success(let stapleBytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes),
-              Self.digest(stapleBytes) == stapleSHA256 else { return nil }
+            case .success(let stapleBytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes),
+            Self.digest(stapleBytes) == stapleSHA256
+        else { return nil }
         return facts(at: now)
     }
 
@@ -114,10 +115,12 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     public func facts(at now: Date) -> StapleFacts? {
         let moment = max(now, thisUpdate, signerNotBefore)
         guard let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit),
-              moment < effectiveExpiry else { return nil }
-        return StapleFacts(status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
-                           expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
-                           certIDHashAlgorithm: certIDHashAlgorithm)
+            moment < effectiveExpiry
+        else { return nil }
+        return StapleFacts(
+            status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
+            expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
+            certIDHashAlgorithm: certIDHashAlgorithm)
     }
 
     var leaf: LeafIdentity {

@@ -1,5 +1,5 @@
-import Foundation
 internal import CShims
+import Foundation
 
 /// Whether a child has exited, looked at without reaping it (`waitid` with `WNOWAIT`).
 enum ChildExit {

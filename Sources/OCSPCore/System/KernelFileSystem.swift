@@ -1,5 +1,5 @@
-import Foundation
 internal import CShims
+import Foundation
 
 /// File systems whose files are the kernel's interfaces rather than data on a disk: reading
 /// one can act (reading /proc/kmsg takes the kernel log away from whoever else reads it) and

@@ -1,5 +1,5 @@
-import Foundation
 internal import CShims
+import Foundation
 
 /// posix_spawn's "start in this folder" action, which Swift's Glibc module does not show
 /// (a GNU extension, glibc 2.29+): a shim in CShims calls it.

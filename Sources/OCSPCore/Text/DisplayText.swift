@@ -55,7 +55,8 @@ public enum DisplayText {
         var index = 0
         while index < scalars.count {
             if let (authorityStart, userinfoEnd) = userinfo(in: scalars, schemeSeparatorAt: index),
-               let colon = scalars[authorityStart..<userinfoEnd].firstIndex(of: ":") {
+                let colon = scalars[authorityStart..<userinfoEnd].firstIndex(of: ":")
+            {
                 out.append(contentsOf: scalars[index..<(colon + 1)])
                 out.append(contentsOf: redactedPassword.unicodeScalars)
                 index = userinfoEnd
@@ -71,7 +72,8 @@ public enum DisplayText {
     /// where its `@` stands, if it has user information.
     private static func userinfo(in scalars: [Unicode.Scalar], schemeSeparatorAt index: Int) -> (Int, Int)? {
         guard index > 0, index + 2 < scalars.count, scalars[index] == ":", scalars[index + 1] == "/", scalars[index + 2] == "/",
-              isSchemeCharacter(scalars[index - 1]) else { return nil }
+            isSchemeCharacter(scalars[index - 1])
+        else { return nil }
         let start = index + 3
         var cursor = start
         var at: Int? = nil
@@ -80,7 +82,10 @@ public enum DisplayText {
         while cursor < scalars.count {
             let scalar = scalars[cursor]
             if scalar == "/" || scalar == "?" || scalar == "#" || scalar == " " || scalar == "\"" || scalar == "'"
-                || scalar == ">" || scalar == ")" || needsEscape(scalar) { break }
+                || scalar == ">" || scalar == ")" || needsEscape(scalar)
+            {
+                break
+            }
             if scalar == "@" { at = cursor }
             cursor += 1
         }

@@ -19,10 +19,10 @@ public enum AddressPolicy {
             if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
                 return isPrivate(ipv4: bytes[12...15].reduce(0) { $0 << 8 | UInt32($1) })
             }
-            if bytes.allSatisfy({ $0 == 0 }) { return true }                       // ::
+            if bytes.allSatisfy({ $0 == 0 }) { return true } // ::
             if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true } // ::1
-            if bytes[0] & 0xfe == 0xfc { return true }                              // fc00::/7
-            if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return true }          // fe80::/10
+            if bytes[0] & 0xfe == 0xfc { return true } // fc00::/7
+            if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return true } // fe80::/10
             return false
         default:
             return true

@@ -14,9 +14,11 @@ public struct CurlTransport: HTTPTransport {
     /// The proxy variables libcurl reads, read back to name a failing proxy.
     public let proxies: ProxyEnvironment
 
-    public init(limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)",
-                cancellation: CancellationFlag? = nil, refusePrivateAddresses: Bool = false,
-                proxies: ProxyEnvironment = ProxyEnvironment()) {
+    public init(
+        limits: TransportLimits = TransportLimits(), userAgent: String = "ocspd/\(OCSPDVersion.current)",
+        cancellation: CancellationFlag? = nil, refusePrivateAddresses: Bool = false,
+        proxies: ProxyEnvironment = ProxyEnvironment()
+    ) {
         self.limits = limits
         self.userAgent = userAgent
         self.cancellation = cancellation
@@ -113,7 +115,9 @@ public struct CurlTransport: HTTPTransport {
             return .bodyTooLarge(limit: limits.maximumBodyBytes)
         }
         let message = easy.errorMessage(code)
-        if let proxy, let problem = Self.proxyProblem(code, message: message, connectStatus: easy.info(long: CURLINFO_HTTP_CONNECTCODE) ?? 0) {
+        if let proxy,
+            let problem = Self.proxyProblem(code, message: message, connectStatus: easy.info(long: CURLINFO_HTTP_CONNECTCODE) ?? 0)
+        {
             return .proxyFailed(proxy, problem: problem)
         }
         let status = easy.info(long: CURLINFO_RESPONSE_CODE) ?? 0
@@ -141,7 +145,9 @@ public struct CurlTransport: HTTPTransport {
             return .resolveFailed(message)
         case CURLE_COULDNT_RESOLVE_PROXY:
             // A proxy curl found and `ProxyEnvironment` did not: still the proxy's failure.
-            return .proxyFailed(ProxyEnvironment.Proxy(url: "(from the environment)", variable: "a proxy variable"), problem: "cannot be resolved (\(message))")
+            return .proxyFailed(
+                ProxyEnvironment.Proxy(url: "(from the environment)", variable: "a proxy variable"),
+                problem: "cannot be resolved (\(message))")
         case CURLE_COULDNT_CONNECT:
             return .connectFailed(message)
         case CURLE_OPERATION_TIMEDOUT:
@@ -163,7 +169,9 @@ public struct CurlTransport: HTTPTransport {
     /// CONNECT answered with anything but 2xx is the proxy refusing the tunnel.
     static func proxyProblem(_ code: CURLcode, message: String, connectStatus: Int) -> String? {
         if connectStatus != 0 && !(200..<300).contains(connectStatus) {
-            return "refused the tunnel to the responder: HTTP \(connectStatus) to CONNECT" + (connectStatus == 407 ? " (Proxy Authentication Required: the proxy wants credentials ocspd was not given, or refused them)" : "")
+            return "refused the tunnel to the responder: HTTP \(connectStatus) to CONNECT"
+                + (connectStatus == 407
+                    ? " (Proxy Authentication Required: the proxy wants credentials ocspd was not given, or refused them)" : "")
         }
         switch code {
         case CURLE_COULDNT_RESOLVE_PROXY: return "cannot be resolved (\(message))"

@@ -7,7 +7,10 @@ public protocol HTTPTransport: Sendable {
 }
 
 public struct HTTPRequest: Sendable, Hashable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     public let method: Method
     public let url: String
@@ -39,8 +42,10 @@ public struct HTTPResponse: Sendable, Hashable {
     /// The proxy the answer came through, if any: its status may be the proxy's, not the responder's.
     public let proxy: ProxyEnvironment.Proxy?
 
-    public init(statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String,
-                proxy: ProxyEnvironment.Proxy? = nil) {
+    public init(
+        statusCode: Int, body: [UInt8], contentType: String? = nil, retryAfter: Int? = nil, maxAge: Int? = nil, effectiveURL: String,
+        proxy: ProxyEnvironment.Proxy? = nil
+    ) {
         self.statusCode = statusCode
         self.body = body
         self.contentType = contentType
@@ -121,16 +126,19 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
         case .privateAddress(let address):
             return "\(url): refused to connect to \(address), a loopback, private or link-local address (refuse-private-addresses is on)"
         case .proxyFailed(let proxy, let problem):
-            return "\(url): \(proxy) \(problem); the responder was not reached: check that proxy, or the proxy variables in ocspd's environment"
+            return
+                "\(url): \(proxy) \(problem); the responder was not reached: check that proxy, or the proxy variables in ocspd's environment"
         case .notHTTP(let status, let detail):
             let after = status.map { "after an interim HTTP \($0) answer, " } ?? ""
             return "\(url): \(after)the answer is not well-formed HTTP: \(detail); check that the URL is an OCSP responder's"
         case .interimAnswerOnly(let status):
             return "\(url): the server sent only an interim HTTP \(status) answer and closed the connection; no response came"
         case .headersTooLarge(let detail):
-            return "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: \(detail)); no OCSP responder sends that"
+            return
+                "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: \(detail)); no OCSP responder sends that"
         case .responderPaused(let failures, let seconds):
-            return "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
+            return
+                "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
         case .failed(let detail):
             return "\(url): \(detail)"
         }

@@ -69,7 +69,8 @@ public struct OCSPFetcher: Sendable {
         if answer.statusCode == 407, let proxy = answer.proxy {
             // Only a proxy sends 407: the request never reached the responder.
             let problem = "answered HTTP 407 Proxy Authentication Required: it wants credentials ocspd was not given, or refused them"
-            return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .transport(.proxyFailed(proxy, problem: problem))))
+            return .failure(
+                ResponderFailure(url: displayURL, method: http.method, reason: .transport(.proxyFailed(proxy, problem: problem))))
         }
         guard (200..<300).contains(answer.statusCode) else {
             var failure = ResponderFailure(
@@ -82,12 +83,15 @@ public struct OCSPFetcher: Sendable {
         do {
             response = try OCSPResponse(derBytes: answer.body)
         } catch {
-            return .failure(ResponderFailure(url: displayURL, method: http.method, reason: .notOCSP(error, contentType: answer.contentType)))
+            return .failure(
+                ResponderFailure(url: displayURL, method: http.method, reason: .notOCSP(error, contentType: answer.contentType)))
         }
         var warnings: [String] = []
         let contentType = answer.contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         if contentType != "application/ocsp-response" {
-            warnings.append("\(displayURL) sent a valid OCSP response with Content-Type \(answer.contentType ?? "(none)") instead of application/ocsp-response")
+            warnings.append(
+                "\(displayURL) sent a valid OCSP response with Content-Type \(answer.contentType ?? "(none)") instead of application/ocsp-response"
+            )
         }
         return .success(Fetched(response: response, method: http.method, http: answer, warnings: warnings))
     }

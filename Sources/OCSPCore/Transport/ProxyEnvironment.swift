@@ -27,7 +27,8 @@ public struct ProxyEnvironment: Sendable {
 
     public func proxy(for url: String) -> Proxy? {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              var host = components.host else { return nil }
+            var host = components.host
+        else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if Self.excludes(variables["no_proxy"] ?? variables["NO_PROXY"], host: host) { return nil }
         // `<scheme>_proxy`, then its upper-case form except HTTP_PROXY (which a CGI request
@@ -64,7 +65,8 @@ public struct ProxyEnvironment: Sendable {
             if token.hasSuffix(".") { token = token.dropLast() }
             if token.hasPrefix(".") { token = token.dropFirst() }
             guard !token.isEmpty else { continue }
-            let lowerName = name.lowercased(), lowerToken = token.lowercased()
+            let lowerName = name.lowercased()
+            let lowerToken = token.lowercased()
             if lowerName == lowerToken || lowerName.hasSuffix("." + lowerToken) { return true }
         }
         return false
@@ -92,7 +94,8 @@ enum IPAddress {
         if network.hasPrefix("[") && network.hasSuffix("]") { network = network.dropFirst().dropLast() }
         let length = family == AF_INET ? 4 : 16
         guard bits <= length * 8 else { return false }
-        var left = [UInt8](repeating: 0, count: 16), right = [UInt8](repeating: 0, count: 16)
+        var left = [UInt8](repeating: 0, count: 16)
+        var right = [UInt8](repeating: 0, count: 16)
         guard inet_pton(family, address, &left) == 1, inet_pton(family, String(network), &right) == 1 else { return false }
         for index in 0..<length {
             let remaining = bits - index * 8

@@ -114,8 +114,10 @@ public struct GatedTransport: HTTPTransport {
             return .failure(TransportError(url: request.url, reason: .failed("aborted: ocspd is shutting down")))
         case .paused(let failures):
             // Through a proxy, the failures that paused it may have been the proxy's: say so.
-            return .failure(TransportError(url: request.url, reason: .responderPaused(failures: failures, seconds: Int(gate.probeInterval)),
-                                           via: ProxyEnvironment().proxy(for: request.url)))
+            return .failure(
+                TransportError(
+                    url: request.url, reason: .responderPaused(failures: failures, seconds: Int(gate.probeInterval)),
+                    via: ProxyEnvironment().proxy(for: request.url)))
         case .ran(let result):
             gate.record(request.url, unavailable: Self.showsUnavailability(result))
             return result
@@ -132,7 +134,8 @@ public struct GatedTransport: HTTPTransport {
             switch error.reason {
             case .resolveFailed, .connectFailed, .timedOut, .failed, .proxyFailed: return true
             case .unsupportedScheme, .bodyTooLarge, .redirectRefused, .tooManyRedirects, .privateAddress, .responderPaused,
-                 .notHTTP, .interimAnswerOnly, .headersTooLarge: return false
+                .notHTTP, .interimAnswerOnly, .headersTooLarge:
+                return false
             }
         }
     }

@@ -24,8 +24,9 @@ public struct StapleFacts: Sendable, Hashable {
 
 extension VerifiedStaple {
     public var facts: StapleFacts {
-        StapleFacts(status: status, thisUpdate: thisUpdate, nextUpdate: single.nextUpdate, effectiveExpiry: effectiveExpiry,
-                    expiryLimit: expiryLimit, singleIndex: singleIndex, singleResponseCount: basic.responses.count,
-                    certIDHashAlgorithm: single.certID.hashAlgorithm)
+        StapleFacts(
+            status: status, thisUpdate: thisUpdate, nextUpdate: single.nextUpdate, effectiveExpiry: effectiveExpiry,
+            expiryLimit: expiryLimit, singleIndex: singleIndex, singleResponseCount: basic.responses.count,
+            certIDHashAlgorithm: single.certID.hashAlgorithm)
     }
 }

@@ -18,7 +18,9 @@ public enum StapleVerifier {
         extraCertificates: [Certificate] = [],
         expectedNonce: [UInt8]? = nil
     ) -> Result<VerifiedStaple, VerificationFailure> {
-        verify(response, leaf: subject.leaf, issuer: subject.issuer, at: now, extraCertificates: extraCertificates, expectedNonce: expectedNonce)
+        verify(
+            response, leaf: subject.leaf, issuer: subject.issuer, at: now, extraCertificates: extraCertificates,
+            expectedNonce: expectedNonce)
     }
 
     /// Verification without the server certificate (`inspect --issuer`): the signature, the
@@ -78,9 +80,10 @@ public enum StapleVerifier {
         }
         // Conflicting answers for one certificate: revoked wins, as revocation is final.
         guard let (index, single) = matching.first(where: { $0.element.status.isRevoked }) ?? matching.first else {
-            return .failure(.noResponseForCertificate(
-                serial: leaf?.serialNumber ?? "any", issuer: issuer.subject,
-                present: basic.responses.map(\.certID.serialNumber)))
+            return .failure(
+                .noResponseForCertificate(
+                    serial: leaf?.serialNumber ?? "any", issuer: issuer.subject,
+                    present: basic.responses.map(\.certID.serialNumber)))
         }
 
         if let expectedNonce, let echoed = basic.nonce, echoed != expectedNonce {
@@ -116,17 +119,18 @@ public enum StapleVerifier {
             return .failure(.expired(effectiveExpiry))
         }
 
-        return .success(VerifiedStaple(
-            response: response,
-            basic: basic,
-            single: single,
-            singleIndex: index,
-            signer: signer,
-            isDelegated: !isIssuer,
-            signerMissingFromResponse: !isIssuer && !basic.certificates.contains(signer),
-            effectiveExpiry: effectiveExpiry,
-            expiryLimit: limit
-        ))
+        return .success(
+            VerifiedStaple(
+                response: response,
+                basic: basic,
+                single: single,
+                singleIndex: index,
+                signer: signer,
+                isDelegated: !isIssuer,
+                signerMissingFromResponse: !isIssuer && !basic.certificates.contains(signer),
+                effectiveExpiry: effectiveExpiry,
+                expiryLimit: limit
+            ))
     }
 
     /// The signer as the response itself names and carries it, without any outside certificate.

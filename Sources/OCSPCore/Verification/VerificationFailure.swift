@@ -30,7 +30,8 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         case .signerIsServerCertificate(let signer):
             return "the proof is signed by the server's own certificate \(signer), which is never an OCSP signer"
         case .signerNotIssuedByIssuer(let signer, let issuer):
-            return "the proof's signer \(signer) was not issued by the certificate's issuer \(issuer), so it may not sign for it (RFC 6960 §4.2.2.2)"
+            return
+                "the proof's signer \(signer) was not issued by the certificate's issuer \(issuer), so it may not sign for it (RFC 6960 §4.2.2.2)"
         case .signerLacksOCSPSigning(let signer):
             return "the proof's delegated signer \(signer) lacks the id-kp-OCSPSigning extended key usage"
         case .signerNotYetValid(let signer, let notBefore):
@@ -43,7 +44,8 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         case .nonceMismatch:
             return "the proof echoes a different nonce than the one sent: a replayed or misdirected answer"
         case .thisUpdateInFuture(let date):
-            return "the proof's thisUpdate \(RFC3339.string(date)) is more than 5 minutes ahead; check this machine's clock or the responder's"
+            return
+                "the proof's thisUpdate \(RFC3339.string(date)) is more than 5 minutes ahead; check this machine's clock or the responder's"
         case .nextUpdateMissing:
             return "the proof has no nextUpdate, so clients cannot tell when it goes stale (RFC 5019 §4 requires one)"
         case .nextUpdateNotAfterThisUpdate(let thisUpdate, let nextUpdate):

@@ -8,10 +8,15 @@ struct LoggingOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Also print each responder attempt and decision.")
     var verbose = false
 
-    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus metrics here (node_exporter's textfile collector), atomically, after each outcome.", valueName: "path"))
+    @Option(
+        name: .customLong("metrics-file"),
+        help: ArgumentHelp(
+            "Write Prometheus metrics here (node_exporter's textfile collector), atomically, after each outcome.", valueName: "path"))
     var metricsFile: String?
 
-    @Option(name: .customLong("log-format"), help: "text (one line per message, for cron and journald) or json (one object per line, for log shippers).")
+    @Option(
+        name: .customLong("log-format"),
+        help: "text (one line per message, for cron and journald) or json (one object per line, for log shippers).")
     var format: ConsoleLogHandler.Format = .text
 
     func validate() throws {

@@ -32,12 +32,14 @@ extension OCSPD {
                 throw ExitCode(report.level.rawValue)
             }
             let moment = Date()
-            let warningSeconds = thresholds.warningSeconds, criticalSeconds = thresholds.criticalSeconds
+            let warningSeconds = thresholds.warningSeconds
+            let criticalSeconds = thresholds.criticalSeconds
             let store = StateStore(directory: configuration.stateDirectory)
             let (jobs, failures) = configuration.expansion()
-            let staples = jobs.map {
-                StapleHealth.assess($0, store: store, at: moment, warning: warningSeconds, critical: criticalSeconds)
-            } + failures.map { StapleHealth.notMaintained($0, in: configuration) }
+            let staples =
+                jobs.map {
+                    StapleHealth.assess($0, store: store, at: moment, warning: warningSeconds, critical: criticalSeconds)
+                } + failures.map { StapleHealth.notMaintained($0, in: configuration) }
             let report = CheckReport(staples: staples, warning: warningSeconds, critical: criticalSeconds, at: moment)
             print(json ? report.json.rendered() : report.text)
             throw ExitCode(report.level.rawValue)

@@ -20,7 +20,9 @@ extension OCSPD {
         @Option(help: ArgumentHelp("Verify for this certificate chain, as refresh would.", valueName: "chain"))
         var chain: String?
 
-        @Option(help: ArgumentHelp("Verify against this issuer (without the server certificate, the serial is not checked).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp("Verify against this issuer (without the server certificate, the serial is not checked).", valueName: "file")
+        )
         var issuer: String?
 
         @Option(help: ArgumentHelp("Verify as of this moment: RFC 3339 (2026-01-31T12:00:00Z) or Unix seconds.", valueName: "time"))

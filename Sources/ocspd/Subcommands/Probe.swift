@@ -17,7 +17,9 @@ extension OCSPD {
                 """
         )
 
-        @Argument(help: ArgumentHelp("HOST, HOST:PORT or [IPv6]:PORT (default port 443, or 25/143/110 with --starttls).", valueName: "host[:port]"))
+        @Argument(
+            help: ArgumentHelp(
+                "HOST, HOST:PORT or [IPv6]:PORT (default port 443, or 25/143/110 with --starttls).", valueName: "host[:port]"))
         var endpoint: String
 
         @Option(help: ArgumentHelp("smtp, imap or pop3: switch to TLS with STARTTLS first.", valueName: "protocol"))
@@ -29,7 +31,10 @@ extension OCSPD {
         @Option(help: ArgumentHelp("A staple file the server should be serving byte for byte.", valueName: "staple"))
         var expect: String?
 
-        @Option(help: ArgumentHelp("Give up after this long in all: connect, banner, EHLO, STARTTLS and the TLS handshake together (default 10s).", valueName: "duration"))
+        @Option(
+            help: ArgumentHelp(
+                "Give up after this long in all: connect, banner, EHLO, STARTTLS and the TLS handshake together (default 10s).",
+                valueName: "duration"))
         var timeout: String = "10s"
 
         @OptionGroup var thresholds: ThresholdOptions
@@ -47,7 +52,13 @@ extension OCSPD {
         }
 
         func run() throws {
-            let defaultPort: UInt16 = switch starttls { case .smtp: 25; case .imap: 143; case .pop3: 110; case nil: 443 }
+            let defaultPort: UInt16 =
+                switch starttls {
+                case .smtp: 25
+                case .imap: 143
+                case .pop3: 110
+                case nil: 443
+                }
             guard let (host, port) = ProbeReport.parseEndpoint(endpoint, defaultPort: defaultPort) else {
                 throw unknown("'\(endpoint)' is not HOST, HOST:PORT or [IPv6]:PORT")
             }
@@ -60,14 +71,16 @@ extension OCSPD {
                 }
                 expected = (expect, bytes)
             }
-            let probe = TLSProbe(host: host, port: port, startTLS: starttls, serverName: servername,
-                                 timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout)
+            let probe = TLSProbe(
+                host: host, port: port, startTLS: starttls, serverName: servername,
+                timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout)
             switch probe.run() {
             case .failure(let error):
                 throw unknown(error.description)
             case .success(let result):
-                let report = ProbeReport(endpoint: endpoint, result: result, expected: expected, at: Date(),
-                                         warning: thresholds.warningSeconds, critical: thresholds.criticalSeconds)
+                let report = ProbeReport(
+                    endpoint: endpoint, result: result, expected: expected, at: Date(),
+                    warning: thresholds.warningSeconds, critical: thresholds.criticalSeconds)
                 print(json ? report.json.rendered() : report.text)
                 throw ExitCode(report.level.rawValue)
             }
@@ -75,8 +88,11 @@ extension OCSPD {
 
         /// UNKNOWN in the format asked for: every outcome of a monitoring plugin is parseable.
         private func unknown(_ reason: String) -> ExitCode {
-            print(json ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(DisplayText.redactingPasswords(reason)))]).rendered()
-                       : "OCSPD UNKNOWN - \(DisplayText.line(reason))")
+            print(
+                json
+                    ? JSONValue.object([("status", .string("UNKNOWN")), ("reason", .string(DisplayText.redactingPasswords(reason)))])
+                        .rendered()
+                    : "OCSPD UNKNOWN - \(DisplayText.line(reason))")
             return ExitCode(StapleHealth.Level.unknown.rawValue)
         }
     }

@@ -21,13 +21,20 @@ extension OCSPD {
                 """
         )
 
-        @Option(help: ArgumentHelp("The server's certificate chain, PEM (leaf first) or DER. Private keys in it are skipped.", valueName: "chain"))
+        @Option(
+            help: ArgumentHelp(
+                "The server's certificate chain, PEM (leaf first) or DER. Private keys in it are skipped.", valueName: "chain"))
         var chain: String?
 
-        @Option(help: ArgumentHelp("Where to write the DER staple (Exim tls_ocsp_file, nginx ssl_stapling_file, HAProxy cert.pem.ocsp).", valueName: "staple"))
+        @Option(
+            help: ArgumentHelp(
+                "Where to write the DER staple (Exim tls_ocsp_file, nginx ssl_stapling_file, HAProxy cert.pem.ocsp).", valueName: "staple"))
         var output: String?
 
-        @Option(help: ArgumentHelp("Refresh every staple this configuration lists that is due (the one-shot form of `ocspd run`, for cron).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Refresh every staple this configuration lists that is due (the one-shot form of `ocspd run`, for cron).", valueName: "file"
+            ))
         var config: String?
 
         @Option(help: ArgumentHelp("The issuer certificate, when the chain does not hold it.", valueName: "file"))
@@ -36,7 +43,11 @@ extension OCSPD {
         @Option(help: ArgumentHelp("Ask this responder instead of the certificate's AIA OCSP URLs.", valueName: "url"))
         var responder: String?
 
-        @Option(name: .customLong("responder-cert"), help: ArgumentHelp("A delegated responder certificate the responder leaves out of its answers; it is checked like any other.", valueName: "file"))
+        @Option(
+            name: .customLong("responder-cert"),
+            help: ArgumentHelp(
+                "A delegated responder certificate the responder leaves out of its answers; it is checked like any other.",
+                valueName: "file"))
         var responderCert: String?
 
         @Flag(help: "Send a random nonce and refuse an answer echoing a different one.")
@@ -45,10 +56,16 @@ extension OCSPD {
         @Flag(help: "Fetch even when the staple on disk is fresh (after a certificate renewal, from a deploy hook).")
         var force = false
 
-        @Flag(name: .customLong("refuse-private-addresses"), help: "Never connect to loopback, private or link-local addresses (for certificates your customers supply).")
+        @Flag(
+            name: .customLong("refuse-private-addresses"),
+            help: "Never connect to loopback, private or link-local addresses (for certificates your customers supply).")
         var refusePrivateAddresses = false
 
-        @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where ocspd keeps per-staple state and locks; never the staple's own folder (default /var/lib/ocspd, or the configuration's state-dir).", valueName: "dir"))
+        @Option(
+            name: .customLong("state-dir"),
+            help: ArgumentHelp(
+                "Where ocspd keeps per-staple state and locks; never the staple's own folder (default /var/lib/ocspd, or the configuration's state-dir).",
+                valueName: "dir"))
         var stateDir: String?
 
         @OptionGroup var target: TargetOptions
@@ -58,7 +75,8 @@ extension OCSPD {
         func validate() throws {
             if config != nil {
                 guard chain == nil, output == nil, issuer == nil, responder == nil, responderCert == nil else {
-                    throw ValidationError("--config takes every setting from the file; drop --chain, --output, --issuer, --responder and --responder-cert.")
+                    throw ValidationError(
+                        "--config takes every setting from the file; drop --chain, --output, --issuer, --responder and --responder-cert.")
                 }
             } else if chain == nil || output == nil {
                 throw ValidationError("Give --chain and --output for one staple, or --config for every configured staple.")
@@ -74,7 +92,8 @@ extension OCSPD {
             if let config {
                 let configuration = try ConfigurationLoading.load(config, logger: logger)
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
-                let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
+                let refresher = Refresher(
+                    transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
                 let exitCode = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
                 if let metricsFile = logging.metricsFile {
                     MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
@@ -82,10 +101,12 @@ extension OCSPD {
                 throw ExitCode(exitCode)
             }
             guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
-            let job = RefreshJob(chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
-                                 responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
+            let job = RefreshJob(
+                chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
+                responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
             let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses)
-            let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
+            let refresher = Refresher(
+                transport: transport, stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
             let outcome = refresher.refresh(job)
             if let metricsFile = logging.metricsFile {
                 MetricsWriting.write([job], store: refresher.stateStore, to: metricsFile, logger: logger)

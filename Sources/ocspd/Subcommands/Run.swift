@@ -35,11 +35,13 @@ extension OCSPD {
                 }
                 return
             }
-            let daemon = StapleDaemon(configurationPath: config, configuration: configuration, metricsFile: logging.metricsFile, logger: logger)
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: daemon)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: Logger(label: "ocspd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
+            let daemon = StapleDaemon(
+                configurationPath: config, configuration: configuration, metricsFile: logging.metricsFile, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: daemon)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: Logger(label: "ocspd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
             try await group.run()
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A run that did not end within its bound: the child was stopped, and this is what it left.
@@ -14,7 +15,8 @@ extension OCSPDBinary {
     /// fails with `CommandTimedOut` instead of hanging the suite.
     static func run(_ arguments: [String], within seconds: TimeInterval) throws -> CommandResult {
         let scratch = try TestPKI.scratchFolder("bounded")
-        let outPath = "\(scratch)/out", errPath = "\(scratch)/err"
+        let outPath = "\(scratch)/out"
+        let errPath = "\(scratch)/err"
         var env = ProcessInfo.processInfo.environment
         for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"] { env[key] = nil }
         let child = try ChildProcess([path] + arguments, stdout: outPath, stderr: errPath, environment: env)
@@ -25,6 +27,7 @@ extension OCSPDBinary {
             child.stop(grace: 1)
             throw CommandTimedOut(arguments: arguments, seconds: seconds, stderr: stderr)
         }
-        return CommandResult(status: child.wait(), stdout: FileManager.default.contents(atPath: outPath).map(Array.init) ?? [], stderr: stderr)
+        return CommandResult(
+            status: child.wait(), stdout: FileManager.default.contents(atPath: outPath).map(Array.init) ?? [], stderr: stderr)
     }
 }

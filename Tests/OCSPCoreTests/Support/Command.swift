@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// What a finished child process left behind.
@@ -24,9 +25,11 @@ enum Command {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let outPath = scratch.appendingPathComponent("out").path, errPath = scratch.appendingPathComponent("err").path
-        let child = try ChildProcess([executable] + arguments, stdout: outPath, stderr: errPath,
-                                     environment: environment)
+        let outPath = scratch.appendingPathComponent("out").path
+        let errPath = scratch.appendingPathComponent("err").path
+        let child = try ChildProcess(
+            [executable] + arguments, stdout: outPath, stderr: errPath,
+            environment: environment)
         let status = child.wait()
         return CommandResult(
             status: status,

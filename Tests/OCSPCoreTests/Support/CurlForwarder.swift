@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// Passes a request on to a real responder with ocspd's own transport.
@@ -9,7 +10,9 @@ enum CurlForwarder {
     }
 
     static func post(_ url: String, body: [UInt8]) -> (status: Int, body: [UInt8])? {
-        guard case .success(let response) = CurlTransport().perform(.post(url, body: body, contentType: "application/ocsp-request")) else { return nil }
+        guard case .success(let response) = CurlTransport().perform(.post(url, body: body, contentType: "application/ocsp-request")) else {
+            return nil
+        }
         return (response.statusCode, response.body)
     }
 }

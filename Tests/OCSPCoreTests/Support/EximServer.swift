@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A private Exim daemon on a free loopback port, with its own minimal configuration in a
@@ -69,8 +70,9 @@ final class EximServer: @unchecked Sendable {
               user = \(Self.user)
             """
         try config.write(toFile: "\(folder)/exim.conf", atomically: true, encoding: .utf8)
-        process = try ChildProcess(["/usr/sbin/exim4", "-C", "\(folder)/exim.conf", "-bdf", "-oY", "-oP", "\(folder)/spool/exim.pid"],
-                                   stdout: "\(folder)/daemon.out", stderr: "\(folder)/daemon.out")
+        process = try ChildProcess(
+            ["/usr/sbin/exim4", "-C", "\(folder)/exim.conf", "-bdf", "-oY", "-oP", "\(folder)/spool/exim.pid"],
+            stdout: "\(folder)/daemon.out", stderr: "\(folder)/daemon.out")
         let deadline = Date().addingTimeInterval(10)
         while !FreePort.isListening(port) {
             let running = process.isRunning
@@ -156,7 +158,8 @@ struct EximClient {
         let message = "\(folder)/message-\(UUID().uuidString.prefix(6)).txt"
         let marker = "ocspd-test-\(UUID().uuidString)"
         try "Subject: \(marker)\n\nhello\n".write(toFile: message, atomically: true, encoding: .utf8)
-        _ = try Command.run("/bin/sh", ["-c", "exec /usr/sbin/exim4 -C \"$0\" -odf -oi \"$1\" < \"$2\"", "\(folder)/exim.conf", recipient, message])
+        _ = try Command.run(
+            "/bin/sh", ["-c", "exec /usr/sbin/exim4 -C \"$0\" -odf -oi \"$1\" < \"$2\"", "\(folder)/exim.conf", recipient, message])
         return logText
     }
 }

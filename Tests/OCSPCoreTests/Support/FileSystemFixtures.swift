@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OCSPCore
 
 /// Planted files for the file-safety tests: links owned by someone else, device nodes, FIFOs

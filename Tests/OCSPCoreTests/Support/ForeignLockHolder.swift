@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// The lock file beside `output`, held with flock by this test process: for the ocspd binary,

@@ -52,7 +52,10 @@ enum FreePort {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { if errno == EINTR { continue }; return nil }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
             if count == 0 { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(contentsOf: chunk.prefix(count))
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// The listening socket of a test's own server on 127.0.0.1, for RawTCPServer and TestHTTPServer.

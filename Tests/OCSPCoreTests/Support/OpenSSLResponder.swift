@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A real `openssl ocsp` responder on a free loopback port, stopped by PID when the test
@@ -18,8 +19,10 @@ final class OpenSSLResponder: @unchecked Sendable {
     /// - Parameters:
     ///   - minutes: validity (`-nmin`); nil gives proofs without nextUpdate.
     ///   - options: extra flags (`-resp_no_certs`, `-resp_key_id`, ...).
-    init(pki: TestPKI, ca: IssuedCertificate? = nil, signer: IssuedCertificate, port: UInt16 = FreePort.pick(),
-         minutes: Int? = 60, options: [String] = []) throws {
+    init(
+        pki: TestPKI, ca: IssuedCertificate? = nil, signer: IssuedCertificate, port: UInt16 = FreePort.pick(),
+        minutes: Int? = 60, options: [String] = []
+    ) throws {
         let ca = ca ?? pki.intermediate
         self.port = port
         self.pki = pki
@@ -28,8 +31,10 @@ final class OpenSSLResponder: @unchecked Sendable {
         logPath = name + ".log"
         indexPath = name + ".index.txt"
         try pki.snapshotIndex(of: ca, to: indexPath)
-        var arguments = ["openssl", "ocsp", "-index", indexPath, "-port", String(port), "-CA", ca.certificatePath,
-                         "-rsigner", signer.certificatePath, "-rkey", signer.keyPath, "-ignore_err"]
+        var arguments = [
+            "openssl", "ocsp", "-index", indexPath, "-port", String(port), "-CA", ca.certificatePath,
+            "-rsigner", signer.certificatePath, "-rkey", signer.keyPath, "-ignore_err",
+        ]
         if let minutes { arguments += ["-nmin", String(minutes)] }
         process = try ChildProcess(arguments + options, stdout: logPath, stderr: logPath)
         // Never probe by connecting: `openssl ocsp` spins forever after a connection that sends nothing.
@@ -52,8 +57,12 @@ final class OpenSSLResponder: @unchecked Sendable {
     /// change is still answered from the old one: one throwaway request (`probe`) follows.
     func sync(probe leaf: IssuedCertificate) throws {
         try pki.snapshotIndex(of: ca, to: indexPath)
-        _ = try? Command.run("openssl", ["ocsp", "-issuer", ca.certificatePath, "-cert", leaf.certificatePath,
-                                         "-url", url, "-noverify", "-no_nonce", "-timeout", "5"])
+        _ = try? Command.run(
+            "openssl",
+            [
+                "ocsp", "-issuer", ca.certificatePath, "-cert", leaf.certificatePath,
+                "-url", url, "-noverify", "-no_nonce", "-timeout", "5",
+            ])
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A listener on 127.0.0.1 that hands each connection to `behaviour`, for servers that speak

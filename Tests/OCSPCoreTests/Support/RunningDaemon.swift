@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// `ocspd run --verbose` as a child of the test, its output and errors in one log beside its
@@ -23,8 +24,9 @@ final class RunningDaemon: @unchecked Sendable {
     init(config: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
         self.config = config
         log = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("daemon.log").path
-        process = try ChildProcess([OCSPDBinary.path, "run", "--config", config, "--verbose"] + arguments,
-                                   stdout: log, stderr: log, environment: environment)
+        process = try ChildProcess(
+            [OCSPDBinary.path, "run", "--config", config, "--verbose"] + arguments,
+            stdout: log, stderr: log, environment: environment)
     }
 
     /// Writes `configuration` to `ocspd.yaml` in `folder` and starts the daemon on it.

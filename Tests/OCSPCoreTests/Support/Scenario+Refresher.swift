@@ -1,15 +1,19 @@
 import Foundation
 import Logging
+
 @testable import OCSPCore
 
 extension Scenario {
     /// Runs the Refresher in-process with the clock at `moment`: proofs from the real
     /// responder carry real times, so a later clock makes the staple on disk age.
-    func refresh(target: Target, at moment: Date = Date(), force: Bool = false, chain: String? = nil,
-                 responder: String? = nil, margin: TimeInterval = TargetPolicy.defaultExpiryMargin,
-                 transport: any HTTPTransport = CurlTransport(), log: CapturedLog? = nil, nonce: Bool = false) throws -> RefreshOutcome {
-        let job = RefreshJob(chainPath: try chain ?? chainFile(), outputPath: output, responderURL: responder, nonce: nonce,
-                             policy: TargetPolicy(target: target, expiryMargin: margin), force: force)
+    func refresh(
+        target: Target, at moment: Date = Date(), force: Bool = false, chain: String? = nil,
+        responder: String? = nil, margin: TimeInterval = TargetPolicy.defaultExpiryMargin,
+        transport: any HTTPTransport = CurlTransport(), log: CapturedLog? = nil, nonce: Bool = false
+    ) throws -> RefreshOutcome {
+        let job = RefreshJob(
+            chainPath: try chain ?? chainFile(), outputPath: output, responderURL: responder, nonce: nonce,
+            policy: TargetPolicy(target: target, expiryMargin: margin), force: force)
         let logger = log?.logger ?? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let refresher = Refresher(transport: transport, stateStore: StateStore(directory: stateDirectory), now: { moment }, logger: logger)
         return refresher.refresh(job)
@@ -26,4 +30,3 @@ extension Scenario {
         pokeResponders()
     }
 }
-

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// One test's world: the shared PKI, a fresh leaf whose AIA names a port of its own, a
@@ -18,18 +19,22 @@ final class Scenario: @unchecked Sendable {
         pki = try TestPKI.get()
         port = FreePort.pick()
         folder = try TestPKI.scratchFolder("scenario")
-        leaf = try pki.issueLeaf(ocspURLs: leafOCSPURLs ?? ["http://127.0.0.1:\(port)"], caIssuersURLs: caIssuersURLs, notAfter: leafNotAfter)
+        leaf = try pki.issueLeaf(
+            ocspURLs: leafOCSPURLs ?? ["http://127.0.0.1:\(port)"], caIssuersURLs: caIssuersURLs, notAfter: leafNotAfter)
     }
 
     deinit {
-        responders.forEach { $0.stop() }
+        for responder in responders { responder.stop() }
         try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Starts `openssl ocsp` on this scenario's port, signing with `signer` (the intermediate itself by default).
     @discardableResult
-    func startResponder(signer: IssuedCertificate? = nil, minutes: Int? = 60, options: [String] = [], port: UInt16? = nil) throws -> OpenSSLResponder {
-        let responder = try OpenSSLResponder(pki: pki, signer: signer ?? pki.intermediate, port: port ?? self.port, minutes: minutes, options: options)
+    func startResponder(signer: IssuedCertificate? = nil, minutes: Int? = 60, options: [String] = [], port: UInt16? = nil) throws
+        -> OpenSSLResponder
+    {
+        let responder = try OpenSSLResponder(
+            pki: pki, signer: signer ?? pki.intermediate, port: port ?? self.port, minutes: minutes, options: options)
         responders.append(responder)
         return responder
     }
@@ -55,7 +60,7 @@ final class Scenario: @unchecked Sendable {
     }
 
     func stopResponders() {
-        responders.forEach { $0.stop() }
+        for responder in responders { responder.stop() }
         responders.removeAll()
     }
 
@@ -67,8 +72,10 @@ final class Scenario: @unchecked Sendable {
     /// A proof fetched by the `openssl ocsp` client, independent of ocspd's own fetch code.
     func fetchWithOpenSSL(for certificate: IssuedCertificate? = nil, from url: String? = nil) throws -> OCSPResponse {
         let out = "\(folder)/fetched-\(UUID().uuidString.prefix(6)).der"
-        try Command.openssl(["ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", (certificate ?? leaf).certificatePath,
-                             "-url", url ?? self.url, "-respout", out, "-noverify", "-no_nonce", "-timeout", "10"])
+        try Command.openssl([
+            "ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", (certificate ?? leaf).certificatePath,
+            "-url", url ?? self.url, "-respout", out, "-noverify", "-no_nonce", "-timeout", "10",
+        ])
         return try OCSPResponse(derBytes: Array(Data(contentsOf: URL(fileURLWithPath: out))))
     }
 
@@ -81,14 +88,19 @@ final class Scenario: @unchecked Sendable {
         let other = try pki.issueLeaf(ocspURLs: [])
         pokeResponders()
         let path = "\(folder)/two-\(UUID().uuidString.prefix(6)).der"
-        try Command.openssl(["ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", other.certificatePath,
-                             "-cert", leaf.certificatePath, "-url", url, "-respout", path, "-noverify", "-no_nonce"])
+        try Command.openssl([
+            "ocsp", "-issuer", pki.intermediate.certificatePath, "-cert", other.certificatePath,
+            "-cert", leaf.certificatePath, "-url", url, "-respout", path, "-noverify", "-no_nonce",
+        ])
         return path
     }
 
     func runRefresh(_ extra: [String] = [], chain: String? = nil, output: String? = nil) throws -> CommandResult {
-        try OCSPDBinary.run(["refresh", "--chain", chain ?? chainFile(), "--output", output ?? self.output,
-                             "--state-dir", stateDirectory] + extra)
+        try OCSPDBinary.run(
+            [
+                "refresh", "--chain", chain ?? chainFile(), "--output", output ?? self.output,
+                "--state-dir", stateDirectory,
+            ] + extra)
     }
 
     var stapleBytes: [UInt8]? {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A tiny HTTP/1.0-style server on 127.0.0.1 for what no real part can do: serve a
@@ -70,8 +71,9 @@ final class TestHTTPServer: @unchecked Sendable {
             let parts = line.split(separator: ":", maxSplits: 1)
             if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
         }
-        let request = Request(method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "/",
-                              headers: headers, body: Array(buffer[end..<min(buffer.count, end + contentLength)]))
+        let request = Request(
+            method: requestLine.first ?? "", path: requestLine.count > 1 ? requestLine[1] : "/",
+            headers: headers, body: Array(buffer[end..<min(buffer.count, end + contentLength)]))
         lock.withLock { received.append(request) }
         let bytes: [UInt8]
         switch handler(request) {
@@ -100,7 +102,8 @@ final class TestHTTPServer: @unchecked Sendable {
 
     private func findHeaderEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
             return index + 4
         }
         return nil
@@ -113,7 +116,9 @@ extension TestHTTPServer {
     static func proxy(to responder: String, refuseGET: Bool = false) throws -> TestHTTPServer {
         try TestHTTPServer { request in
             if request.method == "GET" {
-                if refuseGET { return .respond(status: 405, headers: [("Content-Type", "text/html")], body: Array("<html>GET not allowed</html>".utf8)) }
+                if refuseGET {
+                    return .respond(status: 405, headers: [("Content-Type", "text/html")], body: Array("<html>GET not allowed</html>".utf8))
+                }
                 let encoded = String(request.path.drop { $0 == "/" })
                 return relay(CurlForwarder.get(responder + "/" + encoded))
             }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OCSPCore
 
 /// A certificate the test PKI issued, with its key file.
@@ -32,7 +33,8 @@ final class TestPKI: @unchecked Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-tests-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         atexit {
-            try? FileManager.default.removeItem(atPath: FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-tests-\(getpid())").path)
+            try? FileManager.default.removeItem(
+                atPath: FileManager.default.temporaryDirectory.appendingPathComponent("ocspd-tests-\(getpid())").path)
         }
         return path
     }()
@@ -50,9 +52,11 @@ final class TestPKI: @unchecked Sendable {
         let rootKey = "\(directory)/root.key"
         try Self.makeKey(rootKey)
         let rootPath = "\(directory)/root.pem"
-        try Command.openssl(["req", "-x509", "-new", "-key", rootKey, "-subj", "/O=\(name)/CN=Test Root", "-days", "3650",
-                             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-                             "-out", rootPath])
+        try Command.openssl([
+            "req", "-x509", "-new", "-key", rootKey, "-subj", "/O=\(name)/CN=Test Root", "-days", "3650",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-out", rootPath,
+        ])
         let rootCertificate = try Self.load(rootPath)
         root = IssuedCertificate(certificatePath: rootPath, keyPath: rootKey, certificate: rootCertificate, issuerDatabase: nil)
         try Self.makeDatabase(for: "root", in: directory)
@@ -74,7 +78,8 @@ final class TestPKI: @unchecked Sendable {
         issuer: IssuedCertificate? = nil
     ) throws -> IssuedCertificate {
         var aia = ocspURLs.map { "OCSP;URI:\($0)" } + caIssuersURLs.map { "caIssuers;URI:\($0)" }
-        var extensions = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:\(commonName)\n"
+        var extensions =
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:\(commonName)\n"
         if !aia.isEmpty { extensions += "authorityInfoAccess=\(aia.joined(separator: ","))\n" }
         if mustStaple { extensions += "tlsfeature=status_request\n" }
         aia.removeAll()
@@ -91,7 +96,8 @@ final class TestPKI: @unchecked Sendable {
     ) throws -> IssuedCertificate {
         var extensions = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
         if ocspSigning { extensions += "extendedKeyUsage=OCSPSigning\nnoCheck=ignored\n" }
-        return try issue(subject: "/O=ocspd test/CN=\(commonName)", extensions: extensions, notBefore: notBefore, notAfter: notAfter, issuer: issuer)
+        return try issue(
+            subject: "/O=ocspd test/CN=\(commonName)", extensions: extensions, notBefore: notBefore, notAfter: notAfter, issuer: issuer)
     }
 
     /// Another CA under the root, with a name of the test's choosing (the same name as the
@@ -111,8 +117,10 @@ final class TestPKI: @unchecked Sendable {
         let name = certificate.issuerDatabase ?? "intermediate"
         let issuer = name == "intermediate" ? intermediate : try caNamed(name)
         _ = try lock.withLock {
-            try Command.openssl(["ca", "-batch", "-config", "\(directory)/\(name)/ca.cnf", "-cert", issuer.certificatePath,
-                                 "-keyfile", issuer.keyPath, "-revoke", certificate.certificatePath, "-crl_reason", reason])
+            try Command.openssl([
+                "ca", "-batch", "-config", "\(directory)/\(name)/ca.cnf", "-cert", issuer.certificatePath,
+                "-keyfile", issuer.keyPath, "-revoke", certificate.certificatePath, "-crl_reason", reason,
+            ])
         }
     }
 
@@ -151,7 +159,9 @@ final class TestPKI: @unchecked Sendable {
     }
 
     /// A chain file as Exim's tls_certificate would hold it.
-    func chainFile(for leaf: IssuedCertificate, including extra: [IssuedCertificate]? = nil, withKey: Bool = false, in folder: String) throws -> String {
+    func chainFile(for leaf: IssuedCertificate, including extra: [IssuedCertificate]? = nil, withKey: Bool = false, in folder: String)
+        throws -> String
+    {
         var text = try String(contentsOfFile: leaf.certificatePath, encoding: .utf8)
         if withKey { text += try String(contentsOfFile: leaf.keyPath, encoding: .utf8) }
         for certificate in extra ?? [intermediate] {
@@ -170,26 +180,37 @@ final class TestPKI: @unchecked Sendable {
 
     private func caNamed(_ name: String) throws -> IssuedCertificate {
         let path = "\(directory)/\(name).pem"
-        return IssuedCertificate(certificatePath: path, keyPath: "\(directory)/\(name).key", certificate: try Self.load(path), issuerDatabase: "root")
+        return IssuedCertificate(
+            certificatePath: path, keyPath: "\(directory)/\(name).key", certificate: try Self.load(path), issuerDatabase: "root")
     }
 
-    private func issue(subject: String, extensions: String, notBefore: Date, notAfter: Date, issuer: IssuedCertificate?) throws -> IssuedCertificate {
+    private func issue(subject: String, extensions: String, notBefore: Date, notAfter: Date, issuer: IssuedCertificate?) throws
+        -> IssuedCertificate
+    {
         let ca = issuer ?? intermediate
-        return try Self.issue(in: directory, lock: lock, by: ca, issuerName: databaseName(of: ca), subject: subject,
-                              file: "cert-\(UUID().uuidString.prefix(12))", extensions: extensions, notBefore: notBefore, notAfter: notAfter)
+        return try Self.issue(
+            in: directory, lock: lock, by: ca, issuerName: databaseName(of: ca), subject: subject,
+            file: "cert-\(UUID().uuidString.prefix(12))", extensions: extensions, notBefore: notBefore, notAfter: notAfter)
     }
 
-    private static func issue(in directory: String, lock: NSLock, by issuer: IssuedCertificate, issuerName: String, subject: String,
-                              file: String, extensions: String, notBefore: Date, notAfter: Date) throws -> IssuedCertificate {
-        let key = "\(directory)/\(file).key", csr = "\(directory)/\(file).csr", pem = "\(directory)/\(file).pem", ext = "\(directory)/\(file).ext"
+    private static func issue(
+        in directory: String, lock: NSLock, by issuer: IssuedCertificate, issuerName: String, subject: String,
+        file: String, extensions: String, notBefore: Date, notAfter: Date
+    ) throws -> IssuedCertificate {
+        let key = "\(directory)/\(file).key"
+        let csr = "\(directory)/\(file).csr"
+        let pem = "\(directory)/\(file).pem"
+        let ext = "\(directory)/\(file).ext"
         try makeKey(key)
         try Command.openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr])
         try "[ext]\n\(extensions)".write(toFile: ext, atomically: true, encoding: .utf8)
         _ = try lock.withLock {
-            try Command.openssl(["ca", "-batch", "-notext", "-rand_serial", "-config", "\(directory)/\(issuerName)/ca.cnf",
-                                 "-cert", issuer.certificatePath, "-keyfile", issuer.keyPath, "-in", csr, "-out", pem,
-                                 "-startdate", timestamp(notBefore), "-enddate", timestamp(notAfter),
-                                 "-extfile", ext, "-extensions", "ext"])
+            try Command.openssl([
+                "ca", "-batch", "-notext", "-rand_serial", "-config", "\(directory)/\(issuerName)/ca.cnf",
+                "-cert", issuer.certificatePath, "-keyfile", issuer.keyPath, "-in", csr, "-out", pem,
+                "-startdate", timestamp(notBefore), "-enddate", timestamp(notAfter),
+                "-extfile", ext, "-extensions", "ext",
+            ])
         }
         return IssuedCertificate(certificatePath: pem, keyPath: key, certificate: try load(pem), issuerDatabase: issuerName)
     }
