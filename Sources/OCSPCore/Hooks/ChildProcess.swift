@@ -1,5 +1,14 @@
 import Foundation
 
+// Why not swift-subprocess (1.0.2, evaluated for issue 14; details in the notes of that issue):
+// its teardown sends the group signals with kill(-pid) from a task that runs beside the one
+// that reaps the leader (Configuration.run reaps as soon as the pidfd fires, while the
+// cancellation handler's teardown may still be between its kill(pid, 0) check and the group
+// kill), so a group signal can reach a process that was given the reaped leader's number; and
+// it stops the sequence as soon as the leader exits, so a forked child that ignores SIGTERM
+// never gets the SIGKILL and outlives the hook. Its API is async only, and it needs Swift 6.2
+// tools and swift-system. ChildProcess keeps the leader unreaped until the last group signal.
+
 /// A child process started with posix_spawn and reaped with waitpid on its own PID.
 /// (Foundation's Process can miss a child's exit when many run at once and hang in
 /// waitUntilExit.) Each child leads its own process group, so stopping it also stops
@@ -22,44 +31,9 @@ public final class ChildProcess: @unchecked Sendable {
     ) throws {
         guard let command = arguments.first else { throw SpawnFailed(command: "", code: EINVAL) }
         guard let path = executable ?? ExecutableSearch.locate(command) else { throw SpawnFailed(command: command, code: ENOENT) }
-        var actions = posix_spawn_file_actions_t()
-        try Self.check(posix_spawn_file_actions_init(&actions), command: path)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        try Self.check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), command: path)
-        try Self.check(posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
-        try Self.check(posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644), command: path)
-        if let workingFolder {
-            // After the opens above, so that relative stdout and stderr paths stay ocspd's.
-            try Self.check(SpawnWorkingFolder.add(&actions, workingFolder), command: path)
-        }
-
-        var attributes = posix_spawnattr_t()
-        try Self.check(posix_spawnattr_init(&attributes), command: path)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        try Self.check(posix_spawnattr_setsigdefault(&attributes, &defaultSignals), command: path)
-        try Self.check(posix_spawnattr_setsigmask(&attributes, &noSignals), command: path)
-        try Self.check(posix_spawnattr_setpgroup(&attributes, 0), command: path)
-        try Self.check(
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)),
-            command: path)
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for entry in env { free(entry) } }
-        var child: pid_t = 0
-        let code = posix_spawn(&child, path, &actions, &attributes, argv, env)
-        guard code == 0 else { throw SpawnFailed(command: path, code: code) }
-        pid = child
-    }
-
-    /// The posix_spawn family returns an errno instead of setting it.
-    private static func check(_ code: Int32, command: String) throws {
-        guard code == 0 else { throw SpawnFailed(command: command, code: code) }
+        let streams = SpawnStreams(stdout: stdout, stderr: stderr, workingFolder: workingFolder)
+        pid = try Self.spawn(
+            path, arguments: arguments, environment: environment ?? ProcessInfo.processInfo.environment, streams: streams)
     }
 
     /// Waits for the child's exit and returns its status (128+signal when killed).
@@ -104,27 +78,31 @@ public final class ChildProcess: @unchecked Sendable {
     private func signalGroup(_ signal: Int32) {
         lock.lock()
         defer { lock.unlock() }
-        if exitStatus == nil { kill(-pid, signal) }
+        // ESRCH (the whole group already gone) leaves nothing to signal.
+        if exitStatus == nil { _ = kill(-pid, signal) }
     }
 
-    /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds.
-    /// Returns whether SIGKILL was needed. The group is killed even when the leader already
-    /// exited on SIGTERM, so nothing it forked outlives it.
+    /// SIGTERM to the group, then SIGKILL if it has not exited within `grace` seconds on
+    /// `clock`. Returns whether SIGKILL was needed. The group is killed even when the leader
+    /// already exited on SIGTERM, so nothing it forked outlives it.
     ///
     /// The leader is reaped only after the last signal: while it is unreaped (running or a
     /// zombie) its pid cannot be reused, so the group signalled is always this child's, never
     /// a new process that was given the same number and leads its own group.
     @discardableResult
-    public func stop(grace: TimeInterval = 3) -> Bool {
+    public func stop(grace: TimeInterval = 3, clock: any ChildWaitClock = SystemWaitClock()) -> Bool {
         guard isRunning else { return false }
         signalGroup(SIGTERM)
-        let deadline = MonotonicClock.seconds() + grace
-        while !hasExitedUnreaped && MonotonicClock.seconds() < deadline { usleep(10_000) }
+        let deadline = clock.seconds() + grace
+        while !hasExitedUnreaped && clock.seconds() < deadline { clock.pause(Self.stopPollInterval) }
         let killed = !hasExitedUnreaped
         signalGroup(SIGKILL)
         wait()
         return killed
     }
+
+    /// How often `stop` looks whether the leader has exited.
+    private static let stopPollInterval: TimeInterval = 0.01
 
     /// Whether the child has exited, leaving it unreaped (`waitid` with `WNOWAIT`). A failure
     /// (it was reaped already) counts as exited.
@@ -133,16 +111,4 @@ public final class ChildProcess: @unchecked Sendable {
         defer { lock.unlock() }
         return exitStatus != nil || ChildExit.hasExited(pid)
     }
-}
-
-public struct SpawnFailed: Error, CustomStringConvertible {
-    public let command: String
-    public let code: Int32
-
-    public init(command: String, code: Int32) {
-        self.command = command
-        self.code = code
-    }
-
-    public var description: String { "cannot start \(command): \(String(cString: strerror(code)))" }
 }

@@ -17,6 +17,10 @@ public enum HookRunner {
 
     /// How long a hook has to exit on SIGTERM at shutdown before its group gets SIGKILL.
     public static let shutdownGrace: TimeInterval = 2
+    /// How long a hook past its timeout has to exit on SIGTERM before its group gets SIGKILL.
+    public static let timeoutGrace: TimeInterval = 2
+    /// How often a running hook is looked at (its exit, the shutdown flag, its timeout).
+    static let pollInterval: TimeInterval = 0.02
 
     /// `cancellation`, once set, stops the hook (the daemon's shutdown): SIGTERM must end
     /// ocspd within seconds, not after a hook's whole timeout.
@@ -27,45 +31,69 @@ public enum HookRunner {
     ///
     /// The hook starts in `/` with the environment of `HookEnvironment` (its fixed PATH and
     /// `environment`, the change), not the daemon's `daemonEnvironment` wholesale.
+    /// - Parameter clock: the hook's timeout and the grace after SIGTERM are measured on it.
     /// - Parameter log: where a folder left out of the hooks' PATH is reported (once each).
     public static func run(
         _ hook: Hook, environment: [String: String], cancellation: CancellationFlag? = nil,
         euid: uid_t = geteuid(), daemonEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-        log: (String) -> Void = { _ in }
+        clock: any ChildWaitClock = SystemWaitClock(), log: (String) -> Void = { _ in }
     ) -> Result {
         guard !hook.arguments.isEmpty else { return .couldNotStart("empty command") }
         if cancellation?.isCancelled == true { return .notStartedAtShutdown }
-        // A hook made in code rather than loaded is found now, by the same search.
+        let child: ChildProcess
+        do {
+            child = try start(hook, environment: environment, euid: euid, daemonEnvironment: daemonEnvironment, log: log)
+        } catch {
+            return .couldNotStart(error.reason)
+        }
+        return waitForExit(of: child, timeout: hook.timeout, cancellation: cancellation, clock: clock)
+    }
+
+    /// Why a hook was not started, as `Result.couldNotStart` tells it.
+    private struct StartRefused: Error {
+        let reason: String
+    }
+
+    /// Finds (a hook made in code rather than loaded), checks again and starts the hook.
+    private static func start(
+        _ hook: Hook, environment: [String: String], euid: uid_t, daemonEnvironment: [String: String], log: (String) -> Void
+    ) throws(StartRefused) -> ChildProcess {
         guard let executable = hook.executable ?? ExecutableSearch.locate(hook.arguments[0]) else {
-            return .couldNotStart(HookExecutableError.notFound(command: hook.arguments[0]).description)
+            throw StartRefused(reason: HookExecutableError.notFound(command: hook.arguments[0]).description)
         }
         // One look at the system folders serves both the check (what env will find) and
         // the PATH given: only root can change a folder on it in between.
         let searchPath = HookSearchPath.current(euid: euid)
         searchPath.reportDropped(log)
         if let problem = HookExecutable.recheck(executable, euid: euid, searchPath: searchPath) {
-            return .couldNotStart("refused to start it: \(problem)")
+            throw StartRefused(reason: "refused to start it: \(problem)")
         }
         let variables = HookEnvironment.variables(change: environment, searchPath: searchPath, daemon: daemonEnvironment)
-        let child: ChildProcess
         do {
-            child = try ChildProcess(
+            return try ChildProcess(
                 hook.arguments, executable: executable, stdout: "/dev/null", stderr: "/dev/null",
                 environment: variables, workingFolder: "/")
         } catch {
-            return .couldNotStart(String(describing: error))
+            throw StartRefused(reason: String(describing: error))
         }
-        let deadline = MonotonicClock.seconds() + hook.timeout
+    }
+
+    /// Waits for the hook's exit; stops its group at shutdown or once `timeout` seconds on
+    /// `clock` have passed.
+    private static func waitForExit(
+        of child: ChildProcess, timeout: TimeInterval, cancellation: CancellationFlag?, clock: any ChildWaitClock
+    ) -> Result {
+        let deadline = clock.seconds() + timeout
         while child.isRunning {
             if cancellation?.isCancelled == true {
-                let killed = child.stop(grace: shutdownGrace)
+                let killed = child.stop(grace: shutdownGrace, clock: clock)
                 return .stoppedAtShutdown(pid: child.pid, killed: killed)
             }
-            if MonotonicClock.seconds() >= deadline {
-                child.stop(grace: 2)
+            if clock.seconds() >= deadline {
+                child.stop(grace: timeoutGrace, clock: clock)
                 return .timedOut
             }
-            usleep(20_000)
+            clock.pause(pollInterval)
         }
         let status = child.wait()
         return status == 0 ? .succeeded : .failed(status: status)
