@@ -261,19 +261,8 @@ final class DaemonState: @unchecked Sendable {
         for message in messages { logger.error("\(message)") }
     }
 
-    /// When a staple needs the daemon next: its next fetch, or its target's removal deadline
-    /// if that comes first (so an Exim staple is removed in time while the responder is down).
+    /// When a staple needs the daemon next (`RefreshSchedule.wake`).
     static func wake(after refreshed: Refreshed, policy: TargetPolicy, watchInterval: TimeInterval, at moment: Date) -> Date {
-        var wake = refreshed.nextAttempt ?? moment.addingTimeInterval(watchInterval)
-        switch refreshed.outcome {
-        case .nothingToStaple: wake = moment.addingTimeInterval(86400)
-        case .busy, .lockHeld: wake = moment.addingTimeInterval(watchInterval)
-        default: break
-        }
-        if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment
-        {
-            wake = min(wake, removal)
-        }
-        return max(wake, moment.addingTimeInterval(1))
+        RefreshSchedule.wake(after: refreshed, policy: policy, watchInterval: watchInterval, at: moment)
     }
 }
