@@ -25,14 +25,16 @@ import Testing
             rule: "exim refuses our SingleResponse not first", target: .exim, proof: P.proof(singleIndex: 2, singleResponseCount: 3),
             expected: .notFirstSingleResponse(index: 2)),
         RefusalRow(
-            rule: "exim accepts our SingleResponse first among others", target: .exim, proof: P.proof(singleResponseCount: 3), expected: nil),
+            rule: "exim accepts our SingleResponse first among others", target: .exim, proof: P.proof(singleResponseCount: 3), expected: nil
+        ),
         RefusalRow(
             rule: "exim refuses a proof at its expiry margin", target: .exim, proof: P.proof(left: 300),
             expected: .tooLittleTimeLeft(seconds: 300, minimum: 300)),
         RefusalRow(rule: "exim accepts a proof just outside the margin", target: .exim, proof: P.proof(left: 301), expected: nil),
         RefusalRow(rule: "nginx accepts a revoked proof", target: .nginx, proof: P.proof(P.revoked), expected: nil),
         RefusalRow(
-            rule: "nginx accepts our answer anywhere", target: .nginx, proof: P.proof(singleIndex: 1, singleResponseCount: 2, hash: "sha256"),
+            rule: "nginx accepts our answer anywhere", target: .nginx,
+            proof: P.proof(singleIndex: 1, singleResponseCount: 2, hash: "sha256"),
             expected: nil),
         RefusalRow(rule: "nginx accepts a proof with seconds left", target: .nginx, proof: P.proof(left: 10), expected: nil),
         RefusalRow(rule: "haproxy accepts a revoked proof", target: .haproxy, proof: P.proof(P.revoked), expected: nil),
@@ -40,13 +42,15 @@ import Testing
             rule: "haproxy refuses more than one SingleResponse", target: .haproxy, proof: P.proof(singleResponseCount: 2),
             expected: .multipleSingleResponses(2)),
         RefusalRow(
-            rule: "haproxy refuses a non-SHA-1 CertID", target: .haproxy, proof: P.proof(hash: "sha256"), expected: .nonSHA1CertID("sha256")),
+            rule: "haproxy refuses a non-SHA-1 CertID", target: .haproxy, proof: P.proof(hash: "sha256"), expected: .nonSHA1CertID("sha256")
+        ),
         RefusalRow(
             rule: "haproxy refuses under 300 s left", target: .haproxy, proof: P.proof(left: 299),
             expected: .tooLittleTimeLeft(seconds: 299, minimum: 300)),
         RefusalRow(rule: "haproxy accepts exactly 300 s left", target: .haproxy, proof: P.proof(left: 300), expected: nil),
         RefusalRow(
-            rule: "generic refuses nothing", target: .generic, proof: P.proof(P.revoked, singleIndex: 1, singleResponseCount: 2, hash: "sha256"),
+            rule: "generic refuses nothing", target: .generic,
+            proof: P.proof(P.revoked, singleIndex: 1, singleResponseCount: 2, hash: "sha256"),
             expected: nil),
     ]
 
@@ -110,7 +114,8 @@ import Testing
     static let replacementRows: [ReplacementRow] = [
         ReplacementRow(rule: "nothing in place: write", target: .exim, fetched: P.proof(), expected: .write),
         ReplacementRow(
-            rule: "the same bytes: identical", target: .nginx, fetched: P.proof(), onDisk: .valid(P.proof()), onDiskSize: 2000, sameBytes: true,
+            rule: "the same bytes: identical", target: .nginx, fetched: P.proof(), onDisk: .valid(P.proof()), onDiskSize: 2000,
+            sameBytes: true,
             expected: .identical),
         ReplacementRow(
             rule: "an older proof than the one in place: keep the newer", target: .nginx, fetched: P.proof(age: 3 * P.day),
@@ -166,22 +171,26 @@ import Testing
     static let wakeRows: [WakeRow] = [
         WakeRow(rule: "the next attempt", target: .nginx, outcome: unchanged(left: 6 * P.day), nextAttempt: 3600, expected: 3600),
         WakeRow(
-            rule: "no next attempt: the next chain check", target: .nginx, outcome: .failed(.backingOff(until: "", failures: 1), stapleOnDisk: nil, removed: nil),
+            rule: "no next attempt: the next chain check", target: .nginx,
+            outcome: .failed(.backingOff(until: "", failures: 1), stapleOnDisk: nil, removed: nil),
             nextAttempt: nil, expected: watchInterval),
         WakeRow(
             rule: "Exim: the removal time comes first while the responder is down", target: .exim, outcome: unchanged(left: 1000),
             nextAttempt: 3600, expected: 700),
         WakeRow(
-            rule: "HAProxy: 300 s before the effective expiry", target: .haproxy, outcome: unchanged(left: 1000), nextAttempt: 3600, expected: 700),
+            rule: "HAProxy: 300 s before the effective expiry", target: .haproxy, outcome: unchanged(left: 1000), nextAttempt: 3600,
+            expected: 700),
         WakeRow(rule: "nginx has no removal time", target: .nginx, outcome: unchanged(left: 1000), nextAttempt: 3600, expected: 3600),
         WakeRow(
             rule: "a removal time already past does not hold the daemon awake", target: .exim, outcome: unchanged(left: 100),
             nextAttempt: 3600, expected: 3600),
-        WakeRow(rule: "never sooner than a second from now", target: .nginx, outcome: unchanged(left: P.day), nextAttempt: -50, expected: 1),
+        WakeRow(
+            rule: "never sooner than a second from now", target: .nginx, outcome: unchanged(left: P.day), nextAttempt: -50, expected: 1),
         WakeRow(
             rule: "a lock held by another: the next chain check", target: .nginx, outcome: .lockHeld(lock: "/x", stapleOnDisk: nil),
             nextAttempt: 10, expected: watchInterval),
-        WakeRow(rule: "shutdown began first: the next chain check", target: .nginx, outcome: .busy, nextAttempt: 10, expected: watchInterval),
+        WakeRow(
+            rule: "shutdown began first: the next chain check", target: .nginx, outcome: .busy, nextAttempt: 10, expected: watchInterval),
     ]
 
     @Test(arguments: wakeRows)

@@ -67,7 +67,8 @@ enum SyntheticProof {
         BeforeRow(
             rule: "fresh: for Exim never later than the expiry margin",
             facts: facts(.valid(P.proof(age: 100, left: 400)), .exim), expected: .fresh(until: now.addingTimeInterval(100))),
-        BeforeRow(rule: "fresh: past halfway the staple is due", facts: facts(.valid(P.proof(age: 4 * day, left: 3 * day))), expected: .fetch),
+        BeforeRow(
+            rule: "fresh: past halfway the staple is due", facts: facts(.valid(P.proof(age: 4 * day, left: 3 * day))), expected: .fetch),
         BeforeRow(rule: "--force fetches even when fresh", facts: facts(.valid(P.proof()), force: true), expected: .fetch),
         BeforeRow(
             rule: "a staple the target refuses is never fresh (Exim, within the margin)",
@@ -92,7 +93,8 @@ enum SyntheticProof {
             facts: facts(.valid(P.proof(P.revoked)), .nginx, revocation: .proven), expected: .fresh(until: halfway)),
         BeforeRow(
             rule: "the configured forms keep to the stored plan for the same certificate",
-            facts: facts(.valid(P.proof()), followsSchedule: true, nextAttempt: 3600), expected: .fresh(until: now.addingTimeInterval(3600))),
+            facts: facts(.valid(P.proof()), followsSchedule: true, nextAttempt: 3600), expected: .fresh(until: now.addingTimeInterval(3600))
+        ),
         BeforeRow(
             rule: "the configured forms: a stored plan is capped by the target's removal time (Exim's margin)",
             facts: facts(.valid(P.proof(left: 4000)), followsSchedule: true, nextAttempt: 3900),
@@ -193,7 +195,8 @@ enum SyntheticProof {
             onDisk: .valid(P.proof(age: 2 * day)), onDiskSize: 2000,
             expected: .reportRevoked(.target(.revokedNotServed), withFetchedProof: true, removeGoodStaple: true)),
         AnswerRow(
-            rule: "exim refuses our SingleResponse when it is not first", target: .exim, fetched: P.proof(singleIndex: 1, singleResponseCount: 2),
+            rule: "exim refuses our SingleResponse when it is not first", target: .exim,
+            fetched: P.proof(singleIndex: 1, singleResponseCount: 2),
             expected: .tryNext(.target(.notFirstSingleResponse(index: 1)))),
         AnswerRow(
             rule: "exim refuses a proof within the expiry margin", target: .exim, fetched: P.proof(left: 200),
@@ -214,7 +217,8 @@ enum SyntheticProof {
         AnswerRow(
             rule: "haproxy writes good proofs", target: .haproxy, fetched: P.proof(), expected: .write(revoked: false, sizeWarning: nil)),
         AnswerRow(
-            rule: "haproxy writes revoked proofs", target: .haproxy, fetched: P.proof(P.revoked), expected: .write(revoked: true, sizeWarning: nil)),
+            rule: "haproxy writes revoked proofs", target: .haproxy, fetched: P.proof(P.revoked),
+            expected: .write(revoked: true, sizeWarning: nil)),
         AnswerRow(
             rule: "haproxy refuses more than one SingleResponse", target: .haproxy, fetched: P.proof(singleResponseCount: 2),
             expected: .tryNext(.target(.multipleSingleResponses(2)))),
@@ -234,12 +238,15 @@ enum SyntheticProof {
         AnswerRow(
             rule: "generic writes good proofs", target: .generic, fetched: P.proof(), expected: .write(revoked: false, sizeWarning: nil)),
         AnswerRow(
-            rule: "generic writes revoked proofs", target: .generic, fetched: P.proof(P.revoked), expected: .write(revoked: true, sizeWarning: nil)),
+            rule: "generic writes revoked proofs", target: .generic, fetched: P.proof(P.revoked),
+            expected: .write(revoked: true, sizeWarning: nil)),
         AnswerRow(
-            rule: "generic refuses nothing: over 16380 bytes it is written with a warning", target: .generic, fetched: P.proof(), size: 20_000,
+            rule: "generic refuses nothing: over 16380 bytes it is written with a warning", target: .generic, fetched: P.proof(),
+            size: 20_000,
             expected: .write(revoked: false, sizeWarning: tooLarge)),
         AnswerRow(
-            rule: "a revoked proof over 16380 bytes is not written: still exit 3", target: .nginx, fetched: P.proof(P.revoked), size: 20_000,
+            rule: "a revoked proof over 16380 bytes is not written: still exit 3", target: .nginx, fetched: P.proof(P.revoked),
+            size: 20_000,
             expected: .reportRevoked(.tooLarge(tooLarge), withFetchedProof: true, removeGoodStaple: false)),
         // Revocation is final.
         AnswerRow(
@@ -251,7 +258,8 @@ enum SyntheticProof {
             fetched: P.proof(), onDisk: .valid(P.proof(age: 2 * day)), onDiskSize: 2000, revocationSeen: true,
             expected: .reportRevoked(.goodAfterRevoked, withFetchedProof: false, removeGoodStaple: true)),
         AnswerRow(
-            rule: "a revoked proof replaces a good one whatever their thisUpdate order", target: .nginx, fetched: P.proof(P.revoked, age: 3 * day),
+            rule: "a revoked proof replaces a good one whatever their thisUpdate order", target: .nginx,
+            fetched: P.proof(P.revoked, age: 3 * day),
             onDisk: .valid(P.proof(age: day)), onDiskSize: 2000, expected: .write(revoked: true, sizeWarning: nil)),
         AnswerRow(
             rule: "an older good proof never replaces a revoked one in place", target: .nginx, fetched: P.proof(age: 3 * day),
@@ -284,7 +292,8 @@ enum SyntheticProof {
             rule: "identical bytes are not rewritten, and are no failure", target: .exim, fetched: P.proof(), sameBytes: true,
             onDisk: .valid(P.proof()), onDiskSize: 2000, expected: .identical),
         AnswerRow(
-            rule: "a staple in place the target refuses is replaced even by an older proof", target: .haproxy, fetched: P.proof(age: 2 * day),
+            rule: "a staple in place the target refuses is replaced even by an older proof", target: .haproxy,
+            fetched: P.proof(age: 2 * day),
             onDisk: .valid(P.proof(age: day, singleResponseCount: 2)), onDiskSize: 2000, expected: .write(revoked: false, sizeWarning: nil)),
         // Size.
         AnswerRow(
@@ -296,7 +305,8 @@ enum SyntheticProof {
             rule: "certificate renewal: a staple for another certificate is replaced", target: .nginx, fetched: P.proof(), onDisk: .foreign,
             onDiskSize: 2000, expected: .write(revoked: false, sizeWarning: nil)),
         AnswerRow(
-            rule: "an expired or unusable staple is replaced", target: .exim, fetched: P.proof(), onDisk: .unusable("not OCSP"), onDiskSize: 10,
+            rule: "an expired or unusable staple is replaced", target: .exim, fetched: P.proof(), onDisk: .unusable("not OCSP"),
+            onDiskSize: 10,
             expected: .write(revoked: false, sizeWarning: nil)),
     ]
 
@@ -330,7 +340,8 @@ enum SyntheticProof {
             rule: "exim removes a staple for another certificate", target: .exim, onDisk: .foreign, removal: .forAnotherCertificate,
             outcome: .failed(stapleStays: false)),
         FailureRow(
-            rule: "exim removes an expired staple", target: .exim, onDisk: .expired, removal: .expired, outcome: .failed(stapleStays: false)),
+            rule: "exim removes an expired staple", target: .exim, onDisk: .expired, removal: .expired, outcome: .failed(stapleStays: false)
+        ),
         FailureRow(
             rule: "exim removes a staple within the margin", target: .exim, onDisk: .valid(P.proof(left: 200)),
             removal: .refused(.tooLittleTimeLeft(seconds: 200, minimum: 300)), outcome: .failed(stapleStays: false)),
@@ -356,7 +367,8 @@ enum SyntheticProof {
             rule: "nginx removes nothing, ever: not an unusable one", target: .nginx, onDisk: .unusable("empty"), removal: nil,
             outcome: .failed(stapleStays: false)),
         FailureRow(
-            rule: "nginx keeps a valid staple: exit 1", target: .nginx, onDisk: .valid(P.proof()), removal: nil, outcome: .failed(stapleStays: true)),
+            rule: "nginx keeps a valid staple: exit 1", target: .nginx, onDisk: .valid(P.proof()), removal: nil,
+            outcome: .failed(stapleStays: true)),
         FailureRow(
             rule: "haproxy removes an expired staple", target: .haproxy, onDisk: .expired, removal: .expired,
             outcome: .failed(stapleStays: false)),

@@ -255,7 +255,8 @@ extension RefreshPool {
                 if skip() { return .done(summarize(job, skipped)) }
                 switch refresher.prepare(job) {
                 case .finished(let refreshed): return .done(summarize(job, refreshed))
-                case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.issuerNameAndSerial)
+                case .needsLock(let pending):
+                    return .fetch(pending, responder: pending.responderKey, certificate: pending.issuerNameAndSerial)
                 }
             },
             fetchStep: { pending -> FetchStep<Output> in

@@ -27,12 +27,13 @@ extension Refresher {
         {
             return .success(issuer)
         }
-        return IssuerResolver(transport: transport, monotonic: monotonic).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget).map { issuer, source in
-            if case .downloaded(let url) = source {
-                logger.info("issuer of \(chain.leaf) downloaded from \(url) and cached")
-                state.issuer = StapleState.CachedIssuer(source: url, der: Data(issuer.derBytes))
+        return IssuerResolver(transport: transport, monotonic: monotonic).resolve(for: chain, issuerPath: job.issuerPath, budget: &budget)
+            .map { issuer, source in
+                if case .downloaded(let url) = source {
+                    logger.info("issuer of \(chain.leaf) downloaded from \(url) and cached")
+                    state.issuer = StapleState.CachedIssuer(source: url, der: Data(issuer.derBytes))
+                }
+                return issuer
             }
-            return issuer
-        }
     }
 }

@@ -77,7 +77,8 @@ extension Refresher {
             "\(job.outputPath) for \(line.certificate) \(why) (target \(job.policy.target)): \(facts)\(line.next)", metadata: line.metadata)
         if RefreshSchedule.needsAttention(staple, at: moment, timing: job.timing) {
             logger.warning(
-                "\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the proof's validity is left", metadata: line.metadata)
+                "\(job.outputPath): less than \(Int(job.timing.warningFraction * 100))% of the proof's validity is left",
+                metadata: line.metadata)
         }
     }
 
@@ -94,13 +95,15 @@ extension Refresher {
     }
 
     private func reportFailed(
-        _ error: RefreshError, onDisk: VerifiedStaple?, removed: RemovalReason?, nextAttempt: Date?, line: inout OutcomeLine, at moment: Date
+        _ error: RefreshError, onDisk: VerifiedStaple?, removed: RemovalReason?, nextAttempt: Date?, line: inout OutcomeLine,
+        at moment: Date
     ) {
         let job = line.job
         var text = "refresh of \(job.outputPath) for \(line.certificate) failed (target \(job.policy.target)): \(error)."
         if let removed { text += " Removed the staple because \(removed); the server now staples nothing." }
         if let onDisk, onDisk.status.isRevoked {
-            text += " The revoked proof on disk stays until \(RFC3339.string(onDisk.effectiveExpiry)): the certificate is REVOKED, replace it."
+            text +=
+                " The revoked proof on disk stays until \(RFC3339.string(onDisk.effectiveExpiry)): the certificate is REVOKED, replace it."
         } else if let onDisk {
             text += " The staple on disk stays valid until \(RFC3339.string(onDisk.effectiveExpiry))."
         } else if removed == nil {
@@ -121,7 +124,8 @@ extension Refresher {
         var text = "another ocspd is refreshing \(job.outputPath) right now (it holds the lock \(lock)); skipping."
         if let onDisk, onDisk.status.isRevoked {
             let facts = line.facts(onDisk.facts)
-            text += " The certificate \(line.certificate) is REVOKED: the revoked proof in place is current, \(facts). Replace the certificate now."
+            text +=
+                " The certificate \(line.certificate) is REVOKED: the revoked proof in place is current, \(facts). Replace the certificate now."
             logger.critical("\(text)", metadata: line.metadata)
         } else if let onDisk {
             let facts = line.facts(onDisk.facts)
