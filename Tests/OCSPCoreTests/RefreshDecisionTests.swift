@@ -248,6 +248,12 @@ enum SyntheticProof {
             rule: "a revoked proof over 16380 bytes is not written: still exit 3", target: .nginx, fetched: P.proof(P.revoked),
             size: 20_000,
             expected: .reportRevoked(.tooLarge(tooLarge), withFetchedProof: true, removeGoodStaple: false)),
+        AnswerRow(
+            rule: "generic writes our answer second or next to others", target: .generic,
+            fetched: P.proof(singleIndex: 1, singleResponseCount: 2), expected: .write(revoked: false, sizeWarning: nil)),
+        AnswerRow(
+            rule: "haproxy refuses our answer second (more than one SingleResponse)", target: .haproxy,
+            fetched: P.proof(singleIndex: 1, singleResponseCount: 2), expected: .tryNext(.target(.multipleSingleResponses(2)))),
         // Revocation is final.
         AnswerRow(
             rule: "revocation is final: a good proof after a seen revoked one is refused, exit 3", target: .nginx, fetched: P.proof(),
