@@ -154,7 +154,8 @@ import Testing
     }
 
     @Test func aResponderThatKeepsFailingIsPausedThenProbedOnce() {
-        let gate = ResponderGate(limits: ConcurrencyLimits(), failuresBeforePause: 3, probeInterval: 0.3)
+        let clock = ManualClock()
+        let gate = ResponderGate(limits: ConcurrencyLimits(), failuresBeforePause: 3, probeInterval: 0.3, now: clock.read)
         let url = "http://ocsp.example.test/x"
         for _ in 0..<3 { gate.record(url, unavailable: true) }
         guard case .paused(let failures) = gate.pass(url, { () }) else {
@@ -167,7 +168,7 @@ import Testing
             Issue.record("another responder was paused")
             return
         }
-        usleep(350_000)
+        clock.advance(0.35)
         guard case .ran = gate.pass(url, { () }) else {
             Issue.record("no probe after the pause")
             return

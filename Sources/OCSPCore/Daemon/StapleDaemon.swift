@@ -47,15 +47,7 @@ public struct StapleDaemon: Service {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let state = DaemonState(configuration: initialConfiguration, now: now())
         logger.notice("ocspd \(OCSPDVersion.current) started: \(state.entries.count) staple(s) from \(configurationPath)")
-        let watcher = FolderWatcher()
-        if let watcher {
-            watchFolders(of: state, with: watcher)
-            watcher.start { continuation.yield(.foldersChanged) }
-        } else {
-            logger.warning(
-                "cannot watch the chain folders (inotify: \(String(cString: strerror(errno)))); renewed chains are noticed by the check every \(Int(state.configuration.watchInterval)) s"
-            )
-        }
+        let watcher = startWatching(state) { continuation.yield(.foldersChanged) }
         defer { watcher?.stop() }
 
         await withGracefulShutdownHandler {
@@ -65,32 +57,9 @@ public struct StapleDaemon: Service {
                         continuation.yield(.reload)
                     }
                 }
-                var timer: Task<Void, Never>? = nil
-                func arm(_ date: Date) {
-                    timer?.cancel()
-                    let delay = min(max(0, date.timeIntervalSince(now())), Self.longestSleep)
-                    timer = Task {
-                        try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
-                        if !Task.isCancelled { continuation.yield(.timer) }
-                    }
-                }
-                arm(now())
-                for await event in events {
-                    if cancellation.isCancelled { break }
-                    if event == .foldersChanged {
-                        state.nextWatch = min(state.nextWatch, now().addingTimeInterval(Self.settleDelay))
-                        // A switched symlink points the watches elsewhere at once, before the settle delay.
-                        if let watcher { watchFolders(of: state, with: watcher) }
-                        arm(state.nextWake)
-                        continue
-                    }
-                    if event == .reload { reload(state) }
-                    await runDue(state, cancellation: cancellation)
-                    if let watcher { watchFolders(of: state, with: watcher) }
-                    if cancellation.isCancelled { break }
-                    arm(state.nextWake)
-                }
-                timer?.cancel()
+                let timer = WakeTimer(now: now) { continuation.yield(.timer) }
+                await loop(over: events, state: state, watcher: watcher, timer: timer, cancellation: cancellation)
+                timer.cancel()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -99,6 +68,42 @@ public struct StapleDaemon: Service {
             continuation.finish()
         }
         logger.notice("ocspd stopped")
+    }
+
+    /// inotify on the chain folders, or nil (with a warning) where it cannot be had.
+    private func startWatching(_ state: DaemonState, onChange: @escaping @Sendable () -> Void) -> FolderWatcher? {
+        guard let watcher = FolderWatcher() else {
+            logger.warning(
+                "cannot watch the chain folders (inotify: \(String(cString: strerror(errno)))); renewed chains are noticed by the check every \(Int(state.configuration.watchInterval)) s"
+            )
+            return nil
+        }
+        watchFolders(of: state, with: watcher)
+        watcher.start(onChange)
+        return watcher
+    }
+
+    /// The run loop: each event runs what is due (or, for a change in a chain folder, moves
+    /// the next chain check forward), then sleeps until the earliest wake.
+    private func loop(
+        over events: AsyncStream<Event>, state: DaemonState, watcher: FolderWatcher?, timer: WakeTimer, cancellation: CancellationFlag
+    ) async {
+        timer.arm(now())
+        for await event in events {
+            if cancellation.isCancelled { break }
+            if event == .foldersChanged {
+                state.nextWatch = min(state.nextWatch, now().addingTimeInterval(Self.settleDelay))
+                // A switched symlink points the watches elsewhere at once, before the settle delay.
+                if let watcher { watchFolders(of: state, with: watcher) }
+                timer.arm(state.nextWake)
+                continue
+            }
+            if event == .reload { reload(state) }
+            await runDue(state, cancellation: cancellation)
+            if let watcher { watchFolders(of: state, with: watcher) }
+            if cancellation.isCancelled { break }
+            timer.arm(state.nextWake)
+        }
     }
 
     /// Points the watches at the folders as they resolve now (see `WatchTargets`), adding
@@ -261,19 +266,8 @@ final class DaemonState: @unchecked Sendable {
         for message in messages { logger.error("\(message)") }
     }
 
-    /// When a staple needs the daemon next: its next fetch, or its target's removal deadline
-    /// if that comes first (so an Exim staple is removed in time while the responder is down).
+    /// When a staple needs the daemon next (`RefreshSchedule.wake`).
     static func wake(after refreshed: Refreshed, policy: TargetPolicy, watchInterval: TimeInterval, at moment: Date) -> Date {
-        var wake = refreshed.nextAttempt ?? moment.addingTimeInterval(watchInterval)
-        switch refreshed.outcome {
-        case .nothingToStaple: wake = moment.addingTimeInterval(86400)
-        case .busy, .lockHeld: wake = moment.addingTimeInterval(watchInterval)
-        default: break
-        }
-        if let staple = refreshed.outcome.factsInPlace, let removal = RefreshSchedule.removalTime(staple, policy: policy), removal > moment
-        {
-            wake = min(wake, removal)
-        }
-        return max(wake, moment.addingTimeInterval(1))
+        RefreshSchedule.wake(after: refreshed, policy: policy, watchInterval: watchInterval, at: moment)
     }
 }

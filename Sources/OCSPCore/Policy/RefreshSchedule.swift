@@ -114,16 +114,46 @@ public enum RefreshSchedule {
 
     /// When the target's removal rule would take the staple away if nothing replaces it:
     /// the daemon wakes then even while the responder is down.
-    public static func removalTime(_ staple: VerifiedStaple, policy: TargetPolicy) -> Date? {
-        removalTime(staple.facts, policy: policy)
-    }
-
     public static func removalTime(_ staple: StapleFacts, policy: TargetPolicy) -> Date? {
         switch policy.target {
         case .exim: return staple.effectiveExpiry.addingTimeInterval(-policy.expiryMargin)
         case .haproxy: return staple.effectiveExpiry.addingTimeInterval(-Target.haproxyMinimumValidity)
         case .nginx, .generic: return nil
         }
+    }
+
+    /// When the staple in place stops being fresh, if it is fresh at `now`: acceptable to the
+    /// target and before its due time. The configured forms (`followsSchedule`) keep to the
+    /// stored plan (`scheduled`, for the same certificate), but never past the removal time.
+    public static func freshUntil(
+        _ staple: StapleFacts, policy: TargetPolicy, followsSchedule: Bool, scheduled: Date?, at now: Date
+    ) -> Date? {
+        guard policy.refusal(of: staple, at: now) == nil else { return nil }
+        var due = due(staple, policy: policy)
+        if followsSchedule, let scheduled {
+            due = min(scheduled, removalTime(staple, policy: policy) ?? scheduled)
+        }
+        return now < due ? due : nil
+    }
+
+    /// How long the daemon leaves a staple alone when nothing else is known: one chain check.
+    /// A certificate without a responder is looked at again once a day.
+    static let nothingToStapleRecheck: TimeInterval = 86400
+
+    /// When the daemon wakes for a staple after a refresh: its next attempt, or its target's
+    /// removal time if that comes first (so an Exim staple is removed in time while the
+    /// responder is down); never sooner than a second from now.
+    public static func wake(after refreshed: Refreshed, policy: TargetPolicy, watchInterval: TimeInterval, at now: Date) -> Date {
+        var wake = refreshed.nextAttempt ?? now.addingTimeInterval(watchInterval)
+        switch refreshed.outcome {
+        case .nothingToStaple: wake = now.addingTimeInterval(nothingToStapleRecheck)
+        case .busy, .lockHeld: wake = now.addingTimeInterval(watchInterval)
+        default: break
+        }
+        if let staple = refreshed.outcome.factsInPlace, let removal = removalTime(staple, policy: policy), removal > now {
+            wake = min(wake, removal)
+        }
+        return max(wake, now.addingTimeInterval(1))
     }
 }
 

@@ -46,24 +46,48 @@ public enum StapleReplacement {
         policy: TargetPolicy,
         at now: Date
     ) -> Decision {
-        let existing = onDisk.validStaple
+        decide(
+            fetched: ProofFacts(fetched),
+            size: fetchedBytes.count,
+            onDisk: onDisk.facts,
+            onDiskSize: onDiskBytes?.count,
+            sameBytesOnDisk: onDiskBytes == fetchedBytes,
+            revocationSeen: revocationSeen,
+            policy: policy,
+            at: now)
+    }
+
+    /// The rule on facts alone: `size` is what would be written, `onDiskSize` the size of the
+    /// file in place (nil when it could not be read), `sameBytesOnDisk` whether it holds
+    /// exactly those bytes.
+    public static func decide(
+        fetched: ProofFacts,
+        size: Int,
+        onDisk: OnDiskFacts,
+        onDiskSize: Int?,
+        sameBytesOnDisk: Bool,
+        revocationSeen: Bool,
+        policy: TargetPolicy,
+        at now: Date
+    ) -> Decision {
+        let existing = onDisk.validProof
         // A hold in place is not final: a good proof newer than it (the CA lifted the hold)
         // replaces it, an older one does not (compared below like any two proofs).
         if fetched.status == .good, revocationSeen || existing?.status.isFinalRevocation == true {
             return .refuse(.goodAfterRevoked)
         }
-        if let refusal = policy.refusal(of: fetched, at: now) {
+        if let refusal = policy.refusal(of: fetched.facts, at: now) {
             return .refuse(.target(refusal))
         }
-        if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: fetchedBytes.count, target: policy.target) {
+        if case .refused(let tooLarge) = StapleSizeLimit.verdict(size: size, target: policy.target) {
             return .refuse(.tooLarge(tooLarge))
         }
-        if let onDiskBytes, onDiskBytes == fetchedBytes {
+        if sameBytesOnDisk {
             return .identical
         }
         // A staple on disk that breaks handshakes is no reason to keep it, however new.
-        let onDiskTooLarge = onDiskBytes.map { StapleSizeLimit.refuses(size: $0.count, target: policy.target) } ?? false
-        guard let existing, !onDiskTooLarge, policy.refusal(of: existing, at: now) == nil else { return .write }
+        let onDiskTooLarge = onDiskSize.map { StapleSizeLimit.refuses(size: $0, target: policy.target) } ?? false
+        guard let existing, !onDiskTooLarge, policy.refusal(of: existing.facts, at: now) == nil else { return .write }
         // A revocation replaces a good proof whatever the order of their thisUpdates: nothing
         // undoes it. A hold is compared as proofs are: an older hold is not today's status.
         if fetched.status.isFinalRevocation && !existing.status.isFinalRevocation { return .write }
@@ -73,8 +97,8 @@ public enum StapleReplacement {
     }
 
     /// Later thisUpdate wins; on a tie, later producedAt.
-    static func isNewer(_ a: VerifiedStaple, than b: VerifiedStaple) -> Bool {
-        if a.thisUpdate != b.thisUpdate { return a.thisUpdate > b.thisUpdate }
-        return a.basic.producedAt > b.basic.producedAt
+    static func isNewer(_ a: ProofFacts, than b: ProofFacts) -> Bool {
+        if a.facts.thisUpdate != b.facts.thisUpdate { return a.facts.thisUpdate > b.facts.thisUpdate }
+        return a.producedAt > b.producedAt
     }
 }

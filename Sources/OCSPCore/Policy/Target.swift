@@ -88,6 +88,10 @@ public struct TargetPolicy: Sendable, Hashable {
     /// Whether the file on disk must go when no acceptable proof can replace it. nginx must
     /// keep even a stale file (a missing one breaks its next reload); generic removes nothing.
     public func removalReason(for onDisk: StapleOnDisk, at now: Date) -> RemovalReason? {
+        removalReason(for: onDisk.facts, at: now)
+    }
+
+    public func removalReason(for onDisk: OnDiskFacts, at now: Date) -> RemovalReason? {
         switch target {
         case .nginx, .generic:
             return nil
@@ -103,9 +107,9 @@ public struct TargetPolicy: Sendable, Hashable {
             case .expired: return .expired
             case .foreign: return .forAnotherCertificate
             case .unusable(let reason): return .unusable(reason)
-            case .valid(let staple):
-                if staple.status.isRevoked { return .revoked }
-                if let refusal = refusal(of: staple, at: now) { return .refused(refusal) }
+            case .valid(let proof):
+                if proof.status.isRevoked { return .revoked }
+                if let refusal = refusal(of: proof.facts, at: now) { return .refused(refusal) }
                 return nil
             }
         }

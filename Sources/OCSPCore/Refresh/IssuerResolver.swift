@@ -18,9 +18,12 @@ public struct IssuerResolver: Sendable {
     }
 
     public let transport: any HTTPTransport
+    /// The clock the refresh's time budget is measured on (`MonotonicClock` unless a test injects one).
+    public let monotonic: @Sendable () -> TimeInterval
 
-    public init(transport: any HTTPTransport) {
+    public init(transport: any HTTPTransport, monotonic: @escaping @Sendable () -> TimeInterval = MonotonicClock.seconds) {
         self.transport = transport
+        self.monotonic = monotonic
     }
 
     /// Downloads count against `budget`: at most its URL count of caIssuers URLs, each
@@ -46,12 +49,12 @@ public struct IssuerResolver: Sendable {
         }
         for url in chain.leaf.caIssuersURLs {
             var request = HTTPRequest.get(url)
-            switch budget.admit(.issuer, at: MonotonicClock.seconds()) {
+            switch budget.admit(.issuer, at: monotonic()) {
             case .failure(let refusal):
                 tried.append("\(url): \(refusal)")
                 continue
             case .success(let deadline):
-                request.timeout = max(BudgetSpending.shortestTransfer, deadline - MonotonicClock.seconds())
+                request.timeout = max(BudgetSpending.shortestTransfer, deadline - monotonic())
             }
             switch transport.perform(request) {
             case .failure(let error):
@@ -70,7 +73,7 @@ public struct IssuerResolver: Sendable {
 
     /// The same with a budget of its own (callers outside a refresh).
     public func resolve(for chain: CertificateChain, issuerPath: String?) -> Result<(Certificate, Source), IssuerError> {
-        var budget = BudgetSpending(RefreshBudget())
+        var budget = BudgetSpending(RefreshBudget(), startedAt: monotonic())
         return resolve(for: chain, issuerPath: issuerPath, budget: &budget)
     }
 }

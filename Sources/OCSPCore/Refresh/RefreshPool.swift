@@ -175,37 +175,13 @@ public final class RefreshPool: @unchecked Sendable {
             // find nothing left wakes them all to leave.
             if let (key, item) = takeFetch(state) {
                 condition.signal()
-                condition.unlock()
-                let step = fetch(item.pending)
-                condition.lock()
-                state.inFlight[key, default: 1] -= 1
-                state.certificatesInFlight.remove(item.certificate)
-                condition.signal()
-                switch step {
-                case .done(let output):
-                    state.outputs[item.index] = output
-                case .afterSlots(let rest):
-                    condition.unlock()
-                    let output = rest()
-                    condition.lock()
-                    state.outputs[item.index] = output
-                }
+                runFetch(item, of: key, state: state, fetch: fetch)
                 continue
             }
             if state.nextJob < jobs.count, state.waiting < backlog {
                 let index = state.nextJob
                 state.nextJob += 1
-                condition.unlock()
-                let step = prepare(jobs[index])
-                condition.lock()
-                switch step {
-                case .done(let output):
-                    state.outputs[index] = output
-                case .fetch(let pending, let responder, let certificate):
-                    state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
-                    state.waiting += 1
-                    condition.signal()
-                }
+                runPrepare(jobs[index], at: index, state: state, prepare: prepare)
                 continue
             }
             if state.nextJob == jobs.count, state.waiting == 0 {
@@ -213,6 +189,45 @@ public final class RefreshPool: @unchecked Sendable {
                 return
             }
             condition.wait()
+        }
+    }
+
+    /// One fetch, outside the lock (held on entry and on return); its slots are freed before
+    /// any work that must not hold them (`afterSlots`).
+    private func runFetch<Pending, Output>(
+        _ item: FetchQueue<Pending>.Item, of key: String, state: PoolState<Pending, Output>, fetch: (Pending) -> FetchStep<Output>
+    ) {
+        condition.unlock()
+        let step = fetch(item.pending)
+        condition.lock()
+        state.inFlight[key, default: 1] -= 1
+        state.certificatesInFlight.remove(item.certificate)
+        condition.signal()
+        switch step {
+        case .done(let output):
+            state.outputs[item.index] = output
+        case .afterSlots(let rest):
+            condition.unlock()
+            let output = rest()
+            condition.lock()
+            state.outputs[item.index] = output
+        }
+    }
+
+    /// One first step, outside the lock (held on entry and on return): done, or queued at its responder.
+    private func runPrepare<Job, Pending, Output>(
+        _ job: Job, at index: Int, state: PoolState<Pending, Output>, prepare: (Job) -> PoolStep<Pending, Output>
+    ) {
+        condition.unlock()
+        let step = prepare(job)
+        condition.lock()
+        switch step {
+        case .done(let output):
+            state.outputs[index] = output
+        case .fetch(let pending, let responder, let certificate):
+            state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
+            state.waiting += 1
+            condition.signal()
         }
     }
 
@@ -255,7 +270,8 @@ extension RefreshPool {
                 if skip() { return .done(summarize(job, skipped)) }
                 switch refresher.prepare(job) {
                 case .finished(let refreshed): return .done(summarize(job, refreshed))
-                case .needsLock(let pending): return .fetch(pending, responder: pending.responderKey, certificate: pending.certificateKey)
+                case .needsLock(let pending):
+                    return .fetch(pending, responder: pending.responderKey, certificate: pending.issuerNameAndSerial)
                 }
             },
             fetchStep: { pending -> FetchStep<Output> in

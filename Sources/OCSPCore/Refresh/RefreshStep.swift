@@ -34,8 +34,9 @@ public struct PendingRefresh: Sendable {
     /// The responder asked first, as `scheme://host:port`: the unit the per-responder limit counts.
     public var responderKey: String { ResponderKey.of(urls.first ?? "") }
 
-    /// The certificate asked about: its issuer's name and its serial.
-    public var certificateKey: String { "\(chain.leaf.issuer)/\(chain.leaf.serialNumber)" }
+    /// The certificate asked about, as the pool keeps two requests for it apart: its
+    /// issuer's name and its serial (no key hash needed, nothing is parsed).
+    public var issuerNameAndSerial: String { "\(chain.leaf.issuer)/\(chain.leaf.serialNumber)" }
 }
 
 public enum ResponderKey {

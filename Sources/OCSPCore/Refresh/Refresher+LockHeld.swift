@@ -17,9 +17,10 @@ extension Refresher {
     ///   (`refresh --output`) has one to itself.
     func lockHeldByAnother(_ pending: PendingRefresh, waits: LockWaitBudget = LockWaitBudget()) -> Refreshed {
         let job = pending.job
-        let staple = servableStapleOnDisk(pending) ?? judgedAfterTheHolder(pending, waits: waits)
+        let staple = servableStapleOnDisk(pending, at: now()) ?? judgedAfterTheHolder(pending, waits: waits)
         let outcome = RefreshOutcome.lockHeld(lock: stateStore.lockPath(for: job.outputPath), stapleOnDisk: staple)
-        return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)
+        let leaf = LeafIdentity(pending.chain.leaf)
+        return Refreshed(outcome: report(outcome, job: job, leaf: leaf, nextAttempt: nil, at: now()), nextAttempt: nil)
     }
 
     /// The staple judged once the holder lets go of the lock (taken briefly, so that the file
@@ -32,11 +33,11 @@ extension Refresher {
         guard LockHolder.worthWaitingFor(lockOwner: owner) else {
             return judgedAtOnce(pending, because: .holderNotTrusted(owner: owner))
         }
-        let deadline = waits.deadline(forWaitAt: MonotonicClock.seconds())
-        guard MonotonicClock.seconds() < deadline else { return judgedAtOnce(pending, because: .budgetSpent(seconds: waits.seconds)) }
+        let deadline = waits.deadline(forWaitAt: monotonic())
+        guard monotonic() < deadline else { return judgedAtOnce(pending, because: .budgetSpent(seconds: waits.seconds)) }
         logger.info(
             "\(output): waiting up to \(Int(waits.seconds)) s (one window per run) for the holder of \(stateStore.lockPath(for: output))")
-        while MonotonicClock.seconds() < deadline, cancellation?.isCancelled != true {
+        while monotonic() < deadline, cancellation?.isCancelled != true {
             usleep(100_000)
             let attempt: StapleLock?
             do {
@@ -45,14 +46,14 @@ extension Refresher {
                 break
             }
             if let lock = attempt {
-                return withExtendedLifetime(lock) { servableStapleOnDisk(pending) }
+                return withExtendedLifetime(lock) { servableStapleOnDisk(pending, at: now()) }
             }
         }
-        return servableStapleOnDisk(pending)
+        return servableStapleOnDisk(pending, at: now())
     }
 
     private func judgedAtOnce(_ pending: PendingRefresh, because reason: LockNotWaitedFor) -> VerifiedStaple? {
         logger.notice("\(pending.job.outputPath): \(stateStore.lockPath(for: pending.job.outputPath)) is held: \(reason)")
-        return servableStapleOnDisk(pending)
+        return servableStapleOnDisk(pending, at: now())
     }
 }

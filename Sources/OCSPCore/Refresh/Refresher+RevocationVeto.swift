@@ -25,7 +25,8 @@ extension Refresher {
         let job = pending.job
         let outcome = revokedWithoutTheLock(
             revoked, pending: pending, because: "another process holds the lock \(stateStore.lockPath(for: job.outputPath))")
-        return Refreshed(outcome: report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: nil), nextAttempt: nil)
+        let leaf = LeafIdentity(pending.chain.leaf)
+        return Refreshed(outcome: report(outcome, job: job, leaf: leaf, nextAttempt: nil, at: now()), nextAttempt: nil)
     }
 
     /// The outcome for a certificate known revoked, judged without the lock because of `why`.

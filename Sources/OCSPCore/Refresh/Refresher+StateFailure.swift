@@ -4,20 +4,19 @@ import Foundation
 /// but says nothing about the staple: exit 2 means "no valid staple is in place", so the file
 /// is still read and judged, without the lock and without any request.
 extension Refresher {
-    func stateUnusable(_ error: StateError, pending: PendingRefresh) -> RefreshOutcome {
+    func stateUnusable(_ error: StateError, pending: PendingRefresh, at moment: Date) -> RefreshOutcome {
         if let revoked = revocationOnRecord(pending) {
             return revokedWithoutTheLock(revoked, pending: pending, because: "the state folder cannot be used (\(error))")
         }
-        return .failed(.state(error), stapleOnDisk: servableStapleOnDisk(pending), removed: nil)
+        return .failed(.state(error), stapleOnDisk: servableStapleOnDisk(pending, at: moment), removed: nil)
     }
 
     /// The proof on disk, when it is valid for the certificate and the target accepts it now.
     /// The issuer comes from the chain, `--issuer`, or the state's cached copy: never the network.
-    func servableStapleOnDisk(_ pending: PendingRefresh) -> VerifiedStaple? {
+    func servableStapleOnDisk(_ pending: PendingRefresh, at moment: Date) -> VerifiedStaple? {
         let job = pending.job
         let chain = pending.chain
         guard let issuer = localIssuer(pending), case .success(let extra) = extraCertificates(job) else { return nil }
-        let moment = now()
         let onDisk = StapleOnDisk.assess(
             job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment)
         guard let staple = onDisk.validStaple, job.policy.refusal(of: staple, at: moment) == nil else { return nil }

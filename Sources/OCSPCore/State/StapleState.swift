@@ -64,17 +64,19 @@ public struct StapleState: Codable, Sendable, Equatable {
         revokedCertificates = []
     }
 
-    static func certificateKey(_ subject: StapleSubject) -> String {
+    /// How the state names a certificate (`revokedCertificates`, `certificate`): its
+    /// issuer's SHA-256 key hash and its serial, in hex.
+    static func issuerKeyHashAndSerial(_ subject: StapleSubject) -> String {
         let keyHash = subject.issuer.issuerHashes(algorithm: "sha256")?.keyHash ?? []
         return "\(Hex.string(keyHash))/\(subject.leaf.serialNumber)"
     }
 
     public func hasSeenRevocation(of subject: StapleSubject) -> Bool {
-        revokedCertificates.contains(Self.certificateKey(subject))
+        revokedCertificates.contains(Self.issuerKeyHashAndSerial(subject))
     }
 
     public mutating func recordRevocation(of subject: StapleSubject) {
-        let key = Self.certificateKey(subject)
+        let key = Self.issuerKeyHashAndSerial(subject)
         if !revokedCertificates.contains(key) { revokedCertificates.append(key) }
     }
 

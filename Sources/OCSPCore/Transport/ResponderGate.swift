@@ -10,20 +10,28 @@ import Foundation
 /// once and each goes into its own backoff with jitter. Thousands of staples behind a hanging
 /// responder then cost seconds, not hours of timeouts, and the responder is not hammered.
 /// After the pause one request probes it; an answer ends the pause.
+///
+/// Pauses and rate slots are measured on `now` (the wall clock unless a test injects one);
+/// the waits themselves are real time, converted from it.
 public final class ResponderGate: @unchecked Sendable {
     public let limits: ConcurrencyLimits
     public let failuresBeforePause: Int
     public let probeInterval: TimeInterval
+    public let now: @Sendable () -> Date
     private let condition = NSCondition()
     private var inFlight: [String: Int] = [:]
     private var nextSlot: [String: Date] = [:]
     private var failuresInARow: [String: Int] = [:]
     private var pausedUntil: [String: Date] = [:]
 
-    public init(limits: ConcurrencyLimits, failuresBeforePause: Int = 10, probeInterval: TimeInterval = 60) {
+    public init(
+        limits: ConcurrencyLimits, failuresBeforePause: Int = 10, probeInterval: TimeInterval = 60,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.limits = limits
         self.failuresBeforePause = max(1, failuresBeforePause)
         self.probeInterval = probeInterval
+        self.now = now
     }
 
     public enum Passage<T> {
@@ -43,7 +51,7 @@ public final class ResponderGate: @unchecked Sendable {
                 condition.unlock()
                 return .cancelled
             }
-            let now = Date()
+            let now = self.now()
             if let until = pausedUntil[key] {
                 if now < until {
                     let failures = failuresInARow[key, default: 0]
@@ -55,17 +63,17 @@ public final class ResponderGate: @unchecked Sendable {
             }
             if inFlight[key, default: 0] < limits.perResponder {
                 if let slot = nextSlot[key], slot > now {
-                    _ = condition.wait(until: slot)
+                    _ = condition.wait(until: Date().addingTimeInterval(slot.timeIntervalSince(now)))
                     continue
                 }
                 break
             }
             // Timed, so that a cancellation is noticed while waiting.
-            _ = condition.wait(until: now.addingTimeInterval(0.25))
+            _ = condition.wait(until: Date().addingTimeInterval(0.25))
         }
         inFlight[key, default: 0] += 1
         if let rate = limits.perResponderRate, rate > 0 {
-            let now = Date()
+            let now = self.now()
             nextSlot[key] = max(nextSlot[key] ?? now, now).addingTimeInterval(1 / rate)
         }
         condition.unlock()
@@ -91,7 +99,7 @@ public final class ResponderGate: @unchecked Sendable {
         }
         failuresInARow[key, default: 0] += 1
         if failuresInARow[key, default: 0] >= failuresBeforePause, pausedUntil[key] == nil {
-            pausedUntil[key] = Date().addingTimeInterval(probeInterval)
+            pausedUntil[key] = now().addingTimeInterval(probeInterval)
         }
     }
 }
