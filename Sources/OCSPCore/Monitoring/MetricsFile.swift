@@ -34,10 +34,6 @@ public enum MetricsFile {
         }
     }
 
-    public static func render(_ staples: [StapleHealth]) -> String {
-        render(rows: staples.map(Row.init))
-    }
-
     /// - Parameter counters: the request and failure counters to publish; by default the
     ///   sum over `rows` (`MetricsWriting` passes the whole state folder's, kept from going down).
     public static func render(rows: [Row], counters: RequestCounters? = nil) -> String {
@@ -91,12 +87,8 @@ public enum MetricsFile {
         return out
     }
 
-    public static func write(_ staples: [StapleHealth], to path: String) throws(StapleWriteError) {
-        try write(rows: staples.map(Row.init), to: path)
-    }
-
-    public static func write(rows: [Row], counters: RequestCounters? = nil, to path: String) throws(StapleWriteError) {
-        try StapleWriter.write(Array(render(rows: rows, counters: counters).utf8), to: path)
+    public static func write(rows: [Row], counters: RequestCounters? = nil, to path: String) throws(AtomicWriteError) {
+        try AtomicFileWriter.write(Array(render(rows: rows, counters: counters).utf8), as: .metricsFile, to: path)
     }
 
     /// Label values escape backslash, double quote and newline, as the exposition format

@@ -37,7 +37,7 @@ struct StateFolderCounters {
     }
 
     static func mayBeStateFile(_ name: String) -> Bool {
-        name.hasSuffix(".json") && !name.contains(StapleWriter.temporaryMarker)
+        name.hasSuffix(".json") && !name.contains(AtomicFileWriter.temporaryMarker)
     }
 
     /// The counters of one staple state file, when ocspd believes it as `StateStore.load` does
@@ -89,12 +89,13 @@ struct StateFolderCounters {
         }
     }
 
-    func save(_ ledger: CounterLedger) throws(StapleWriteError) {
+    func save(_ ledger: CounterLedger) throws(AtomicWriteError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(ledger) else { return }
         // Synced: a ledger lost to a power cut after the metrics file survived could publish less.
         // The writer's own: a ledger someone else planted must not stay theirs (never believed).
-        try StapleWriter.write(Array(data), to: ledgerPath, temporary: .lockHeld, durability: .synced, ownership: .writers)
+        try AtomicFileWriter.write(
+            Array(data), as: .counterLedger, to: ledgerPath, temporary: .lockHeld, durability: .synced, ownership: .writers)
     }
 }

@@ -113,7 +113,7 @@ public struct RevocationLedger: Sendable {
     /// The outcome of recording: where it was written and what failed.
     public struct Recorded: Sendable {
         public var written: [String] = []
-        public var failures: [StapleWriteError] = []
+        public var failures: [AtomicWriteError] = []
         /// At least one durable record exists now.
         public var isDurable: Bool { !written.isEmpty }
     }
@@ -124,7 +124,7 @@ public struct RevocationLedger: Sendable {
         var result = Recorded(written: reading.verified)
         for path in reading.lacking {
             do {
-                try StapleWriter.write(evidence, to: path, temporary: .unique, durability: .synced)
+                try AtomicFileWriter.write(evidence, as: .revocationRecord, to: path, temporary: .unique, durability: .synced)
                 result.written.append(path)
             } catch {
                 result.failures.append(error)
