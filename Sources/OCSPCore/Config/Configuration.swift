@@ -2,7 +2,6 @@ import Foundation
 
 /// What `ocspd run` and `ocspd refresh --config` maintain, as loaded from the configuration file.
 public struct Configuration: Sendable {
-    public var path: String
     public var stateDirectory: String
     /// How often chain files are checked for a renewal (and folders for new chains).
     public var watchInterval: TimeInterval
@@ -32,9 +31,6 @@ public struct Configuration: Sendable {
             guard case .failure(let error) = FolderListing.names(in: path) else { return nil }
             return error.description
         }
-
-        /// The chains this folder holds now: non-dot `*.pem`, `*.crt` and `*.cer` files.
-        public func jobs() -> [RefreshJob] { scan().jobs }
 
         /// The chains this folder holds now, and the names of chains that cannot be taken: a
         /// name that is not UTF-8 is that chain's failure (it is shown escaped), never taken

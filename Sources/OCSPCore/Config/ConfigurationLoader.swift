@@ -62,7 +62,7 @@ public enum ConfigurationLoader {
         reader.checkKeys(top, allowed: topKeys, at: "")
 
         var configuration = Configuration(
-            path: path, stateDirectory: StateStore.defaultDirectory,
+            stateDirectory: StateStore.defaultDirectory,
             watchInterval: Configuration.defaultWatchInterval, staples: [], directories: [])
         if let node = top["state-dir"], let value = reader.string(node, at: "state-dir") {
             configuration.stateDirectory = value

@@ -15,8 +15,6 @@ public struct CertificateChain: Sendable, Hashable {
         self.path = path
     }
 
-    public var certificates: [Certificate] { [leaf] + intermediates }
-
     /// No chain file is larger; a bigger one is not a chain.
     public static let maximumFileSize = LocalFileLimit.bytes
 

@@ -94,22 +94,6 @@ public struct RevocationLedger: Sendable {
         return reading
     }
 
-    /// What the ledger knows about one certificate, in short.
-    public enum Knowledge: Equatable, Sendable {
-        case notRevoked
-        /// A record holding a verified revoked proof says so (the first one found).
-        case revoked(record: String)
-        /// Seen by this process, but no record could be written yet.
-        case revokedUnrecorded
-
-        public var isRevoked: Bool { self != .notRevoked }
-    }
-
-    public func knowledge(of subject: StapleSubject) -> Knowledge {
-        guard let evidence = read(subject).evidence else { return .notRevoked }
-        return evidence.record.map { .revoked(record: $0) } ?? .revokedUnrecorded
-    }
-
     /// The outcome of recording: where it was written and what failed.
     public struct Recorded: Sendable {
         public var written: [String] = []
