@@ -40,7 +40,7 @@ public enum AtomicFileWriter {
     /// Whose the new file is.
     public enum Ownership: Sendable {
         /// The replaced file's owner, as far as it is safe to keep (`InheritedOwnership`):
-        /// staples, whose owner the operator chose.
+        /// staples and the metrics file, whose owner the operator chose, and revocation records.
         case inherited
         /// The writer's: ocspd's own records (state files, the counter ledger), believed only
         /// when root's or the running user's (`StateFileTrust`). A file another user planted

@@ -139,7 +139,8 @@ public struct StateStore: Sendable {
 }
 
 /// One open lock file held with flock(LOCK_EX); released when this object goes away (or the
-/// process dies, so a killed run never leaves a stale lock).
+/// process dies, so a killed run never leaves a stale lock). A staple's (`OutputLock`), or
+/// the state folder's counter lock (`StateFolderCounters.lock`).
 public final class StapleLock: @unchecked Sendable {
     private let descriptor: Int32
 
