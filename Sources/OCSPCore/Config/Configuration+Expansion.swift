@@ -75,11 +75,13 @@ extension Configuration {
         let message: String
         if let owner = owners[entry.identity] {
             message =
-                "\(job.outputPath) is the same file as the output of the listed entry for \(owner.chainPath) (\(owner.outputPath)); \(notMaintained): each output belongs to one entry"
+                "\(job.outputPath) is the same file as the output of the listed entry for \(owner.chainPath) "
+                + "(\(owner.outputPath)); \(notMaintained): each output belongs to one entry"
         } else if let others = writers[entry.identity], others.count > 1 {
             let other = others.first { PathKey($0.chainPath) != PathKey(job.chainPath) } ?? others[0]
             message =
-                "\(job.outputPath) is the same file as the output for \(other.chainPath) (\(other.outputPath)); \(notMaintained), nor is the other, until one is renamed or given an output-dir of its own"
+                "\(job.outputPath) is the same file as the output for \(other.chainPath) (\(other.outputPath)); \(notMaintained), "
+                + "nor is the other, until one is renamed or given an output-dir of its own"
         } else if chains.contains(entry.identity) {
             message =
                 "\(job.outputPath) is a configured chain file; \(notMaintained): writing the proof there would replace the certificate"

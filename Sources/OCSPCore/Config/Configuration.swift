@@ -42,7 +42,8 @@ public struct Configuration: Sendable {
             for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) where Self.isChainName(name) {
                 guard let text = ByteText.utf8(name) else {
                     failures.append(
-                        "the folder \(path) holds a chain named \(ByteText.shown(name)), which is not UTF-8 text; ocspd takes paths byte for byte or refuses them, so it is not maintained: rename it"
+                        "the folder \(path) holds a chain named \(ByteText.shown(name)), which is not UTF-8 text; ocspd takes "
+                            + "paths byte for byte or refuses them, so it is not maintained: rename it"
                     )
                     continue
                 }

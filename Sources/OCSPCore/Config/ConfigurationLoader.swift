@@ -100,7 +100,8 @@ public enum ConfigurationLoader {
             .init(
                 file: path, keyPath: "", line: line,
                 message:
-                    "not UTF-8 text (YAML must be UTF-8); a path with bytes in another encoding cannot be named here, rename the file or link to it under a UTF-8 name"
+                    "not UTF-8 text (YAML must be UTF-8); a path with bytes in another encoding cannot be named here, rename the "
+                    + "file or link to it under a UTF-8 name"
             )
         ])
     }

@@ -37,7 +37,8 @@ public struct AtomicWriteError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(file): \(error)"
         case .danglingLink(let link, let target):
             return
-                "\(file) \(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or remove the link"
+                "\(file) \(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: "
+                + "create \(target) or remove the link"
         case .temporaryInTheWay(let path, let kind):
             return "\(path), ocspd's temp name for \(file), holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):

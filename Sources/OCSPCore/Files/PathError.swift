@@ -15,7 +15,8 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         let rule =
-            "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd runs as and no one else may write them"
+            "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd "
+            + "runs as and no one else may write them"
         switch self {
         case .untrustedLink(let link, let owner, let folder, let folderOwner, let folderMode, let problem):
             switch problem {
@@ -37,10 +38,12 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
             return "the symlink \(link) leads through \(folder), which \(what); \(rule)"
         case .untrustedFolder(let folder, let owner, let mode, nil, _):
             return
-                "the folder \(folder) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change what is in it; as root, ocspd trusts only what root alone may write: chown root \(folder) and chmod go-w \(folder)"
+                "the folder \(folder) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root "
+                + "may change what is in it; as root, ocspd trusts only what root alone may write: chown root \(folder) and chmod go-w \(folder)"
         case .untrustedFile(let path, let owner, let mode):
             return
-                "\(path) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change it; as root, ocspd trusts only what root alone may write: chown root \(path) and chmod go-w \(path)"
+                "\(path) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change it; "
+                + "as root, ocspd trusts only what root alone may write: chown root \(path) and chmod go-w \(path)"
         case .missingFolder(let path):
             return "cannot create a file in \(path): no such folder; create it, writable for the user ocspd runs as"
         case .notAFolder(let path, let kind):
@@ -49,7 +52,8 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
             return "\(path) passes through more than \(PathResolver.maximumLinks) symlinks (a loop?)"
         case .system(let path, let code) where code == EILSEQ:
             return
-                "cannot follow \(path): the link's target is not UTF-8 text, and ocspd takes paths byte for byte or refuses them; point the link at a UTF-8 name"
+                "cannot follow \(path): the link's target is not UTF-8 text, and ocspd takes paths byte for byte or refuses them; "
+                + "point the link at a UTF-8 name"
         case .system(let path, let code):
             return "cannot look at \(path): \(String(cString: strerror(code))) (errno \(code))"
         }

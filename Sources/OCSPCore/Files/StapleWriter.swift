@@ -94,12 +94,14 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
             return "the output \(path) names a folder; --output names the staple file itself (no trailing /)"
         case .notRegularFile(let path, let kind):
             return
-                "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
+                "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point "
+                + "the output at a file of its own"
         case .unsafePath(let error):
             return "\(error)"
         case .danglingLink(let link, let target):
             return
-                "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or name it as the output"
+                "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create "
+                + "\(target) or name it as the output"
         case .temporaryInTheWay(let path, let kind):
             return "\(path), ocspd's temp name for this output, holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):

@@ -78,7 +78,8 @@ struct StateFolderCounters {
         case .success(let read):
             guard StateFileTrust.believable(read.status) else {
                 return .unreadable(
-                    "not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only a file of root or of the user it runs as, with one name), so it is replaced"
+                    "not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only "
+                        + "a file of root or of the user it runs as, with one name), so it is replaced"
                 )
             }
             guard let ledger = try? JSONDecoder().decode(CounterLedger.self, from: Data(read.bytes)) else {
