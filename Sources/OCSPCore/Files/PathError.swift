@@ -13,29 +13,22 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
     case tooManyLinks(path: String)
     case system(path: String, code: Int32)
 
+    /// The rule a refused link or folder broke, quoted in its message.
+    private static let rule =
+        "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd "
+        + "runs as and no one else may write them"
+
     public var description: String {
-        let rule =
-            "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd "
-            + "runs as and no one else may write them"
         switch self {
         case .untrustedLink(let link, let owner, let folder, let folderOwner, let folderMode, let problem):
-            switch problem {
-            case .foreignLink:
-                return
-                    "\(link) is a symlink owned by \(OwnerName.of(owner)); \(rule). Replace the link with the file itself, or name the file it points to"
-            case .folder(.foreignOwner):
-                return
-                    "\(link) is a symlink in \(folder), which belongs to \(OwnerName.of(folderOwner)) (mode \(ModeText.of(folderMode))); \(rule)"
-            case .folder(.writableByOthers):
-                return
-                    "\(link) is a symlink in \(folder), which others may write (mode \(ModeText.of(folderMode)), owner \(OwnerName.of(folderOwner))); \(rule)"
-            }
+            return Self.untrustedLink(
+                link, owner: owner, folder: folder, folderOwner: folderOwner, folderMode: folderMode, problem: problem)
         case .untrustedFolder(let folder, let owner, let mode, let link?, let problem):
             let what =
                 problem == .foreignOwner
                 ? "belongs to \(OwnerName.of(owner)) (mode \(ModeText.of(mode)))"
                 : "may be written by others (mode \(ModeText.of(mode)), owner \(OwnerName.of(owner)))"
-            return "the symlink \(link) leads through \(folder), which \(what); \(rule)"
+            return "the symlink \(link) leads through \(folder), which \(what); \(Self.rule)"
         case .untrustedFolder(let folder, let owner, let mode, nil, _):
             return
                 "the folder \(folder) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root "
@@ -56,6 +49,22 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
                 + "point the link at a UTF-8 name"
         case .system(let path, let code):
             return "cannot look at \(path): \(String(cString: strerror(code))) (errno \(code))"
+        }
+    }
+
+    private static func untrustedLink(
+        _ link: String, owner: uid_t, folder: String, folderOwner: uid_t, folderMode: mode_t, problem: PathTrust.LinkProblem
+    ) -> String {
+        switch problem {
+        case .foreignLink:
+            return
+                "\(link) is a symlink owned by \(OwnerName.of(owner)); \(rule). Replace the link with the file itself, or name the file it points to"
+        case .folder(.foreignOwner):
+            return
+                "\(link) is a symlink in \(folder), which belongs to \(OwnerName.of(folderOwner)) (mode \(ModeText.of(folderMode))); \(rule)"
+        case .folder(.writableByOthers):
+            return
+                "\(link) is a symlink in \(folder), which others may write (mode \(ModeText.of(folderMode)), owner \(OwnerName.of(folderOwner))); \(rule)"
         }
     }
 }
