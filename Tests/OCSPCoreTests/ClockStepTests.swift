@@ -154,7 +154,7 @@ final class ScriptedResponder: @unchecked Sendable {
         let ahead = now.addingTimeInterval(30 * Self.day)
         let jobs = ["a", "b"].map { RefreshJob(chainPath: "/nonexistent/\($0).pem", outputPath: "/nonexistent/\($0).ocsp") }
         let configuration = Configuration(
-            path: "/nonexistent/ocspd.yaml", stateDirectory: "/nonexistent/state",
+            stateDirectory: "/nonexistent/state",
             watchInterval: 300, staples: jobs, directories: [])
         let state = DaemonState(configuration: configuration, now: ahead)
         // Wakes planned under a clock 30 days ahead.

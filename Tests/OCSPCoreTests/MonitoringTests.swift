@@ -121,13 +121,13 @@ import Testing
         func health() -> StapleHealth { StapleHealth.assess(job, store: store, at: Date(), warning: 0, critical: 0) }
         // The plan this clock made is shown as it is.
         #expect(health().state.nextAttempt != nil)
-        #expect(MetricsFile.render([health()]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
+        #expect(MetricsFile.render(rows: [MetricsFile.Row(health())]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
         // A run under a clock 30 days ahead left its plan: the next refresh discards it, so neither shows it.
         var state = store.load(for: scenario.output)
         state.nextAttempt = Date().addingTimeInterval(30 * 86400)
         try store.save(state, for: scenario.output)
         #expect(health().state.nextAttempt == nil)
-        #expect(!MetricsFile.render([health()]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
+        #expect(!MetricsFile.render(rows: [MetricsFile.Row(health())]).contains("ocspd_staple_next_refresh_timestamp_seconds{"))
         let check = try OCSPDBinary.run(["check", "--config", path, "--json", "--warning", "30m", "--critical", "10m"])
         #expect(check.status == 0, "\(check.stdoutText)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any])

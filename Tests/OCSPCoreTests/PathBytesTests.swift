@@ -65,7 +65,8 @@ import Testing
         #expect(servedSerial("\(crt)/\(Self.composed).ocsp") == first.serial)
         #expect(servedSerial("\(crt)/\(Self.decomposed).ocsp") == second.serial)
         #expect(
-            Configuration.DirectorySource(path: crt, outputDirectory: nil, template: RefreshJob(chainPath: "", outputPath: "")).jobs().count
+            Configuration.DirectorySource(path: crt, outputDirectory: nil, template: RefreshJob(chainPath: "", outputPath: "")).scan().jobs
+                .count
                 == 2)
     }
 

@@ -154,7 +154,7 @@ import Testing
             chainPath: try outputs.scenario.chainFile(), outputPath: outputs.second, policy: TargetPolicy(target: .generic))
         let health = StapleHealth.assess(
             job, store: StateStore(directory: outputs.scenario.stateDirectory), at: Date(), warning: 0, critical: 0)
-        let metrics = MetricsFile.render([health])
+        let metrics = MetricsFile.render(rows: [MetricsFile.Row(health)])
         #expect(
             metrics.contains(
                 "ocspd_staple_status{output=\"\(outputs.second)\",serial=\"\(outputs.scenario.leaf.serial)\",status=\"revoked\"} 1"),

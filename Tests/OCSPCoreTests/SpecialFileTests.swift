@@ -90,7 +90,7 @@ struct SpecialFileTests {
         try store.prepare(forOutput: output)
         try FS.fifo(store.statePath(for: output))
         #expect(store.load(for: output).lastSuccess == nil)
-        #expect(throws: StapleWriteError.self) { try store.save(StapleState(outputPath: output), for: output) }
+        #expect(throws: AtomicWriteError.self) { try store.save(StapleState(outputPath: output), for: output) }
         #expect(FS.kind(store.statePath(for: output)) == .fifo)
     }
 

@@ -146,7 +146,7 @@ struct SymlinkSafetyTests {
         let victim = "\(folder)/victim"
         try FS.file(victim, [7])
         try FS.link(store.statePath(for: output), to: victim, owner: FS.otherUser)
-        #expect(throws: StapleWriteError.self) { try store.save(StapleState(outputPath: output), for: output) }
+        #expect(throws: AtomicWriteError.self) { try store.save(StapleState(outputPath: output), for: output) }
         #expect(FS.contents(victim) == [7])
         #expect(store.load(for: output) == StapleState(outputPath: StateStore.absolute(output)))
     }

@@ -15,8 +15,6 @@ public struct CertificateChain: Sendable, Hashable {
         self.path = path
     }
 
-    public var certificates: [Certificate] { [leaf] + intermediates }
-
     /// No chain file is larger; a bigger one is not a chain.
     public static let maximumFileSize = LocalFileLimit.bytes
 
@@ -142,10 +140,12 @@ public enum ChainError: Error, Equatable, CustomStringConvertible {
             return "\(path) is not a usable certificate chain: \(detail)"
         case .malformedPEM(let path, let line):
             return
-                "\(path) line \(line) starts like a BEGIN line but is not a well-formed one (-----BEGIN LABEL-----); fix the line so the certificate it opens is read, not skipped"
+                "\(path) line \(line) starts like a BEGIN line but is not a well-formed one (-----BEGIN LABEL-----); fix the line "
+                + "so the certificate it opens is read, not skipped"
         case .unknownBlock(let path, let label, let line):
             return
-                "\(path) holds a \(label) block at line \(line), which is not a certificate, private key or parameters block; a chain file holds the leaf certificate first, then its intermediates"
+                "\(path) holds a \(label) block at line \(line), which is not a certificate, private key or parameters block; a "
+                + "chain file holds the leaf certificate first, then its intermediates"
         case .leafIsCertificateAuthority(let path, let subject):
             return
                 "the first certificate in \(path) is a CA certificate (subject \(subject)); the leaf must come first, then its intermediates"

@@ -21,7 +21,8 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
         case .tooLarge(let limit): return "larger than \(limit) bytes, which no certificate or OCSP file is"
         case .kernelFile(let fileSystem):
             return
-                "it is a file of the kernel's \(fileSystem) file system, not data on a disk; ocspd does not read kernel files (reading some, such as /proc/kmsg, takes what they hold from others)"
+                "it is a file of the kernel's \(fileSystem) file system, not data on a disk; ocspd does not read kernel files "
+                + "(reading some, such as /proc/kmsg, takes what they hold from others)"
         case .system(let code, let message): return "\(message) (errno \(code))"
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// What a new staple takes over from the file it replaces. The operator may have chosen an
+/// What a new staple (or metrics file, or revocation record) takes over from the file it
+/// replaces (`AtomicFileWriter.Ownership.inherited`). The operator may have chosen an
 /// owner and mode (root:www-data 0640 for nginx), but in a folder others may write, the file
 /// there may have been planted by anyone: a planted nobody-owned 0666 file must not make
 /// root's staple nobody's and writable by all.

@@ -20,9 +20,9 @@ enum OutputLock {
     static func acquire(for output: String) throws(StateError) -> StapleLock? {
         let resolved: ResolvedPath
         do {
-            resolved = try StapleWriter.replaceable(output)
+            resolved = try AtomicFileWriter.replaceable(output)
         } catch {
-            throw .output(error)
+            throw .output(StapleWriteError(error))
         }
         return try lock(SidecarName.make(for: resolved.name, suffix: suffix), in: resolved.folder)
     }
@@ -30,7 +30,7 @@ enum OutputLock {
     /// Who owns the lock file of `output` (looked at without following a link), nil when it
     /// cannot be seen: for judging whether its holder is worth waiting for (`LockHolder`).
     static func owner(for output: String) -> uid_t? {
-        guard let resolved = try? StapleWriter.replaceable(output),
+        guard let resolved = try? AtomicFileWriter.replaceable(output),
             case .success(let status) = resolved.folder.entry(SidecarName.make(for: resolved.name, suffix: suffix))
         else { return nil }
         return status.st_uid
@@ -59,7 +59,7 @@ enum OutputLock {
             let code = errno
             close(descriptor)
             if code == EWOULDBLOCK { return nil }
-            throw .cannotLock(path: shown, reason: StapleWriter.text(code))
+            throw .cannotLock(path: shown, reason: SystemError(code).text)
         }
         return StapleLock(descriptor: descriptor)
     }
@@ -75,13 +75,13 @@ enum OutputLock {
                 return descriptor
             case .failure(EEXIST): break
             case .failure(let error):
-                throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+                throw .cannotLock(path: shown, reason: error.text)
             }
             switch try openExisting(name, in: folder, shown: shown) {
             case .success(let descriptor): return descriptor
             case .failure(ENOENT): continue
             case .failure(ELOOP): throw .cannotLock(path: shown, reason: "it is a symlink, which ocspd never follows there; remove it")
-            case .failure(let error): throw .cannotLock(path: shown, reason: StapleWriter.text(error.code))
+            case .failure(let error): throw .cannotLock(path: shown, reason: error.text)
             }
         }
         throw .cannotLock(path: shown, reason: "it keeps disappearing while being opened")

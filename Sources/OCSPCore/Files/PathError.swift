@@ -13,34 +13,30 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
     case tooManyLinks(path: String)
     case system(path: String, code: Int32)
 
+    /// The rule a refused link or folder broke, quoted in its message.
+    private static let rule =
+        "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd "
+        + "runs as and no one else may write them"
+
     public var description: String {
-        let rule =
-            "ocspd follows a link only when the link and every folder on the resolved path belong to root or to the user ocspd runs as and no one else may write them"
         switch self {
         case .untrustedLink(let link, let owner, let folder, let folderOwner, let folderMode, let problem):
-            switch problem {
-            case .foreignLink:
-                return
-                    "\(link) is a symlink owned by \(OwnerName.of(owner)); \(rule). Replace the link with the file itself, or name the file it points to"
-            case .folder(.foreignOwner):
-                return
-                    "\(link) is a symlink in \(folder), which belongs to \(OwnerName.of(folderOwner)) (mode \(ModeText.of(folderMode))); \(rule)"
-            case .folder(.writableByOthers):
-                return
-                    "\(link) is a symlink in \(folder), which others may write (mode \(ModeText.of(folderMode)), owner \(OwnerName.of(folderOwner))); \(rule)"
-            }
+            return Self.untrustedLink(
+                link, owner: owner, folder: folder, folderOwner: folderOwner, folderMode: folderMode, problem: problem)
         case .untrustedFolder(let folder, let owner, let mode, let link?, let problem):
             let what =
                 problem == .foreignOwner
                 ? "belongs to \(OwnerName.of(owner)) (mode \(ModeText.of(mode)))"
                 : "may be written by others (mode \(ModeText.of(mode)), owner \(OwnerName.of(owner)))"
-            return "the symlink \(link) leads through \(folder), which \(what); \(rule)"
+            return "the symlink \(link) leads through \(folder), which \(what); \(Self.rule)"
         case .untrustedFolder(let folder, let owner, let mode, nil, _):
             return
-                "the folder \(folder) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change what is in it; as root, ocspd trusts only what root alone may write: chown root \(folder) and chmod go-w \(folder)"
+                "the folder \(folder) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root "
+                + "may change what is in it; as root, ocspd trusts only what root alone may write: chown root \(folder) and chmod go-w \(folder)"
         case .untrustedFile(let path, let owner, let mode):
             return
-                "\(path) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change it; as root, ocspd trusts only what root alone may write: chown root \(path) and chmod go-w \(path)"
+                "\(path) is owned by \(OwnerName.of(owner)) with mode \(ModeText.of(mode)): someone other than root may change it; "
+                + "as root, ocspd trusts only what root alone may write: chown root \(path) and chmod go-w \(path)"
         case .missingFolder(let path):
             return "cannot create a file in \(path): no such folder; create it, writable for the user ocspd runs as"
         case .notAFolder(let path, let kind):
@@ -49,9 +45,26 @@ public enum PathError: Error, Equatable, CustomStringConvertible {
             return "\(path) passes through more than \(PathResolver.maximumLinks) symlinks (a loop?)"
         case .system(let path, let code) where code == EILSEQ:
             return
-                "cannot follow \(path): the link's target is not UTF-8 text, and ocspd takes paths byte for byte or refuses them; point the link at a UTF-8 name"
+                "cannot follow \(path): the link's target is not UTF-8 text, and ocspd takes paths byte for byte or refuses them; "
+                + "point the link at a UTF-8 name"
         case .system(let path, let code):
             return "cannot look at \(path): \(String(cString: strerror(code))) (errno \(code))"
+        }
+    }
+
+    private static func untrustedLink(
+        _ link: String, owner: uid_t, folder: String, folderOwner: uid_t, folderMode: mode_t, problem: PathTrust.LinkProblem
+    ) -> String {
+        switch problem {
+        case .foreignLink:
+            return
+                "\(link) is a symlink owned by \(OwnerName.of(owner)); \(rule). Replace the link with the file itself, or name the file it points to"
+        case .folder(.foreignOwner):
+            return
+                "\(link) is a symlink in \(folder), which belongs to \(OwnerName.of(folderOwner)) (mode \(ModeText.of(folderMode))); \(rule)"
+        case .folder(.writableByOthers):
+            return
+                "\(link) is a symlink in \(folder), which others may write (mode \(ModeText.of(folderMode)), owner \(OwnerName.of(folderOwner))); \(rule)"
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Reads a small file ocspd itself keeps (the state), through the same checks as a write: no
-/// link someone else planted is followed, and only a regular file is read (`O_NONBLOCK`, so
-/// a FIFO planted at the name can never hang a run).
+/// Reads a small file ocspd itself keeps (a state file, a revocation record, the counter
+/// ledger), through the same checks as a write (`AtomicFileWriter`): no link someone else
+/// planted is followed, and only a regular file is read (`O_NONBLOCK`, so a FIFO planted at
+/// the name can never hang a run).
 enum SafeFileRead {
     static func read(_ path: String, maximum: Int) -> Result<[UInt8], FileReadError> {
         readWithStatus(path, maximum: maximum).map(\.bytes)

@@ -112,6 +112,9 @@ struct SystemError: Error, Equatable {
         self.code = code
     }
 
+    /// As operators read it: `No space left on device (errno 28)`.
+    var text: String { "\(String(cString: strerror(code))) (errno \(code))" }
+
     /// Lets `case .failure(ENOENT)` match.
     static func ~= (code: Int32, error: SystemError) -> Bool { code == error.code }
 }

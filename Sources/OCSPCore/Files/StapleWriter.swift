@@ -1,158 +1,34 @@
 import Foundation
 
-/// Puts a staple file in place atomically, so a server reading it at any moment sees the
-/// old file or the new one, never a mix, an empty file or nothing.
-///
-/// The output is resolved one component at a time (`PathResolver`): a symlink is followed
-/// only when no one but root or ocspd's user could have planted it, never to create a file
-/// through a dangling link, and only a regular file is ever replaced or removed. Everything
-/// then happens in the output's open folder: the temp file is created exclusively
-/// (`O_EXCL | O_NOFOLLOW`) under a dot-name (HAProxy loads every non-dot file in a `crt`
-/// folder), written, fsynced, given the old file's mode and owner as far as they are safe to
-/// keep (`InheritedOwnership`; else 0644), renamed over the output
-/// in the same folder, and the folder fsynced so the rename survives a crash.
-///
-/// A writer holding the output's lock uses one fixed temp name per output, so cleaning what
-/// a killed run left is one unlink, not a scan of a folder that may hold thousands of staples.
-/// Writers without a lock (the metrics file) use a random name.
+/// Puts a staple in place and takes a stale one away: the staple's side of
+/// `AtomicFileWriter` (synced, the replaced file's owner and mode kept), with the errors a
+/// staple's operator has always read (`StapleWriteError`).
 public enum StapleWriter {
-    /// Temp files carry this marker, so a later run can recognise and clean the ones a killed run left.
-    public static let temporaryMarker = ".ocspd-tmp-"
+    /// Staples' temp files carry this marker, as every file `AtomicFileWriter` writes does.
+    public static let temporaryMarker = AtomicFileWriter.temporaryMarker
 
-    /// How the temp file is named.
-    public enum Temporary: Sendable {
-        /// The caller holds the output's lock: no other writer can be using the fixed name.
-        case lockHeld
-        /// Several writers may race: a random name each.
-        case unique
-    }
+    public typealias Temporary = AtomicFileWriter.Temporary
 
-    /// The fixed temp file of a writer holding the lock on `path`.
+    /// The fixed temp file of a writer holding the lock on the staple at `path`.
     public static func lockedTemporaryPath(for path: String) -> String {
-        switch PathResolver.resolve(path) {
-        case .success(let output):
-            return output.folder.shown(temporaryName(for: output.name, naming: .lockHeld))
-        case .failure:
-            let folder = (path as NSString).deletingLastPathComponent
-            return (folder.isEmpty ? "" : folder + "/") + temporaryName(for: (path as NSString).lastPathComponent, naming: .lockHeld)
-        }
+        AtomicFileWriter.lockedTemporaryPath(for: path)
     }
 
-    static func temporaryName(for name: String, naming: Temporary) -> String {
-        switch naming {
-        case .lockHeld: return SidecarName.make(for: name, suffix: "\(temporaryMarker)locked")
-        case .unique: return SidecarName.make(for: name, suffix: "\(temporaryMarker)\(randomSuffix())")
-        }
-    }
-
-    /// How far a write goes to survive a power cut.
-    public enum Durability: Sendable {
-        /// The file and the rename are on disk before `write` returns: staples.
-        case synced
-        /// Atomic for every reader, but a power cut may lose it: bookkeeping that is safe to
-        /// lose (the state: a lost one means one extra fetch), spared two fsyncs per staple.
-        case atomicOnly
-    }
-
-    /// Whose the new file is.
-    public enum Ownership: Sendable {
-        /// The replaced file's owner, as far as it is safe to keep (`InheritedOwnership`):
-        /// staples, whose owner the operator chose.
-        case inherited
-        /// The writer's: ocspd's own records (state files, the counter ledger), believed only
-        /// when root's or the running user's (`StateFileTrust`). A file another user planted
-        /// at the name must not hand its owner on, or root would never believe what it wrote.
-        case writers
-    }
-
-    /// Returns the path really written: `path`, or the file a trusted link leads to.
+    /// Writes the staple, synced before this returns, keeping the replaced file's owner and
+    /// mode. Returns the path really written: `path`, or the file a trusted link leads to.
     @discardableResult
-    public static func write(
-        _ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique,
-        durability: Durability = .synced, ownership: Ownership = .inherited
-    ) throws(StapleWriteError) -> String {
-        let output = try replaceable(path)
-        let folder = output.folder
-        let inherited = InheritedOwnership(existing: output.entry, folder: folder.status)
-        let (descriptor, temporary) = try createTemporary(in: folder, for: output.name, naming: naming)
-        var placed = false
-        defer {
-            if !placed { _ = folder.unlink(temporary) }
-        }
-        do throws(StapleWriteError) {
-            try writeAll(bytes, to: descriptor, path: output.path)
-            if let owner = inherited.owner, case .inherited = ownership, geteuid() == 0 {
-                // Keep the owner the operator chose (nginx reading as www-data, say).
-                _ = fchown(descriptor, owner.uid, owner.gid)
-            }
-            guard fchmod(descriptor, inherited.mode) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
-            if durability == .synced {
-                guard fsync(descriptor) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
-            }
+    public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique) throws(StapleWriteError) -> String {
+        do {
+            return try AtomicFileWriter.write(bytes, as: .staple, to: path, temporary: naming)
         } catch {
-            close(descriptor)
-            throw error
-        }
-        guard close(descriptor) == 0 else { throw .writeFailed(path: output.path, reason: errnoText()) }
-        if let code = folder.rename(temporary, to: output.name) {
-            throw .renameFailed(path: output.path, reason: text(code))
-        }
-        placed = true
-        if durability == .synced { folder.sync() }
-        return output.path
-    }
-
-    /// `path` resolved, when what is there may be replaced: nothing yet, or a regular file.
-    static func replaceable(_ path: String) throws(StapleWriteError) -> ResolvedPath {
-        if PathResolver.namesAFolder(path) { throw .namesAFolder(path: path) }
-        let output: ResolvedPath
-        switch PathResolver.resolve(path) {
-        case .failure(let error): throw .unsafePath(error)
-        case .success(let resolved): output = resolved
-        }
-        if let link = output.danglingLink { throw .danglingLink(link: link, target: output.path) }
-        switch output.kind {
-        case nil, .regularFile?: return output
-        case .folder?: throw .outputIsDirectory(path: output.path)
-        case let kind?: throw .notRegularFile(path: output.path, kind: kind)
+            throw StapleWriteError(error.failure)
         }
     }
 
-    private static func createTemporary(in folder: SafeFolder, for name: String, naming: Temporary) throws(StapleWriteError) -> (
-        Int32, String
-    ) {
-        // A lock holder clears its own leftover and tries again; a random name is tried anew.
-        for _ in 0..<3 {
-            let temporary = temporaryName(for: name, naming: naming)
-            switch folder.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL) {
-            case .success(let descriptor): return (descriptor, temporary)
-            case .failure(EEXIST):
-                if case .lockHeld = naming { try clearLeftover(temporary, in: folder) }
-            case .failure(let error):
-                throw .cannotCreate(folder: folder.path, reason: text(error.code))
-            }
-        }
-        throw .cannotCreate(folder: folder.path, reason: "the temp name stays taken")
-    }
-
-    /// Removes a temp file left by a run killed mid-write: nobody else writes it while we
-    /// hold the lock. Only a file or a link (removing a link never touches its target) is
-    /// ocspd's to remove; anything else was put there by someone else.
-    private static func clearLeftover(_ temporary: String, in folder: SafeFolder) throws(StapleWriteError) {
-        guard case .success(let status) = folder.entry(temporary) else { return }
-        let kind = FileKind(mode: status.st_mode)
-        guard kind == .regularFile || kind == .symlink else {
-            throw .temporaryInTheWay(path: folder.shown(temporary), kind: kind)
-        }
-        _ = folder.unlink(temporary)
-    }
-
-    /// Removes the temp file a killed run left beside `path`. Call only while holding the staple's lock.
+    /// Removes the temp file a killed run left beside `path`. Call only while holding the
+    /// lock of `path` (a staple, or its state file: `AtomicFileWriter.removeStaleTemporary`).
     public static func removeStaleTemporary(besides path: String) {
-        guard case .success(let output) = PathResolver.resolve(path) else { return }
-        // Looked up first: an unlink takes the folder's write lock even when nothing is
-        // there, and thousands of staples share one folder.
-        try? clearLeftover(temporaryName(for: output.name, naming: .lockHeld), in: output.folder)
+        AtomicFileWriter.removeStaleTemporary(besides: path)
     }
 
     /// Removes a staple: one unlink, atomic, never a truncation a reader could catch half-way.
@@ -169,36 +45,16 @@ public enum StapleWriter {
         guard let kind = output.kind else { return nil }
         guard kind == .regularFile else { throw .notRegularFile(path: output.path, kind: kind) }
         if let code = output.folder.unlink(output.name) {
-            guard code == ENOENT else { throw .removeFailed(path: output.path, reason: text(code)) }
+            guard code == ENOENT else { throw .removeFailed(path: output.path, reason: SystemError(code).text) }
             return nil
         }
         output.folder.sync()
         return output.path
     }
-
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StapleWriteError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .writeFailed(path: path, reason: errnoText())
-            }
-            offset += written
-        }
-    }
-
-    private static func randomSuffix() -> String {
-        (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-    }
-
-    private static func errnoText() -> String { text(errno) }
-
-    static func text(_ code: Int32) -> String {
-        "\(String(cString: strerror(code))) (errno \(code))"
-    }
 }
 
+/// Why a staple could not be written or removed. The cases are `AtomicWriteError.Failure`'s,
+/// and `removeFailed`; their descriptions name the output the operator configured.
 public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
     case outputIsDirectory(path: String)
     /// The path ends in `/` or `/.`: it names a folder, whatever is there now.
@@ -216,6 +72,20 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
     case renameFailed(path: String, reason: String)
     case removeFailed(path: String, reason: String)
 
+    init(_ failure: AtomicWriteError.Failure) {
+        switch failure {
+        case .outputIsDirectory(let path): self = .outputIsDirectory(path: path)
+        case .namesAFolder(let path): self = .namesAFolder(path: path)
+        case .notRegularFile(let path, let kind): self = .notRegularFile(path: path, kind: kind)
+        case .unsafePath(let error): self = .unsafePath(error)
+        case .danglingLink(let link, let target): self = .danglingLink(link: link, target: target)
+        case .temporaryInTheWay(let path, let kind): self = .temporaryInTheWay(path: path, kind: kind)
+        case .cannotCreate(let folder, let reason): self = .cannotCreate(folder: folder, reason: reason)
+        case .writeFailed(let path, let reason): self = .writeFailed(path: path, reason: reason)
+        case .renameFailed(let path, let reason): self = .renameFailed(path: path, reason: reason)
+        }
+    }
+
     public var description: String {
         switch self {
         case .outputIsDirectory(let path):
@@ -224,12 +94,14 @@ public enum StapleWriteError: Error, Equatable, CustomStringConvertible {
             return "the output \(path) names a folder; --output names the staple file itself (no trailing /)"
         case .notRegularFile(let path, let kind):
             return
-                "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point the output at a file of its own"
+                "\(path) is \(kind), not a staple file; ocspd replaces or removes only regular files and left it as it is; point "
+                + "the output at a file of its own"
         case .unsafePath(let error):
             return "\(error)"
         case .danglingLink(let link, let target):
             return
-                "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create \(target) or name it as the output"
+                "\(link) is a symlink to \(target), which does not exist; ocspd never creates a file through a symlink: create "
+                + "\(target) or name it as the output"
         case .temporaryInTheWay(let path, let kind):
             return "\(path), ocspd's temp name for this output, holds \(kind) that ocspd did not make; remove it"
         case .cannotCreate(let folder, let reason):

@@ -34,69 +34,80 @@ public enum MetricsFile {
         }
     }
 
-    public static func render(_ staples: [StapleHealth]) -> String {
-        render(rows: staples.map(Row.init))
-    }
-
     /// - Parameter counters: the request and failure counters to publish; by default the
     ///   sum over `rows` (`MetricsWriting` passes the whole state folder's, kept from going down).
     public static func render(rows: [Row], counters: RequestCounters? = nil) -> String {
-        var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: (_ add: (String, Double) -> Void) -> Void) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            samples { labels, value in
-                out += labels.isEmpty ? "\(name) \(format(value))\n" : "\(name){\(labels)} \(format(value))\n"
-            }
-        }
-        func dates(_ name: String, _ help: String, _ date: (Row) -> Date?) {
-            family(name, "gauge", help) { add in
-                for row in rows { if let value = date(row) { add(row.labels, value.timeIntervalSince1970) } }
-            }
-        }
-        dates(
-            "ocspd_staple_effective_expiry_timestamp_seconds",
-            "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter)."
-        ) { $0.effectiveExpiry }
-        dates("ocspd_staple_this_update_timestamp_seconds", "thisUpdate of the staple in place.") { $0.thisUpdate }
-        dates("ocspd_staple_last_success_timestamp_seconds", "When the last refresh succeeded.") { $0.lastSuccess }
-        dates("ocspd_staple_next_refresh_timestamp_seconds", "When the next refresh is scheduled.") { $0.nextAttempt }
-        family("ocspd_staple_consecutive_failures", "gauge", "Failed refreshes since the last success.") { add in
-            for row in rows { add(row.labels, Double(row.consecutiveFailures)) }
-        }
-        family("ocspd_staple_valid", "gauge", "1 when a staple the target accepts is in place.") { add in
-            for row in rows { add(row.labels, row.valid ? 1 : 0) }
-        }
-        family("ocspd_staple_must_staple", "gauge", "1 when the certificate demands stapling (TLS Feature, RFC 7633).") { add in
-            for row in rows { add(row.labels, row.mustStaple ? 1 : 0) }
-        }
-        family("ocspd_staple_status", "gauge", "Certificate status of the staple in place, one series per status.") { add in
-            for row in rows {
-                for status in ["good", "revoked", "unknown"] { add("\(row.labels),status=\"\(status)\"", row.status == status ? 1 : 0) }
-            }
-        }
+        var exposition = Exposition()
+        addStapleFamilies(rows, to: &exposition)
         let totals = counters ?? rows.reduce(into: RequestCounters()) { $0.add(requests: $1.requests, failures: $1.failures) }
+        addCounterFamilies(totals, to: &exposition)
+        return exposition.text
+    }
+
+    /// The text being built, one metric family after another.
+    private struct Exposition {
+        var text = ""
+
+        mutating func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples {
+                text += labels.isEmpty ? "\(name) \(format(value))\n" : "\(name){\(labels)} \(format(value))\n"
+            }
+        }
+
+        /// A gauge of timestamps: rows without the date have no sample.
+        mutating func dates(_ name: String, _ help: String, _ rows: [Row], _ date: (Row) -> Date?) {
+            family(name, "gauge", help, rows.compactMap { row in date(row).map { (row.labels, $0.timeIntervalSince1970) } })
+        }
+    }
+
+    /// The series of `ocspd_staple_status`, one per status a proof can give.
+    private static let statuses = ["good", "revoked", "unknown"]
+
+    /// One sample per staple in each family.
+    private static func addStapleFamilies(_ rows: [Row], to out: inout Exposition) {
+        out.dates(
+            "ocspd_staple_effective_expiry_timestamp_seconds",
+            "When the staple in place stops being valid (min of nextUpdate, signer and certificate notAfter).", rows
+        ) { $0.effectiveExpiry }
+        out.dates("ocspd_staple_this_update_timestamp_seconds", "thisUpdate of the staple in place.", rows) { $0.thisUpdate }
+        out.dates("ocspd_staple_last_success_timestamp_seconds", "When the last refresh succeeded.", rows) { $0.lastSuccess }
+        out.dates("ocspd_staple_next_refresh_timestamp_seconds", "When the next refresh is scheduled.", rows) { $0.nextAttempt }
+        out.family(
+            "ocspd_staple_consecutive_failures", "gauge", "Failed refreshes since the last success.",
+            rows.map { ($0.labels, Double($0.consecutiveFailures)) })
+        out.family(
+            "ocspd_staple_valid", "gauge", "1 when a staple the target accepts is in place.", rows.map { ($0.labels, $0.valid ? 1 : 0) })
+        out.family(
+            "ocspd_staple_must_staple", "gauge", "1 when the certificate demands stapling (TLS Feature, RFC 7633).",
+            rows.map { ($0.labels, $0.mustStaple ? 1 : 0) })
+        out.family(
+            "ocspd_staple_status", "gauge", "Certificate status of the staple in place, one series per status.",
+            rows.flatMap { row in
+                Self.statuses.map { status in ("\(row.labels),status=\"\(status)\"", row.status == status ? 1 : 0) }
+            })
+    }
+
+    /// The request and failure counters, by responder (and reason).
+    private static func addCounterFamilies(_ totals: RequestCounters, to out: inout Exposition) {
         let requests = totals.requests
         let failures = totals.failures
-        family("ocspd_requests_total", "counter", "OCSP requests sent, by responder.") { add in
-            for responder in requests.keys.sorted() { add("responder=\"\(escape(responder))\"", Double(requests[responder] ?? 0)) }
-        }
-        family("ocspd_failures_total", "counter", "Failed OCSP requests, by responder and reason.") { add in
-            for key in failures.keys.sorted() {
+        out.family(
+            "ocspd_requests_total", "counter", "OCSP requests sent, by responder.",
+            requests.keys.sorted().map { ("responder=\"\(escape($0))\"", Double(requests[$0] ?? 0)) })
+        out.family(
+            "ocspd_failures_total", "counter", "Failed OCSP requests, by responder and reason.",
+            failures.keys.sorted().map { key in
                 let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
-                add(
+                return (
                     "responder=\"\(escape(parts.first ?? ""))\",reason=\"\(escape(parts.count > 1 ? parts[1] : ""))\"",
-                    Double(failures[key] ?? 0))
-            }
-        }
-        return out
+                    Double(failures[key] ?? 0)
+                )
+            })
     }
 
-    public static func write(_ staples: [StapleHealth], to path: String) throws(StapleWriteError) {
-        try write(rows: staples.map(Row.init), to: path)
-    }
-
-    public static func write(rows: [Row], counters: RequestCounters? = nil, to path: String) throws(StapleWriteError) {
-        try StapleWriter.write(Array(render(rows: rows, counters: counters).utf8), to: path)
+    public static func write(rows: [Row], counters: RequestCounters? = nil, to path: String) throws(AtomicWriteError) {
+        try AtomicFileWriter.write(Array(render(rows: rows, counters: counters).utf8), as: .metricsFile, to: path)
     }
 
     /// Label values escape backslash, double quote and newline, as the exposition format

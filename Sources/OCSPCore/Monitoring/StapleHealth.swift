@@ -58,18 +58,14 @@ public struct StapleHealth: Sendable {
             job: job, leaf: leaf, staple: staple, state: judged, level: level, reason: reason, revokedOnRecord: revokedOnRecord)
     }
 
+    /// The health from the files on disk: the chain, the issuer, the proof in place, and the
+    /// revocation records.
     private static func assessFiles(
         _ job: RefreshJob, state: StapleState, ledger: RevocationLedger, at now: Date,
         warning: TimeInterval, critical: TimeInterval
     ) -> StapleHealth {
-        // The files are what ocspd verified last (see `VerifiedRecord`): the metrics file is
-        // rewritten after every daemon round, and must not verify thousands of proofs each time.
-        // Not when a file is at a revocation record's name: that is read and verified below.
-        if VerifiedRecord.covers(job), let record = state.verified, record.ledgerIsSilent(ledger),
-            case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
-            let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now)
-        {
-            return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
+        if let remembered = assessFromRecord(job, state: state, ledger: ledger, at: now, warning: warning, critical: critical) {
+            return remembered
         }
         let chain: CertificateChain
         do {
@@ -82,22 +78,13 @@ public struct StapleHealth: Sendable {
             return StapleHealth(
                 job: job, leaf: leaf, staple: nil, state: state, level: .ok, reason: "names no OCSP responder: nothing to staple")
         }
-        var candidates = chain.intermediates
-        if let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)) { candidates.append(issuer) }
-        if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
-            candidates += CertificateBundle.certificates(in: bytes)
-        }
-        guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: candidates) else {
+        guard let issuer = localIssuer(of: chain, job: job, state: state) else {
             return StapleHealth(
                 job: job, leaf: leaf, staple: nil, state: state, level: .unknown,
                 reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
         }
-        var extra: [Certificate] = []
-        if let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
-            extra = CertificateBundle.certificates(in: bytes)
-        }
         let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
-        let onDisk = StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: extra, at: now)
+        let onDisk = StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: responderCertificates(job), at: now)
         if let revoked = revocationOnRecord(ledger, subject: subject) {
             return StapleHealth(
                 job: job, leaf: leaf, staple: onDisk.validStaple?.facts, state: state, level: .critical,
@@ -105,60 +92,39 @@ public struct StapleHealth: Sendable {
                     "the certificate is REVOKED (\(revoked.status)): a verified revocation record says so (\(revoked.record)); replace the certificate",
                 revokedOnRecord: true)
         }
-        let missingLevel: Level = leaf.mustStaple ? .critical : .warning
-        let mustStapleNote = leaf.mustStaple ? " and the certificate demands stapling (Must-Staple)" : ""
-        let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
-        switch onDisk {
-        case .missing:
-            return StapleHealth(
-                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel, reason: "no staple\(mustStapleNote)\(failures)")
-        case .unreadable(let why), .unusable(let why):
-            return StapleHealth(
-                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel,
-                reason: "the staple is not usable: \(why)\(mustStapleNote)")
-        case .expired:
-            return StapleHealth(
-                job: job, leaf: leaf, staple: nil, state: state, level: missingLevel,
-                reason: "the staple has expired\(mustStapleNote)\(failures)")
-        case .foreign:
-            return StapleHealth(
-                job: job, leaf: leaf, staple: nil, state: state, level: .critical,
-                reason: "the staple is for another certificate\(failures)")
-        case .valid(let staple):
-            return judge(staple.facts, leaf: leaf, job: job, state: state, at: now, warning: warning, critical: critical)
-        }
+        return judge(onDisk, leaf: leaf, job: job, state: state, at: now, warning: warning, critical: critical)
     }
 
-    /// A proof that verifies for the current certificate: how much time it has left, and
-    /// whether the target serves it.
-    private static func judge(
-        _ staple: StapleFacts, leaf: LeafIdentity, job: RefreshJob, state: StapleState, at now: Date,
+    /// The health from what ocspd verified last (see `VerifiedRecord`), when the record still
+    /// covers the files: the metrics file is rewritten after every daemon round, and must not
+    /// verify thousands of proofs each time. Not when a file is at a revocation record's
+    /// name: that is read and verified from the files.
+    private static func assessFromRecord(
+        _ job: RefreshJob, state: StapleState, ledger: RevocationLedger, at now: Date,
         warning: TimeInterval, critical: TimeInterval
-    ) -> StapleHealth {
-        let missingLevel: Level = leaf.mustStaple ? .critical : .warning
-        let failures = state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed refreshes in a row" : ""
-        let left = staple.effectiveExpiry.timeIntervalSince(now)
-        let leftText = InspectReport.duration(left)
-        if staple.status.isOnHold {
-            return StapleHealth(
-                job: job, leaf: leaf, staple: staple, state: state, level: .critical,
-                reason: "the certificate is REVOKED: on hold (certificateHold) until the CA lifts it")
+    ) -> StapleHealth? {
+        guard VerifiedRecord.covers(job), let record = state.verified, record.ledgerIsSilent(ledger),
+            case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
+            let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now)
+        else { return nil }
+        return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
+    }
+
+    /// The leaf's issuer among the chain, the state's cached copy and `--issuer`: never the network.
+    private static func localIssuer(of chain: CertificateChain, job: RefreshJob, state: StapleState) -> Certificate? {
+        var candidates = chain.intermediates
+        if let cached = state.issuer, let issuer = Certificate(derBytes: Array(cached.der)) { candidates.append(issuer) }
+        if let path = job.issuerPath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
+            candidates += CertificateBundle.certificates(in: bytes)
         }
-        if staple.status.isRevoked {
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "the certificate is REVOKED")
-        }
-        if let refusal = job.policy.refusal(of: staple, at: now) {
-            return StapleHealth(
-                job: job, leaf: leaf, staple: staple, state: state, level: missingLevel,
-                reason: "\(job.policy.target) will not serve it: \(refusal)")
-        }
-        if left < critical {
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .critical, reason: "\(leftText)\(failures)")
-        }
-        if left < warning {
-            return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .warning, reason: "\(leftText)\(failures)")
-        }
-        return StapleHealth(job: job, leaf: leaf, staple: staple, state: state, level: .ok, reason: "\(leftText)\(failures)")
+        return IssuerSearch.issuer(of: chain.leaf, among: candidates)
+    }
+
+    /// The certificates `--responder-cert` names, none when it names none or cannot be read.
+    private static func responderCertificates(_ job: RefreshJob) -> [Certificate] {
+        guard let path = job.responderCertificatePath, case .success(let bytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes)
+        else { return [] }
+        return CertificateBundle.certificates(in: bytes)
     }
 
     /// The revocation a verified record proves, read only when a file is at a record name.

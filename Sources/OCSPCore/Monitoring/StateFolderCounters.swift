@@ -37,7 +37,7 @@ struct StateFolderCounters {
     }
 
     static func mayBeStateFile(_ name: String) -> Bool {
-        name.hasSuffix(".json") && !name.contains(StapleWriter.temporaryMarker)
+        name.hasSuffix(".json") && !name.contains(AtomicFileWriter.temporaryMarker)
     }
 
     /// The counters of one staple state file, when ocspd believes it as `StateStore.load` does
@@ -78,7 +78,8 @@ struct StateFolderCounters {
         case .success(let read):
             guard StateFileTrust.believable(read.status) else {
                 return .unreadable(
-                    "not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only a file of root or of the user it runs as, with one name), so it is replaced"
+                    "not ocspd's own ledger (owner uid \(read.status.st_uid), \(read.status.st_nlink) name(s); ocspd believes only "
+                        + "a file of root or of the user it runs as, with one name), so it is replaced"
                 )
             }
             guard let ledger = try? JSONDecoder().decode(CounterLedger.self, from: Data(read.bytes)) else {
@@ -89,12 +90,13 @@ struct StateFolderCounters {
         }
     }
 
-    func save(_ ledger: CounterLedger) throws(StapleWriteError) {
+    func save(_ ledger: CounterLedger) throws(AtomicWriteError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(ledger) else { return }
         // Synced: a ledger lost to a power cut after the metrics file survived could publish less.
         // The writer's own: a ledger someone else planted must not stay theirs (never believed).
-        try StapleWriter.write(Array(data), to: ledgerPath, temporary: .lockHeld, durability: .synced, ownership: .writers)
+        try AtomicFileWriter.write(
+            Array(data), as: .counterLedger, to: ledgerPath, temporary: .lockHeld, durability: .synced, ownership: .writers)
     }
 }

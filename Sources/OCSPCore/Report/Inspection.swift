@@ -6,53 +6,66 @@ public enum Inspection {
     public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<
         InspectReport, InspectError
     > {
-        let bytes: [UInt8]
-        switch FileBytes.read(file, maximum: LocalFileLimit.bytes) {
-        case .failure(let reason): return .failure(.unreadable(path: file, reason: reason))
-        case .success(let read): bytes = read
-        }
-        let response: OCSPResponse
-        do {
-            response = try OCSPResponse(derOrPEM: bytes)
-        } catch {
-            return .failure(.undecodable(path: file, reason: error))
-        }
-
-        var issuerCertificates: [Certificate] = []
-        if let issuerPath {
-            switch FileBytes.read(issuerPath, maximum: LocalFileLimit.bytes) {
-            case .failure(let reason):
-                return .failure(.verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description))
-            case .success(let bytes): issuerCertificates = CertificateBundle.certificates(in: bytes)
-            }
-            if issuerCertificates.isEmpty {
-                return .failure(.verificationInput("\(issuerPath) holds no certificate"))
-            }
-        }
-
-        guard let chainPath else {
-            guard let issuer = issuerCertificates.first else {
-                return .success(InspectReport(response: response, verification: nil, at: moment))
+        do throws(InspectError) {
+            let response = try readResponse(file)
+            let issuerCertificates = try readIssuerCertificates(issuerPath)
+            guard let chainPath else {
+                guard let issuer = issuerCertificates.first else {
+                    return .success(InspectReport(response: response, verification: nil, at: moment))
+                }
+                let verification = StapleVerifier.verify(response, issuedBy: issuer, at: moment)
+                return .success(InspectReport(response: response, verification: verification, at: moment))
             }
             return .success(
-                InspectReport(response: response, verification: StapleVerifier.verify(response, issuedBy: issuer, at: moment), at: moment))
+                try verify(response, forChain: chainPath, issuerCertificates: issuerCertificates, issuerPath: issuerPath, at: moment))
+        } catch {
+            return .failure(error)
         }
+    }
+
+    private static func readResponse(_ file: String) throws(InspectError) -> OCSPResponse {
+        let bytes: [UInt8]
+        switch FileBytes.read(file, maximum: LocalFileLimit.bytes) {
+        case .failure(let reason): throw .unreadable(path: file, reason: reason)
+        case .success(let read): bytes = read
+        }
+        do {
+            return try OCSPResponse(derOrPEM: bytes)
+        } catch {
+            throw .undecodable(path: file, reason: error)
+        }
+    }
+
+    /// The certificates `--issuer` names: none without it, and never an empty file.
+    private static func readIssuerCertificates(_ issuerPath: String?) throws(InspectError) -> [Certificate] {
+        guard let issuerPath else { return [] }
+        let certificates: [Certificate]
+        switch FileBytes.read(issuerPath, maximum: LocalFileLimit.bytes) {
+        case .failure(let reason):
+            throw .verificationInput(IssuerError.unreadable(path: issuerPath, reason: reason).description)
+        case .success(let bytes): certificates = CertificateBundle.certificates(in: bytes)
+        }
+        if certificates.isEmpty { throw .verificationInput("\(issuerPath) holds no certificate") }
+        return certificates
+    }
+
+    /// The proof verified for the chain's leaf, its issuer found in the chain or `--issuer`.
+    private static func verify(
+        _ response: OCSPResponse, forChain chainPath: String, issuerCertificates: [Certificate], issuerPath: String?, at moment: Date
+    ) throws(InspectError) -> InspectReport {
         let chain: CertificateChain
         do {
             chain = try CertificateChain.read(from: chainPath)
         } catch {
-            return .failure(.verificationInput(error.description))
+            throw .verificationInput(error.description)
         }
         guard let issuer = IssuerSearch.issuer(of: chain.leaf, among: chain.intermediates + issuerCertificates) else {
-            return .failure(
-                .verificationInput(
-                    IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description))
+            throw .verificationInput(
+                IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description)
         }
         let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)
-        return .success(
-            InspectReport(
-                response: response, verification: verification, at: moment, forCertificate: true,
-                mustStaple: chain.leaf.mustStaple))
+        return InspectReport(
+            response: response, verification: verification, at: moment, forCertificate: true, mustStaple: chain.leaf.mustStaple)
     }
 }
 

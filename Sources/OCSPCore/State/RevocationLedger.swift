@@ -94,26 +94,10 @@ public struct RevocationLedger: Sendable {
         return reading
     }
 
-    /// What the ledger knows about one certificate, in short.
-    public enum Knowledge: Equatable, Sendable {
-        case notRevoked
-        /// A record holding a verified revoked proof says so (the first one found).
-        case revoked(record: String)
-        /// Seen by this process, but no record could be written yet.
-        case revokedUnrecorded
-
-        public var isRevoked: Bool { self != .notRevoked }
-    }
-
-    public func knowledge(of subject: StapleSubject) -> Knowledge {
-        guard let evidence = read(subject).evidence else { return .notRevoked }
-        return evidence.record.map { .revoked(record: $0) } ?? .revokedUnrecorded
-    }
-
     /// The outcome of recording: where it was written and what failed.
     public struct Recorded: Sendable {
         public var written: [String] = []
-        public var failures: [StapleWriteError] = []
+        public var failures: [AtomicWriteError] = []
         /// At least one durable record exists now.
         public var isDurable: Bool { !written.isEmpty }
     }
@@ -124,7 +108,7 @@ public struct RevocationLedger: Sendable {
         var result = Recorded(written: reading.verified)
         for path in reading.lacking {
             do {
-                try StapleWriter.write(evidence, to: path, temporary: .unique, durability: .synced)
+                try AtomicFileWriter.write(evidence, as: .revocationRecord, to: path, temporary: .unique, durability: .synced)
                 result.written.append(path)
             } catch {
                 result.failures.append(error)

@@ -98,14 +98,15 @@ public struct StateStore: Sendable {
     /// Call only while holding the staple's lock. `durability` is `.synced` where losing the
     /// change to a power cut would matter (a revocation seen); otherwise losing it costs one
     /// extra fetch, which is not worth two fsyncs per staple.
-    public func save(_ state: StapleState, for output: String, durability: StapleWriter.Durability = .synced) throws(StapleWriteError) {
+    public func save(_ state: StapleState, for output: String, durability: AtomicFileWriter.Durability = .synced) throws(AtomicWriteError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(state) else { return }
         // The writer's own: a state file someone else planted must not stay theirs, or what
         // ocspd saves there would never be believed (`StateFileTrust`).
-        try StapleWriter.write(Array(data), to: statePath(for: output), temporary: .lockHeld, durability: durability, ownership: .writers)
+        try AtomicFileWriter.write(
+            Array(data), as: .stateFile, to: statePath(for: output), temporary: .lockHeld, durability: durability, ownership: .writers)
     }
 
     /// The exclusive lock for one staple, or nil when another ocspd holds it, whatever
@@ -138,7 +139,8 @@ public struct StateStore: Sendable {
 }
 
 /// One open lock file held with flock(LOCK_EX); released when this object goes away (or the
-/// process dies, so a killed run never leaves a stale lock).
+/// process dies, so a killed run never leaves a stale lock). A staple's (`OutputLock`), or
+/// the state folder's counter lock (`StateFolderCounters.lock`).
 public final class StapleLock: @unchecked Sendable {
     private let descriptor: Int32
 

@@ -10,7 +10,8 @@ public enum ArgumentBytes {
         public let shown: String
 
         public var description: String {
-            "argument \(position) is not UTF-8 text (\(shown)); ocspd takes paths byte for byte or refuses them: rename the file, or link to it under a UTF-8 name"
+            "argument \(position) is not UTF-8 text (\(shown)); ocspd takes paths byte for byte or refuses them: rename the file, "
+                + "or link to it under a UTF-8 name"
         }
     }
 

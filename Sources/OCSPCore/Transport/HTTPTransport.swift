@@ -135,10 +135,12 @@ public struct TransportError: Error, Equatable, CustomStringConvertible {
             return "\(url): the server sent only an interim HTTP \(status) answer and closed the connection; no response came"
         case .headersTooLarge(let detail):
             return
-                "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: \(detail)); no OCSP responder sends that"
+                "\(url): the answer's headers are larger than libcurl accepts (100 KiB per line, 300 KiB in all; libcurl said: "
+                + "\(detail)); no OCSP responder sends that"
         case .responderPaused(let failures, let seconds):
             return
-                "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
+                "\(url): not asked: this responder failed \(failures) requests in a row just now (no answer, timeouts or 5xx); "
+                + "ocspd pauses it for \(seconds) s and retries each staple on its own backoff"
         case .failed(let detail):
             return "\(url): \(detail)"
         }

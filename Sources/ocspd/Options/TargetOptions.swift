@@ -14,7 +14,8 @@ struct TargetOptions: ParsableArguments {
     @Option(
         name: .customLong("expiry-margin"),
         help: ArgumentHelp(
-            "Exim: remove a staple this close to its effective expiry when no new one can be had (300, 5m, 1h; default 5m). With --config it overrides the file.",
+            "Exim: remove a staple this close to its effective expiry when no new one can be had (300, 5m, 1h; default 5m). With "
+                + "--config it overrides the file.",
             valueName: "duration"))
     var expiryMargin: String?
 

@@ -1,0 +1,81 @@
+import Foundation
+import Yams
+
+/// The entries: `defaults:`, then each of `staples:` (one chain, one output) and
+/// `directories:` (a folder of chains), each starting from the defaults.
+extension ConfigurationReader {
+    /// Where a listed entry's output was named, for the one-output-per-entry check.
+    typealias StapleOutput = (output: String, keyPath: String, node: Node?)
+    /// Where an entry was named, for problems found later.
+    typealias EntryPlace = (keyPath: String, node: Node?)
+
+    /// The per-entry settings every entry starts from.
+    mutating func defaults(_ top: Node.Mapping) -> RefreshJob {
+        var defaults = RefreshJob(chainPath: "", outputPath: "")
+        if let node = top["defaults"], let mapping = mapping(node, at: "defaults") {
+            checkKeys(mapping, allowed: ConfigurationLoader.entryKeys, at: "defaults")
+            apply(mapping, to: &defaults, at: "defaults")
+        }
+        return defaults
+    }
+
+    /// The `staples:` entries that name a chain and an output.
+    mutating func staples(_ top: Node.Mapping, defaults: RefreshJob) -> [(job: RefreshJob, output: StapleOutput)] {
+        guard let node = top["staples"], let list = sequence(node, at: "staples") else { return [] }
+        var entries: [(job: RefreshJob, output: StapleOutput)] = []
+        for (index, item) in list.enumerated() {
+            if let entry = staple(item, at: "staples[\(index)]", defaults: defaults) { entries.append(entry) }
+        }
+        return entries
+    }
+
+    private mutating func staple(_ item: Node, at keyPath: String, defaults: RefreshJob) -> (job: RefreshJob, output: StapleOutput)? {
+        guard let mapping = mapping(item, at: keyPath) else { return nil }
+        checkKeys(mapping, allowed: ConfigurationLoader.entryKeys.union(["chain", "output"]), at: keyPath)
+        var job = defaults
+        apply(mapping, to: &job, at: keyPath)
+        guard let chain = required(mapping, "chain", at: keyPath), let output = required(mapping, "output", at: keyPath) else {
+            return nil
+        }
+        job.chainPath = chain
+        job.outputPath = output
+        checkFile(chain, at: "\(keyPath).chain", node: mapping["chain"])
+        checkFolder((output as NSString).deletingLastPathComponent, at: "\(keyPath).output", node: mapping["output"])
+        return (job, (output, "\(keyPath).output", mapping["output"]))
+    }
+
+    /// The `directories:` entries that name a folder.
+    mutating func directories(_ top: Node.Mapping, defaults: RefreshJob) -> [(source: Configuration.DirectorySource, place: EntryPlace)] {
+        guard let node = top["directories"], let list = sequence(node, at: "directories") else { return [] }
+        // HAProxy's convention (NAME.ocsp beside NAME) makes haproxy the natural default here.
+        let defaultsNameTarget = top["defaults"]?.mapping?["target"] != nil
+        var entries: [(source: Configuration.DirectorySource, place: EntryPlace)] = []
+        for (index, item) in list.enumerated() {
+            let keyPath = "directories[\(index)]"
+            if let source = directory(item, at: keyPath, defaults: defaults, defaultsNameTarget: defaultsNameTarget) {
+                entries.append((source, (keyPath, item.mapping?["path"])))
+            }
+        }
+        return entries
+    }
+
+    private mutating func directory(
+        _ item: Node, at keyPath: String, defaults: RefreshJob, defaultsNameTarget: Bool
+    ) -> Configuration.DirectorySource? {
+        guard let mapping = mapping(item, at: keyPath) else { return nil }
+        checkKeys(mapping, allowed: ConfigurationLoader.entryKeys.union(["path", "output-dir"]), at: keyPath)
+        var job = defaults
+        if mapping["target"] == nil && !defaultsNameTarget {
+            job.policy = TargetPolicy(target: .haproxy, expiryMargin: job.policy.expiryMargin)
+        }
+        apply(mapping, to: &job, at: keyPath)
+        guard let folder = required(mapping, "path", at: keyPath) else { return nil }
+        checkFolder(folder, at: "\(keyPath).path", node: mapping["path"])
+        var outputDirectory: String? = nil
+        if let node = mapping["output-dir"], let value = string(node, at: "\(keyPath).output-dir") {
+            checkFolder(value, at: "\(keyPath).output-dir", node: node)
+            outputDirectory = value
+        }
+        return Configuration.DirectorySource(path: folder, outputDirectory: outputDirectory, template: job)
+    }
+}

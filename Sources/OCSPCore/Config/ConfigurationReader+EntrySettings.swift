@@ -1,0 +1,110 @@
+import Foundation
+import Yams
+
+/// The per-entry settings shared by `defaults:`, `staples:` and `directories:` entries.
+extension ConfigurationReader {
+    /// Applies the settings `mapping` names to `job`, in the order of the keys' documentation;
+    /// a key not named keeps what `job` had (the defaults' value, or the built-in one).
+    mutating func apply(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+        applyTarget(mapping, to: &job, at: keyPath)
+        applySources(mapping, to: &job, at: keyPath)
+        applyHook(mapping, to: &job, at: keyPath)
+        applyTiming(mapping, to: &job.timing, at: keyPath)
+        applyBudget(mapping, to: &job, at: keyPath)
+    }
+
+    /// `target` and `expiry-margin`: which proofs the server takes.
+    private mutating func applyTarget(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+        if let node = mapping["target"], let text = string(node, at: "\(keyPath).target") {
+            if let target = Target(rawValue: text) {
+                job.policy = TargetPolicy(target: target, expiryMargin: job.policy.expiryMargin)
+            } else {
+                problem("\(keyPath).target", node, "'\(text)' is not one of exim, nginx, haproxy, generic")
+            }
+        }
+        if let node = mapping["expiry-margin"], let value = duration(node, at: "\(keyPath).expiry-margin") {
+            job.policy = TargetPolicy(target: job.policy.target, expiryMargin: value)
+        }
+    }
+
+    /// `issuer`, `responder`, `responder-cert` and `nonce`: where the proof comes from.
+    private mutating func applySources(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+        if let node = mapping["issuer"], let value = string(node, at: "\(keyPath).issuer") {
+            checkFile(value, at: "\(keyPath).issuer", node: node)
+            job.issuerPath = value
+        }
+        if let node = mapping["responder"], let value = string(node, at: "\(keyPath).responder") {
+            if FetchableURL.isAllowed(value) {
+                job.responderURL = value
+            } else {
+                problem("\(keyPath).responder", node, "'\(value)' is not an http:// or https:// URL")
+            }
+        }
+        if let node = mapping["responder-cert"], let value = string(node, at: "\(keyPath).responder-cert") {
+            checkFile(value, at: "\(keyPath).responder-cert", node: node)
+            job.responderCertificatePath = value
+        }
+        if let node = mapping["nonce"], let value = bool(node, at: "\(keyPath).nonce") {
+            job.nonce = value
+        }
+    }
+
+    /// `hook` and `hook-timeout`: what runs after a staple changed.
+    private mutating func applyHook(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+        if let node = mapping["hook"] {
+            if let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.scalar != nil }) {
+                let arguments = list.compactMap { $0.scalar?.string }
+                job.hook = Hook(
+                    arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout,
+                    executable: hookExecutable(arguments[0], at: "\(keyPath).hook", node: node))
+            } else {
+                problem(
+                    "\(keyPath).hook", node,
+                    "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
+            }
+        }
+        if let node = mapping["hook-timeout"], let value = duration(node, at: "\(keyPath).hook-timeout") {
+            job.hook?.timeout = value
+            if job.hook == nil { job.hook = Hook(arguments: [], timeout: value) }
+        }
+    }
+
+    /// When to refresh and how to back off (`Timing`).
+    private mutating func applyTiming(_ mapping: Node.Mapping, to timing: inout Timing, at keyPath: String) {
+        func at(_ key: String) -> String { "\(keyPath).\(key)" }
+        if let node = mapping["refresh-at"], let value = fraction(node, at: at("refresh-at")) { timing.refreshAt = value }
+        if let node = mapping["jitter"], let value = fraction(node, at: at("jitter")) { timing.jitter = value }
+        if let node = mapping["min-interval"], let value = duration(node, at: at("min-interval")) { timing.minimumInterval = value }
+        if let node = mapping["deadline-min"], let value = duration(node, at: at("deadline-min")) { timing.deadlineMinimum = value }
+        if let node = mapping["deadline-fraction"], let value = fraction(node, at: at("deadline-fraction")) {
+            timing.deadlineFraction = value
+        }
+        if let node = mapping["backoff-min"], let value = duration(node, at: at("backoff-min")) { timing.backoffMinimum = value }
+        if let node = mapping["backoff-max"], let value = duration(node, at: at("backoff-max")) { timing.backoffMaximum = value }
+        if let node = mapping["warning-fraction"], let value = fraction(node, at: at("warning-fraction")) { timing.warningFraction = value }
+        if timing.backoffMinimum > timing.backoffMaximum {
+            problem(at("backoff-min"), mapping["backoff-min"], "backoff-min is larger than backoff-max")
+        }
+    }
+
+    /// `refresh-budget` and `max-responder-urls`: how much one refresh may spend.
+    private mutating func applyBudget(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+        if let node = mapping["refresh-budget"], let value = duration(node, at: "\(keyPath).refresh-budget") {
+            job.budget = RefreshBudget(maximumURLs: job.budget.maximumURLs, seconds: value)
+        }
+        if let node = mapping["max-responder-urls"], let value = count(node, at: "\(keyPath).max-responder-urls") {
+            job.budget = RefreshBudget(maximumURLs: value, seconds: job.budget.seconds)
+        }
+    }
+
+    /// The absolute path the hook will start, found and checked now, with the interpreters
+    /// its `#!` lines start (see HookExecutable).
+    private mutating func hookExecutable(_ command: String, at keyPath: String, node: Node?) -> String? {
+        switch HookExecutable.resolve(command) {
+        case .success(let path): return path
+        case .failure(let error):
+            problem(keyPath, node, error.description)
+            return nil
+        }
+    }
+}

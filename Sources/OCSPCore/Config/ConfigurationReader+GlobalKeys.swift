@@ -1,0 +1,30 @@
+import Foundation
+import Yams
+
+/// The keys that apply to the whole configuration, not to one entry.
+extension ConfigurationReader {
+    mutating func applyGlobalKeys(_ top: Node.Mapping, to configuration: inout Configuration) {
+        if let node = top["state-dir"], let value = string(node, at: "state-dir") {
+            configuration.stateDirectory = value
+        }
+        if let node = top["watch-interval"], let value = duration(node, at: "watch-interval") {
+            configuration.watchInterval = max(1, value)
+        }
+        if let node = top["refuse-private-addresses"], let value = bool(node, at: "refuse-private-addresses") {
+            configuration.refusePrivateAddresses = value
+        }
+        if let node = top["max-concurrent"], let value = count(node, at: "max-concurrent") {
+            configuration.concurrency.global = value
+        }
+        if let node = top["max-per-responder"], let value = count(node, at: "max-per-responder") {
+            configuration.concurrency.perResponder = value
+        }
+        if let node = top["responder-rate"] {
+            if let text = node.scalar?.string, let rate = Double(text), rate > 0 {
+                configuration.concurrency.perResponderRate = rate
+            } else {
+                problem("responder-rate", node, "expected requests per second per responder, such as 10 or 0.5")
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Yams
+
+extension ConfigurationReader {
+    /// Two listed entries writing one file overwrite each other's proofs on every run,
+    /// whatever the spelling of their paths: both lines are named, and the configuration is
+    /// refused. An output that is a configured chain (`site.pem` for `site.pem.ocsp`) would
+    /// replace the certificate with a proof. Chains found in folders count as chains here; a
+    /// found chain whose own output collides fails alone (`Configuration.expansion`), as a
+    /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`).
+    mutating func checkOneEntryPerOutput(
+        staples: [StapleOutput], configuration: Configuration, directories: [EntryPlace]
+    ) {
+        var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
+        let folderChains = configuration.directories.flatMap { $0.scan().jobs.map(\.chainPath) }
+        let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map(OutputIdentity.of))
+        for (output, keyPath, node) in staples {
+            let identity = OutputIdentity.of(output)
+            if chainFiles.contains(identity) {
+                problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
+            } else if let first = owners[identity] {
+                let place = first.line.map { "line \($0)" } ?? "above"
+                problem(
+                    keyPath, node,
+                    "\(output) is the same file as \(first.keyPath) (\(place)): \(first.path); each output belongs to one entry")
+            } else {
+                owners[identity] = (keyPath, node?.mark?.line, output)
+            }
+        }
+        for failure in configuration.expansion().failures where directories.indices.contains(failure.directory) {
+            let place = directories[failure.directory]
+            fileProblem(place.keyPath, place.node, "\(failure.message); the other entries proceed")
+        }
+    }
+}
