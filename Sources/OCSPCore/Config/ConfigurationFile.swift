@@ -4,7 +4,7 @@ import Foundation
 /// owner and mode were checked, opened in the folder that was checked: renaming a folder or
 /// the file between the check and the read cannot get anything else read.
 enum ConfigurationFile {
-    static let maximumSize = 4 << 20
+    static let maximumSize = LocalFileLimit.configuration
 
     static func read(_ path: String, euid: uid_t = geteuid()) -> Result<[UInt8], TrustedFileError> {
         guard euid == 0 else {

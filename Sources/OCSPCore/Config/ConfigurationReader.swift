@@ -101,7 +101,7 @@ struct ConfigurationReader {
     }
 
     mutating func checkFile(_ path: String, at keyPath: String, node: Node?) {
-        if case .failure(let reason) = FileBytes.read(path, maximum: 4 << 20) {
+        if case .failure(let reason) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
             fileProblem(keyPath, node, "\(path): \(reason)")
         }
     }

@@ -70,7 +70,7 @@ struct StateFolderCounters {
     /// The ledger, believed by the same rule as a state file: otherwise anyone who may write
     /// the state folder would set the counters root publishes, and the ledger would keep them.
     func readLedger() -> LedgerRead {
-        switch SafeFileRead.readWithStatus(ledgerPath, maximum: 16 << 20) {
+        switch SafeFileRead.readWithStatus(ledgerPath, maximum: LocalFileLimit.counterLedger) {
         case .failure(.missing):
             return .missing
         case .failure(let error):

@@ -8,6 +8,9 @@ import Synchronization
 /// cron run take hours. Every refresh of the run shares one window: the first wait opens it,
 /// later waits end with it, and once it has passed a held lock is judged at once.
 public final class LockWaitBudget: Sendable {
+    /// A refresh by another ocspd at the same moment (the first run of a new staple) is done
+    /// within this in the common case, and its proof then counts. A holder still at it after
+    /// this is slow (its result shows in the next run) or holding the lock without writing.
     public static let defaultSeconds: TimeInterval = 5
 
     public let seconds: TimeInterval

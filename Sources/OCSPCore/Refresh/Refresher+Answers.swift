@@ -17,7 +17,7 @@ extension Refresher {
         } catch {
             return fail(.request(error), &refresh)
         }
-        let fetcher = OCSPFetcher(transport: transport)
+        let fetcher = OCSPFetcher(transport: transport, monotonic: monotonic)
         for url in refresh.urls {
             guard let answer = ask(url, request: request, fetcher: fetcher, &refresh) else { continue }
             if let outcome = act(on: answer, &refresh) { return outcome }

@@ -6,13 +6,6 @@ import Foundation
 /// staple on disk is judged, as for an unusable state folder, and "nothing done" is exit 0
 /// only when a valid staple is in place.
 extension Refresher {
-    /// How long a refresh finding no valid staple waits for the lock's holder to finish: a
-    /// refresh by another ocspd at the same moment (the first run of a new staple) is done
-    /// within this in the common case, and its proof then counts. A holder still at it after
-    /// this is slow (its result shows in the next run) or holding the lock without writing.
-    /// One window per run, shared by all its outputs (`LockWaitBudget`).
-    static let lockWait: TimeInterval = LockWaitBudget.defaultSeconds
-
     /// - Parameter waits: the run's window for waiting on held locks; a refresh of its own
     ///   (`refresh --output`) has one to itself.
     func lockHeldByAnother(_ pending: PendingRefresh, waits: LockWaitBudget = LockWaitBudget()) -> Refreshed {

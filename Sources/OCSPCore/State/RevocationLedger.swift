@@ -71,7 +71,7 @@ public struct RevocationLedger: Sendable {
     public func read(_ subject: StapleSubject) -> Reading {
         var reading = Reading()
         for path in recordPaths(for: subject) {
-            switch SafeFileRead.read(path, maximum: 1 << 16) {
+            switch SafeFileRead.read(path, maximum: LocalFileLimit.revocationRecord) {
             case .failure(.missing):
                 reading.lacking.append(path)
             case .failure(let reason):

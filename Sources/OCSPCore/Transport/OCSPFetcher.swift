@@ -7,9 +7,12 @@ public struct OCSPFetcher: Sendable {
     public static let maximumGETURLLength = 255
 
     public let transport: any HTTPTransport
+    /// The clock `deadline` is on (`MonotonicClock` unless a test injects one).
+    public let monotonic: @Sendable () -> TimeInterval
 
-    public init(transport: any HTTPTransport) {
+    public init(transport: any HTTPTransport, monotonic: @escaping @Sendable () -> TimeInterval = MonotonicClock.seconds) {
         self.transport = transport
+        self.monotonic = monotonic
     }
 
     public struct Fetched: Sendable {
@@ -20,31 +23,31 @@ public struct OCSPFetcher: Sendable {
         public let warnings: [String]
     }
 
-    /// `deadline`, on `MonotonicClock`, bounds the GET and the POST after it together: each
+    /// `deadline`, on `monotonic`, bounds the GET and the POST after it together: each
     /// transfer gets what is left of it, and a POST with no time left is not sent.
     public func fetch(_ request: OCSPRequest, from url: String, deadline: TimeInterval? = nil) -> Result<Fetched, ResponderFailure> {
         let post = HTTPRequest.post(url, body: request.derBytes, contentType: "application/ocsp-request")
         if let getURL = Self.getURL(for: request, base: url), getURL.utf8.count <= Self.maximumGETURLLength {
-            switch attempt(Self.bounded(.get(getURL), by: deadline), displayURL: url) {
+            switch attempt(bounded(.get(getURL), by: deadline), displayURL: url) {
             case .success(let fetched):
                 return .success(fetched)
             case .failure(let failure) where failure.isRefusal:
-                if let deadline, deadline - MonotonicClock.seconds() < BudgetSpending.shortestTransfer {
+                if let deadline, deadline - monotonic() < BudgetSpending.shortestTransfer {
                     return .failure(failure)
                 }
-                return attempt(Self.bounded(post, by: deadline), displayURL: url)
+                return attempt(bounded(post, by: deadline), displayURL: url)
                     .mapError { $0.afterRefusedGET(failure) }
             case .failure(let failure):
                 return .failure(failure)
             }
         }
-        return attempt(Self.bounded(post, by: deadline), displayURL: url)
+        return attempt(bounded(post, by: deadline), displayURL: url)
     }
 
-    private static func bounded(_ request: HTTPRequest, by deadline: TimeInterval?) -> HTTPRequest {
+    private func bounded(_ request: HTTPRequest, by deadline: TimeInterval?) -> HTTPRequest {
         guard let deadline else { return request }
         var bounded = request
-        bounded.timeout = max(BudgetSpending.shortestTransfer, deadline - MonotonicClock.seconds())
+        bounded.timeout = max(BudgetSpending.shortestTransfer, deadline - monotonic())
         return bounded
     }
 
