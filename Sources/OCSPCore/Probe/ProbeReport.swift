@@ -4,7 +4,7 @@ import Foundation
 /// the chain the server presented, its status and time left, and whether it is the file ocspd wrote.
 public struct ProbeReport: Sendable {
     public let endpoint: String
-    public let result: TLSProbe.Result
+    public let observation: TLSProbe.Observation
     public let leaf: Certificate?
     public let verification: Result<VerifiedStaple, VerificationFailure>?
     /// nil without `--expect`.
@@ -15,18 +15,18 @@ public struct ProbeReport: Sendable {
     public let moment: Date
 
     public init(
-        endpoint: String, result: TLSProbe.Result, expected: (path: String, bytes: [UInt8])?, at moment: Date,
+        endpoint: String, observation: TLSProbe.Observation, expected: (path: String, bytes: [UInt8])?, at moment: Date,
         warning: TimeInterval, critical: TimeInterval
     ) {
         self.endpoint = endpoint
-        self.result = result
+        self.observation = observation
         self.moment = moment
-        let leaf = result.presentedChain.first
+        let leaf = observation.presentedChain.first
         self.leaf = leaf
         expectedPath = expected?.path
-        matchesExpected = expected.map { result.stapled == $0.bytes }
-        let issuer = leaf.flatMap { IssuerSearch.issuer(of: $0, among: result.presentedChain.dropFirst()) }
-        if let stapled = result.stapled, let leaf {
+        matchesExpected = expected.map { observation.stapled == $0.bytes }
+        let issuer = leaf.flatMap { IssuerSearch.issuer(of: $0, among: observation.presentedChain.dropFirst()) }
+        if let stapled = observation.stapled, let leaf {
             if let issuer {
                 switch Swift.Result(catching: { try OCSPResponse(derBytes: stapled) }) {
                 case .success(let response):
@@ -41,7 +41,7 @@ public struct ProbeReport: Sendable {
             verification = nil
         }
         let mustStaple = leaf?.mustStaple ?? false
-        switch (result.stapled, verification) {
+        switch (observation.stapled, verification) {
         case (nil, _):
             level = mustStaple ? .critical : .warning
             reason = "no staple" + (mustStaple ? ", and the certificate demands one (Must-Staple): clients will refuse the connection" : "")
@@ -78,14 +78,14 @@ public struct ProbeReport: Sendable {
 
     public var text: String {
         var lines = ["OCSPD \(level) - \(endpoint): \(reason)"]
-        lines.append("Protocol:            \(result.protocolVersion)")
+        lines.append("Protocol:            \(observation.protocolVersion)")
         if let leaf {
             lines.append("Certificate:         \(leaf.subject)")
             lines.append("Serial number:       \(leaf.serialNumber)")
             lines.append("Expires:             \(RFC3339.string(leaf.notAfter))")
             lines.append("Must-Staple:         \(leaf.mustStaple ? "yes" : "no")")
         }
-        lines.append("Stapled:             \(result.stapled.map { "yes, \($0.count) bytes" } ?? "no")")
+        lines.append("Stapled:             \(observation.stapled.map { "yes, \($0.count) bytes" } ?? "no")")
         switch verification {
         case nil: break
         case .success(let staple)?:
@@ -115,12 +115,12 @@ public struct ProbeReport: Sendable {
             ("endpoint", .string(endpoint)),
             ("status", .string(level.description)),
             ("reason", .string(reason)),
-            ("protocol", .string(result.protocolVersion)),
+            ("protocol", .string(observation.protocolVersion)),
             ("subject", .optional(leaf?.subject)),
             ("serialNumber", .optional(leaf?.serialNumber)),
             ("notAfter", .time(leaf?.notAfter)),
             ("mustStaple", leaf.map { .bool($0.mustStaple) } ?? .null),
-            ("stapled", .bool(result.stapled != nil)),
+            ("stapled", .bool(observation.stapled != nil)),
             ("verification", verificationValue),
             ("certStatus", .optional(staple?.status.name)),
             ("effectiveExpiry", .time(staple?.effectiveExpiry)),
