@@ -21,14 +21,11 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     public var singleIndex: Int
     public var singleResponseCount: Int
     public var certIDHashAlgorithm: String
-    /// The signer's notBefore and notAfter, whether it was a delegated responder, and the
-    /// leaf's notAfter: with thisUpdate and nextUpdate, what `ProofTimeWindow` checks again.
+    /// The signer's validity: with thisUpdate, nextUpdate and `effectiveExpiry`, what
+    /// `ProofTimeWindow` checks again.
     public var signerNotBefore: Date
-    /// Absent in older records (like the two below): no fast path until the next full
-    /// refresh records them.
+    /// Absent in older records: no fast path until the next full refresh records it.
     public var signerNotAfter: Date?
-    public var signerIsDelegated: Bool?
-    public var leafNotAfter: Date?
     public var leafSubject: String
     public var leafSerialNumber: String
     public var leafMustStaple: Bool
@@ -54,8 +51,6 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         certIDHashAlgorithm = staple.single.certID.hashAlgorithm
         signerNotBefore = staple.signer.notBefore
         signerNotAfter = staple.signer.notAfter
-        signerIsDelegated = staple.isDelegated
-        leafNotAfter = leaf.notAfter
         leafSubject = leaf.subject
         leafSerialNumber = leaf.serialNumber
         leafMustStaple = leaf.mustStaple
@@ -64,7 +59,8 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
-            singleResponseCount, certIDHashAlgorithm, signerNotBefore, signerNotAfter, signerIsDelegated, leafNotAfter, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder,
+            singleResponseCount, certIDHashAlgorithm, signerNotBefore, signerNotAfter, leafSubject, leafSerialNumber, leafMustStaple,
+            leafHasResponder,
             revocationName
     }
 
@@ -83,8 +79,6 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         certIDHashAlgorithm = try container.decode(String.self, forKey: .certIDHashAlgorithm)
         signerNotBefore = try container.decode(Date.self, forKey: .signerNotBefore)
         signerNotAfter = try container.decodeIfPresent(Date.self, forKey: .signerNotAfter)
-        signerIsDelegated = try container.decodeIfPresent(Bool.self, forKey: .signerIsDelegated)
-        leafNotAfter = try container.decodeIfPresent(Date.self, forKey: .leafNotAfter)
         leafSubject = try container.decode(String.self, forKey: .leafSubject)
         leafSerialNumber = try container.decode(String.self, forKey: .leafSerialNumber)
         leafMustStaple = try container.decode(Bool.self, forKey: .leafMustStaple)
@@ -122,26 +116,22 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     }
 
     /// The facts, if the recorded proof still passes the verifier's time checks at `now`
-    /// (`ProofTimeWindow`, which also derives the effective expiry again). A proof ahead of
-    /// the clock (stepped back since it was verified) is judged at the moment it became valid,
-    /// as `StapleOnDisk` judges the file: it is still that proof. Nil for a record older than
-    /// the signer's notAfter in it: the caller takes the full path.
+    /// (`ProofTimeWindow`, against the effective expiry derived when it was verified). A proof
+    /// ahead of the clock (stepped back since it was verified) is judged at the moment it
+    /// became valid, as `StapleOnDisk` judges the file: it is still that proof. Nil for a
+    /// record without the signer's notAfter (older ones): the caller takes the full path.
     public func facts(at now: Date) -> StapleFacts? {
-        guard let window = timeWindow else { return nil }
-        let moment = max(now, thisUpdate, signerNotBefore)
-        guard case .success(let expiry) = window.verdict(at: moment) else { return nil }
-        return StapleFacts(
-            status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: expiry.date,
-            expiryLimit: expiry.limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
-            certIDHashAlgorithm: certIDHashAlgorithm)
-    }
-
-    /// The dates the verifier checked, when the record holds them all.
-    var timeWindow: ProofTimeWindow? {
-        guard let signerNotAfter, let signerIsDelegated, let leafNotAfter else { return nil }
-        return ProofTimeWindow(
+        guard let signerNotAfter, let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit) else { return nil }
+        let window = ProofTimeWindow(
             thisUpdate: thisUpdate, nextUpdate: nextUpdate, signerNotBefore: signerNotBefore, signerNotAfter: signerNotAfter,
-            signerIsDelegated: signerIsDelegated, leafNotAfter: leafNotAfter)
+            leafNotAfter: nil)
+        let moment = max(now, thisUpdate, signerNotBefore)
+        let derived = ProofTimeWindow.Expiry(date: effectiveExpiry, limit: limit)
+        guard case .success = window.verdict(at: moment, derivedExpiry: derived) else { return nil }
+        return StapleFacts(
+            status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
+            expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
+            certIDHashAlgorithm: certIDHashAlgorithm)
     }
 
     var leaf: LeafIdentity {

@@ -12,21 +12,15 @@ public struct ProofTimeWindow: Sendable, Hashable {
     public var nextUpdate: Date?
     public var signerNotBefore: Date
     public var signerNotAfter: Date
-    /// A delegated signer's notAfter bounds the proof; the issuer's own does not (a client
-    /// checks the issuer through the chain), though its validity is checked all the same.
-    public var signerIsDelegated: Bool
-    /// Nil when no certificate is known, only its issuer (`inspect --issuer`).
+    /// Nil when no certificate is known, only its issuer (`inspect --issuer`), and when a
+    /// recorded expiry already holds it (`VerifiedRecord`).
     public var leafNotAfter: Date?
 
-    public init(
-        thisUpdate: Date, nextUpdate: Date?, signerNotBefore: Date, signerNotAfter: Date, signerIsDelegated: Bool,
-        leafNotAfter: Date?
-    ) {
+    public init(thisUpdate: Date, nextUpdate: Date?, signerNotBefore: Date, signerNotAfter: Date, leafNotAfter: Date?) {
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
         self.signerNotBefore = signerNotBefore
         self.signerNotAfter = signerNotAfter
-        self.signerIsDelegated = signerIsDelegated
         self.leafNotAfter = leafNotAfter
     }
 
@@ -61,10 +55,19 @@ public struct ProofTimeWindow: Sendable, Hashable {
         }
     }
 
-    /// Every check in the verifier's order, then the effective expiry.
-    public func verdict(at now: Date) -> Result<Expiry, Failure> {
+    /// Every check in the verifier's order, then the effective expiry. A delegated signer's
+    /// notAfter bounds the proof; the issuer's own does not (a client checks the issuer
+    /// through the chain), though its validity is checked all the same.
+    public func verdict(at now: Date, signerIsDelegated: Bool) -> Result<Expiry, Failure> {
         if let failure = signerFailure(at: now) ?? proofFailure(at: now) { return .failure(failure) }
-        return expiry(at: now)
+        return expiry(at: now, signerIsDelegated: signerIsDelegated)
+    }
+
+    /// The same checks for a proof verified before, against the expiry derived then
+    /// (`VerifiedRecord` keeps it, and with it the leaf's and a delegated signer's notAfter).
+    public func verdict(at now: Date, derivedExpiry: Expiry) -> Result<Expiry, Failure> {
+        if let failure = signerFailure(at: now) ?? proofFailure(at: now) { return .failure(failure) }
+        return Self.check(derivedExpiry, at: now)
     }
 
     /// Stage one: the signer's certificate is valid at `now`.
@@ -91,11 +94,15 @@ public struct ProofTimeWindow: Sendable, Hashable {
     }
 
     /// Stage three: the effective expiry, which must lie after `now`.
-    func expiry(at now: Date) -> Result<Expiry, Failure> {
+    func expiry(at now: Date, signerIsDelegated: Bool) -> Result<Expiry, Failure> {
         guard let nextUpdate else { return .failure(.nextUpdateMissing) }
         let expiry = Self.effectiveExpiry(
             nextUpdate: nextUpdate, delegatedSignerNotAfter: signerIsDelegated ? signerNotAfter : nil, leafNotAfter: leafNotAfter)
-        return now >= expiry.date ? .failure(.expired(expiry.date)) : .success(expiry)
+        return Self.check(expiry, at: now)
+    }
+
+    private static func check(_ expiry: Expiry, at now: Date) -> Result<Expiry, Failure> {
+        now >= expiry.date ? .failure(.expired(expiry.date)) : .success(expiry)
     }
 
     /// min(nextUpdate, delegated signer notAfter, leaf notAfter): past it, clients refuse the

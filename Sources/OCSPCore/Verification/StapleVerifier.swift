@@ -75,7 +75,7 @@ public enum StapleVerifier {
         }
         let window = ProofTimeWindow(
             thisUpdate: single.thisUpdate, nextUpdate: single.nextUpdate, signerNotBefore: signer.notBefore,
-            signerNotAfter: signer.notAfter, signerIsDelegated: isDelegated, leafNotAfter: leaf?.notAfter)
+            signerNotAfter: signer.notAfter, leafNotAfter: leaf?.notAfter)
         if let failure = window.proofFailure(at: now) {
             throw failure.verificationFailure(signer: signer.description)
         }
@@ -83,7 +83,7 @@ public enum StapleVerifier {
             throw .statusUnknown
         }
         let expiry: ProofTimeWindow.Expiry
-        switch window.expiry(at: now) {
+        switch window.expiry(at: now, signerIsDelegated: isDelegated) {
         case .failure(let failure): throw failure.verificationFailure(signer: signer.description)
         case .success(let found): expiry = found
         }
