@@ -211,10 +211,11 @@ private let openPublicSocket:
         let isPrivate = withUnsafePointer(to: &address.pointee.addr) { AddressPolicy.isPrivate($0) }
         if isPrivate {
             var host = [CChar](repeating: 0, count: 64)
-            withUnsafePointer(to: &address.pointee.addr) {
-                _ = getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            let printed = withUnsafePointer(to: &address.pointee.addr) {
+                getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
             }
-            guardian.refuse(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guardian.refuse(printed == 0 ? name : "(an address getnameinfo cannot print)")
             return -1
         }
         return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)

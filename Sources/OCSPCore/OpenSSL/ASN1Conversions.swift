@@ -39,7 +39,7 @@ enum ASN1Conversions {
     static func rfc4514(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         return withMemoryBIO { bio in
-            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_rfc4514())
+            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_rfc4514()) >= 0
         }
     }
 
@@ -47,7 +47,7 @@ enum ASN1Conversions {
     static func oneLine(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         return withMemoryBIO { bio in
-            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_oneline())
+            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_oneline()) >= 0
         }
     }
 
@@ -65,11 +65,15 @@ enum ASN1Conversions {
         return String(decoding: buffer.prefix(Int(min(length, 127))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Runs `body` against a fresh memory BIO and returns what it wrote as text.
-    static func withMemoryBIO(_ body: (OpaquePointer) -> Void) -> String {
+    /// Runs `body` against a fresh memory BIO and returns what it wrote as text; empty when
+    /// `body` reports a failure (a half-written name is no name).
+    static func withMemoryBIO(_ body: (OpaquePointer) -> Bool) -> String {
         guard let bio = BIO_new(BIO_s_mem()) else { return "" }
         defer { BIO_free(bio) }
-        body(bio)
+        guard body(bio) else {
+            OpenSSLErrorQueue.clear()
+            return ""
+        }
         var data: UnsafePointer<CChar>? = nil
         let length = ocspd_bio_get_mem_data(bio, &data)
         guard length > 0, let data else { return "" }

@@ -12,10 +12,13 @@ final class X509Object: @unchecked Sendable {
         self.pointer = pointer
     }
 
-    /// Adds a reference to a certificate another OpenSSL object owns (a stack, a response).
-    /// For the other owners in `OpenSSL/` only.
-    convenience init(retaining pointer: OpaquePointer) {
-        X509_up_ref(pointer)
+    /// Adds a reference to a certificate another OpenSSL object owns (a stack, a response);
+    /// nil when OpenSSL cannot count one more. For the other owners in `OpenSSL/` only.
+    convenience init?(retaining pointer: OpaquePointer) {
+        guard X509_up_ref(pointer) == 1 else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
         self.init(takingOwnershipOf: pointer)
     }
 
@@ -230,6 +233,6 @@ func x509Objects(inBorrowedStack stack: OpaquePointer?) -> [X509Object] {
     let count = OPENSSL_sk_num(stack)
     guard count > 0 else { return [] }
     return (0..<count).compactMap { index in
-        OPENSSL_sk_value(stack, index).map { X509Object(retaining: OpaquePointer($0)) }
+        OPENSSL_sk_value(stack, index).flatMap { X509Object(retaining: OpaquePointer($0)) }
     }
 }
