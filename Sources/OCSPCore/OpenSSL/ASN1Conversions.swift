@@ -17,9 +17,9 @@ enum ASN1Conversions {
 
     /// An `ASN1_INTEGER` as lowercase hex without leading zeros, as `inspect` prints serials.
     static func hex(integer: UnsafePointer<ASN1_INTEGER>?) -> String {
-        guard let integer, let bignum = ASN1_INTEGER_to_BN(integer, nil) else { return "" }
-        defer { BN_free(bignum) }
-        guard let text = BN_bn2hex(bignum) else { return "" }
+        guard let integer, let bignum = ScratchObject(ASN1_INTEGER_to_BN(integer, nil), freedBy: { BN_free($0) }),
+            let text = bignum.withUnsafeObject({ BN_bn2hex($0) })
+        else { return "" }
         defer { ocspd_openssl_free(text) }
         let upper = String(cString: text)
         let negative = upper.hasPrefix("-")
@@ -68,17 +68,19 @@ enum ASN1Conversions {
     /// Runs `body` against a fresh memory BIO and returns what it wrote as text; empty when
     /// `body` reports a failure (a half-written name is no name).
     static func withMemoryBIO(_ body: (OpaquePointer) -> Bool) -> String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        guard body(bio) else {
-            OpenSSLErrorQueue.clear()
-            return ""
-        }
-        var data: UnsafePointer<CChar>? = nil
-        let length = ocspd_bio_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        // BIO_free's result says whether it freed; a memory BIO always can.
+        guard let bio = ScratchObject(BIO_new(BIO_s_mem()), freedBy: { _ = BIO_free($0) }) else { return "" }
+        return bio.withUnsafeObject { bio in
+            guard body(bio) else {
+                OpenSSLErrorQueue.clear()
+                return ""
+            }
+            var data: UnsafePointer<CChar>? = nil
+            let length = ocspd_bio_get_mem_data(bio, &data)
+            guard length > 0, let data else { return "" }
+            return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+            }
         }
     }
 }

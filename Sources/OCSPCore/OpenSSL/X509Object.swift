@@ -150,32 +150,34 @@ final class X509Object: @unchecked Sendable {
     }
 
     private func authorityInformationAccess() -> [(method: Int32, uri: String)] {
-        guard let raw = X509_get_ext_d2i(pointer, NID_info_access, nil, nil) else { return [] }
-        let stack = OpaquePointer(raw)
-        defer { AUTHORITY_INFO_ACCESS_free(stack) }
-        var entries: [(Int32, String)] = []
-        for index in 0..<max(0, OPENSSL_sk_num(stack)) {
-            guard let value = OPENSSL_sk_value(stack, index) else { continue }
-            let description = value.assumingMemoryBound(to: ACCESS_DESCRIPTION.self).pointee
-            guard let location = description.location, location.pointee.type == GEN_URI,
-                let uri = location.pointee.d.uniformResourceIdentifier
-            else { continue }
-            let bytes = ASN1Conversions.bytes(UnsafePointer(uri))
-            entries.append((OBJ_obj2nid(description.method), String(decoding: bytes, as: UTF8.self)))
+        let raw = X509_get_ext_d2i(pointer, NID_info_access, nil, nil)
+        guard let access = ScratchObject(raw.map(OpaquePointer.init), freedBy: { AUTHORITY_INFO_ACCESS_free($0) }) else {
+            return []
         }
-        return entries
+        return access.withUnsafeObject { stack in
+            var entries: [(Int32, String)] = []
+            for index in 0..<max(0, OPENSSL_sk_num(stack)) {
+                guard let value = OPENSSL_sk_value(stack, index) else { continue }
+                let description = value.assumingMemoryBound(to: ACCESS_DESCRIPTION.self).pointee
+                guard let location = description.location, location.pointee.type == GEN_URI,
+                    let uri = location.pointee.d.uniformResourceIdentifier
+                else { continue }
+                let bytes = ASN1Conversions.bytes(UnsafePointer(uri))
+                entries.append((OBJ_obj2nid(description.method), String(decoding: bytes, as: UTF8.self)))
+            }
+            return entries
+        }
     }
 
     /// RFC 7633: a TLS Feature extension listing status_request (5).
     private func demandsStatusRequest() -> Bool {
-        guard let raw = X509_get_ext_d2i(pointer, NID_tlsfeature, nil, nil) else { return false }
-        let stack = OpaquePointer(raw)
-        defer { TLS_FEATURE_free(stack) }
-        for index in 0..<max(0, OPENSSL_sk_num(stack)) {
-            guard let value = OPENSSL_sk_value(stack, index) else { continue }
-            if ASN1_INTEGER_get(value.assumingMemoryBound(to: ASN1_INTEGER.self)) == 5 { return true }
+        let raw = X509_get_ext_d2i(pointer, NID_tlsfeature, nil, nil)
+        guard let features = ScratchObject(raw.map(OpaquePointer.init), freedBy: { TLS_FEATURE_free($0) }) else { return false }
+        return features.withUnsafeObject { stack in
+            (0..<max(0, OPENSSL_sk_num(stack))).contains { index in
+                OPENSSL_sk_value(stack, index).map { ASN1_INTEGER_get($0.assumingMemoryBound(to: ASN1_INTEGER.self)) == 5 } ?? false
+            }
         }
-        return false
     }
 }
 
