@@ -4,25 +4,29 @@ import Foundation
 
 /// libcurl wants one process-wide initialisation before any handle exists and before
 /// threads start using it; a global `let` is initialised exactly once, thread-safely.
+/// Its code is kept: a failure refuses every handle with the reason, instead of a crash.
 private let curlGlobalInitialisation: CURLcode = curl_global_init(3) // CURL_GLOBAL_ALL
 
 /// The one owner of a `CURL*` easy handle, and of everything the handle points at while
 /// it lives: the error buffer, header list, request body and response sink.
 final class CurlEasy {
-    let handle: UnsafeMutableRawPointer
+    private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headers: UnsafeMutablePointer<curl_slist>? = nil
     /// `CURLOPT_POSTFIELDS` is not copied by curl: the bytes must outlive `perform`.
     private var body: UnsafeMutableBufferPointer<UInt8>? = nil
-    let sink: ResponseSink
+    private let sink: ResponseSink
     /// Kept alive for curl's progress callback, which holds an unretained pointer to it.
     private var cancellation: CancellationFlag? = nil
     /// Kept alive for curl's socket callback, likewise.
     private var addressGuard: AddressGuard? = nil
 
-    init?(maximumBodyBytes: Int) {
-        _ = curlGlobalInitialisation
-        guard let handle = curl_easy_init() else { return nil }
+    init(maximumBodyBytes: Int) throws(CurlHandleError) {
+        let initialisation = curlGlobalInitialisation
+        guard initialisation == CURLE_OK else {
+            throw .globalInitialisation(String(cString: curl_easy_strerror(initialisation)))
+        }
+        guard let handle = curl_easy_init() else { throw .noHandle }
         self.handle = handle
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
@@ -52,7 +56,7 @@ final class CurlEasy {
     }
 
     /// The message curl left in its error buffer for the last failure, or its generic text.
-    func errorMessage(_ code: CURLcode) -> String {
+    private func errorMessage(_ code: CURLcode) -> String {
         let detail = String(cString: errorBuffer)
         return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
     }
@@ -108,21 +112,42 @@ final class CurlEasy {
         try check(CURLOPT_WRITEDATA, ocspd_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
     }
 
-    func perform() -> CURLcode {
-        withExtendedLifetime(sink) { curl_easy_perform(handle) }
+    /// Runs the transfer: nil when it completed, else what failed and what curl knew then.
+    func perform() -> CurlFailure? {
+        let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+        guard code != CURLE_OK else { return nil }
+        return CurlFailure(
+            code: code, message: errorMessage(code), bodyExceeded: sink.exceeded,
+            responseStatus: info(long: CURLINFO_RESPONSE_CODE) ?? 0,
+            connectStatus: info(long: CURLINFO_HTTP_CONNECTCODE) ?? 0,
+            redirectCount: info(long: CURLINFO_REDIRECT_COUNT) ?? 0)
     }
 
-    func info(long info: CURLINFO) -> Int? {
+    /// The body received, up to the cap.
+    var receivedBody: [UInt8] { sink.bytes }
+
+    /// The URL of the last request, after redirects.
+    var effectiveURL: String? { info(string: CURLINFO_EFFECTIVE_URL) }
+
+    /// The final answer's HTTP status.
+    var responseStatus: Int? { info(long: CURLINFO_RESPONSE_CODE) }
+
+    var contentType: String? { info(string: CURLINFO_CONTENT_TYPE) }
+
+    /// Retry-After in seconds (curl turns a date into seconds), when the answer had one.
+    var retryAfter: Int64? { info(offset: CURLINFO_RETRY_AFTER) }
+
+    private func info(long info: CURLINFO) -> Int? {
         var value = 0
         return ocspd_curl_getinfo_long(handle, info, &value) == CURLE_OK ? value : nil
     }
 
-    func info(offset info: CURLINFO) -> Int64? {
+    private func info(offset info: CURLINFO) -> Int64? {
         var value: curl_off_t = 0
         return ocspd_curl_getinfo_off_t(handle, info, &value) == CURLE_OK ? Int64(value) : nil
     }
 
-    func info(string info: CURLINFO) -> String? {
+    private func info(string info: CURLINFO) -> String? {
         var value: UnsafePointer<CChar>? = nil
         guard ocspd_curl_getinfo_string(handle, info, &value) == CURLE_OK, let value else { return nil }
         return String(cString: value)
@@ -138,6 +163,20 @@ final class CurlEasy {
 
     private func check(_ option: CURLoption, _ code: CURLcode) throws(CurlSetupError) {
         guard code == CURLE_OK else { throw CurlSetupError(option: option, code: code) }
+    }
+}
+
+/// libcurl gave no handle to transfer with.
+enum CurlHandleError: Error, CustomStringConvertible {
+    /// `curl_global_init` failed (once per process): no transfer can work.
+    case globalInitialisation(String)
+    case noHandle
+
+    var description: String {
+        switch self {
+        case .globalInitialisation(let detail): return "libcurl could not initialise (\(detail))"
+        case .noHandle: return "libcurl could not create a handle"
+        }
     }
 }
 
@@ -172,10 +211,11 @@ private let openPublicSocket:
         let isPrivate = withUnsafePointer(to: &address.pointee.addr) { AddressPolicy.isPrivate($0) }
         if isPrivate {
             var host = [CChar](repeating: 0, count: 64)
-            withUnsafePointer(to: &address.pointee.addr) {
-                _ = getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            let printed = withUnsafePointer(to: &address.pointee.addr) {
+                getnameinfo($0, address.pointee.addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
             }
-            guardian.refuse(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guardian.refuse(printed == 0 ? name : "(an address getnameinfo cannot print)")
             return -1
         }
         return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)

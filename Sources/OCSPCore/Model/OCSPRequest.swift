@@ -1,5 +1,3 @@
-internal import COpenSSL
-
 /// RFC 6960 §4.1.1, as ocspd sends it: one Request, its CertID hashed with SHA-1 (what
 /// responders and HAProxy expect), unsigned, with a nonce only when asked for.
 ///
@@ -15,23 +13,8 @@ public struct OCSPRequest: Sendable, Hashable {
     /// Builds the request for `leaf` as issued by `issuer`. With `nonce`, 32 random bytes
     /// (RFC 8954 §2.1 asks for at least 1 and at most 32).
     public init(for leaf: Certificate, issuedBy issuer: Certificate, nonce: Bool = false) throws(OCSPRequestError) {
-        guard let request = OCSPRequestObject() else { throw .openSSL(OpenSSLErrorQueue.drain()) }
-        guard let id = OCSP_cert_to_id(EVP_sha1(), leaf.object.pointer, issuer.object.pointer) else {
-            throw .openSSL(OpenSSLErrorQueue.drain())
-        }
-        guard OCSP_request_add0_id(request.pointer, id) != nil else {
-            OCSP_CERTID_free(id)
-            throw .openSSL(OpenSSLErrorQueue.drain())
-        }
-        if nonce {
-            guard OCSP_request_add1_nonce(request.pointer, nil, 32) == 1 else {
-                throw .openSSL(OpenSSLErrorQueue.drain())
-            }
-            let index = OCSP_REQUEST_get_ext_by_NID(request.pointer, NID_id_pkix_OCSP_Nonce, -1)
-            self.nonce = ASN1Conversions.bytes(X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(request.pointer, index)))
-        } else {
-            self.nonce = nil
-        }
+        let request = try OCSPRequestObject(for: leaf.object, issuedBy: issuer.object, nonceLength: nonce ? 32 : nil)
+        self.nonce = request.nonce
         derBytes = request.derBytes
         guard !derBytes.isEmpty, let hashes = issuer.issuerHashes(algorithm: "sha1") else {
             throw .openSSL(OpenSSLErrorQueue.drain())

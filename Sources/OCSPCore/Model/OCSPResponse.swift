@@ -1,4 +1,3 @@
-internal import COpenSSL
 import Foundation
 
 /// RFC 6960 §4.2.1:

@@ -17,9 +17,9 @@ enum ASN1Conversions {
 
     /// An `ASN1_INTEGER` as lowercase hex without leading zeros, as `inspect` prints serials.
     static func hex(integer: UnsafePointer<ASN1_INTEGER>?) -> String {
-        guard let integer, let bignum = ASN1_INTEGER_to_BN(integer, nil) else { return "" }
-        defer { BN_free(bignum) }
-        guard let text = BN_bn2hex(bignum) else { return "" }
+        guard let integer, let bignum = ScratchObject(ASN1_INTEGER_to_BN(integer, nil), freedBy: { BN_free($0) }),
+            let text = bignum.withUnsafeObject({ BN_bn2hex($0) })
+        else { return "" }
         defer { ocspd_openssl_free(text) }
         let upper = String(cString: text)
         let negative = upper.hasPrefix("-")
@@ -39,7 +39,7 @@ enum ASN1Conversions {
     static func rfc4514(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         return withMemoryBIO { bio in
-            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_rfc4514())
+            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_rfc4514()) >= 0
         }
     }
 
@@ -47,7 +47,7 @@ enum ASN1Conversions {
     static func oneLine(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         return withMemoryBIO { bio in
-            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_oneline())
+            X509_NAME_print_ex(bio, name, 0, ocspd_name_flags_oneline()) >= 0
         }
     }
 
@@ -65,16 +65,22 @@ enum ASN1Conversions {
         return String(decoding: buffer.prefix(Int(min(length, 127))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Runs `body` against a fresh memory BIO and returns what it wrote as text.
-    static func withMemoryBIO(_ body: (OpaquePointer) -> Void) -> String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        body(bio)
-        var data: UnsafePointer<CChar>? = nil
-        let length = ocspd_bio_get_mem_data(bio, &data)
-        guard length > 0, let data else { return "" }
-        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    /// Runs `body` against a fresh memory BIO and returns what it wrote as text; empty when
+    /// `body` reports a failure (a half-written name is no name).
+    static func withMemoryBIO(_ body: (OpaquePointer) -> Bool) -> String {
+        // BIO_free's result says whether it freed; a memory BIO always can.
+        guard let bio = ScratchObject(BIO_new(BIO_s_mem()), freedBy: { _ = BIO_free($0) }) else { return "" }
+        return bio.withUnsafeObject { bio in
+            guard body(bio) else {
+                OpenSSLErrorQueue.clear()
+                return ""
+            }
+            var data: UnsafePointer<CChar>? = nil
+            let length = ocspd_bio_get_mem_data(bio, &data)
+            guard length > 0, let data else { return "" }
+            return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+            }
         }
     }
 }

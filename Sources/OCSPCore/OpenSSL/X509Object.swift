@@ -5,16 +5,20 @@ import Foundation
 /// The one owner of an OpenSSL `X509*`. Never mutated after creation, so it is shared
 /// freely between threads (OpenSSL 3 guards its lazily computed extension cache itself).
 final class X509Object: @unchecked Sendable {
-    let pointer: OpaquePointer
+    private let pointer: OpaquePointer
 
     /// Takes over a reference the caller owns (from `d2i_X509`, `X509_dup`, ...).
-    init(takingOwnershipOf pointer: OpaquePointer) {
+    private init(takingOwnershipOf pointer: OpaquePointer) {
         self.pointer = pointer
     }
 
-    /// Adds a reference to a certificate another OpenSSL object owns (a stack, a response).
-    convenience init(retaining pointer: OpaquePointer) {
-        X509_up_ref(pointer)
+    /// Adds a reference to a certificate another OpenSSL object owns (a stack, a response);
+    /// nil when OpenSSL cannot count one more. For the other owners in `OpenSSL/` only.
+    convenience init?(retaining pointer: OpaquePointer) {
+        guard X509_up_ref(pointer) == 1 else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
         self.init(takingOwnershipOf: pointer)
     }
 
@@ -26,6 +30,12 @@ final class X509Object: @unchecked Sendable {
 
     deinit {
         X509_free(pointer)
+    }
+
+    /// Lends the `X509*` to another owner's OpenSSL call (`OCSP_cert_to_id`, a stack).
+    /// For the owners in `OpenSSL/` only: the pointer must not outlive `body`.
+    func withUnsafeObject<Value>(_ body: (OpaquePointer) throws -> Value) rethrows -> Value {
+        try withExtendedLifetime(self) { try body(pointer) }
     }
 
     /// The plain certificate inside OpenSSL's `TRUSTED CERTIFICATE` encoding (the certificate
@@ -70,31 +80,161 @@ final class X509Object: @unchecked Sendable {
         defer { ocspd_openssl_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
+
+    /// The fields `Certificate` decides on; nil when the validity dates are malformed.
+    func fields() -> X509Fields? {
+        guard let notBefore = ASN1Conversions.date(X509_get0_notBefore(pointer)),
+            let notAfter = ASN1Conversions.date(X509_get0_notAfter(pointer))
+        else { return nil }
+        let access = authorityInformationAccess()
+        let flags = X509_get_extension_flags(pointer)
+        let fields = X509Fields(
+            subject: ASN1Conversions.rfc4514(X509_get_subject_name(pointer)),
+            issuer: ASN1Conversions.rfc4514(X509_get_issuer_name(pointer)),
+            serialNumber: ASN1Conversions.hex(integer: X509_get0_serialNumber(pointer)),
+            notBefore: notBefore,
+            notAfter: notAfter,
+            ocspURLs: access.filter { $0.method == NID_ad_OCSP }.map(\.uri),
+            caIssuersURLs: access.filter { $0.method == NID_ad_ca_issuers }.map(\.uri),
+            hasOCSPSigningUsage: flags & UInt32(EXFLAG_XKUSAGE) != 0
+                && X509_get_extended_key_usage(pointer) & UInt32(XKU_OCSP_SIGN) != 0,
+            mustStaple: demandsStatusRequest(),
+            isCertificateAuthority: isCertificateAuthority)
+        OpenSSLErrorQueue.clear()
+        return fields
+    }
+
+    /// Whether `issuer`'s public key verifies this certificate's signature.
+    func isSigned(by issuer: X509Object) -> Bool {
+        guard let key = X509_get0_pubkey(issuer.pointer) else {
+            OpenSSLErrorQueue.clear()
+            return false
+        }
+        let verified = withExtendedLifetime(issuer) { X509_verify(pointer, key) == 1 }
+        OpenSSLErrorQueue.clear()
+        return verified
+    }
+
+    /// Whether both certificates carry the same public key.
+    func hasSamePublicKey(as other: X509Object) -> Bool {
+        guard let mine = X509_get0_pubkey(pointer), let theirs = X509_get0_pubkey(other.pointer) else {
+            return false
+        }
+        return withExtendedLifetime(other) { EVP_PKEY_eq(mine, theirs) == 1 }
+    }
+
+    /// Whether both certificates name the same subject by `X509_NAME_cmp` (canonical DER).
+    func hasSameSubject(as other: X509Object) -> Bool {
+        let result = withExtendedLifetime(other) {
+            X509_NAME_cmp(X509_get_subject_name(pointer), X509_get_subject_name(other.pointer))
+        }
+        OpenSSLErrorQueue.clear()
+        return result == 0
+    }
+
+    /// The CertID hashes of this certificate as an issuer (RFC 6960 §4.1.1): over the DER
+    /// subject name, and over the subjectPublicKey bits (without tag, length or unused-bits octet).
+    func issuerHashes(algorithm: String) -> (nameHash: [UInt8], keyHash: [UInt8])? {
+        guard let digest = EVP_get_digestbyname(algorithm) else { return nil }
+        var nameHash = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var keyHash = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var nameLength: UInt32 = 0
+        var keyLength: UInt32 = 0
+        guard X509_NAME_digest(X509_get_subject_name(pointer), digest, &nameHash, &nameLength) == 1,
+            X509_pubkey_digest(pointer, digest, &keyHash, &keyLength) == 1
+        else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        return (Array(nameHash.prefix(Int(nameLength))), Array(keyHash.prefix(Int(keyLength))))
+    }
+
+    private func authorityInformationAccess() -> [(method: Int32, uri: String)] {
+        let raw = X509_get_ext_d2i(pointer, NID_info_access, nil, nil)
+        guard let access = ScratchObject(raw.map(OpaquePointer.init), freedBy: { AUTHORITY_INFO_ACCESS_free($0) }) else {
+            return []
+        }
+        return access.withUnsafeObject { stack in
+            var entries: [(Int32, String)] = []
+            for index in 0..<max(0, OPENSSL_sk_num(stack)) {
+                guard let value = OPENSSL_sk_value(stack, index) else { continue }
+                let description = value.assumingMemoryBound(to: ACCESS_DESCRIPTION.self).pointee
+                guard let location = description.location, location.pointee.type == GEN_URI,
+                    let uri = location.pointee.d.uniformResourceIdentifier
+                else { continue }
+                let bytes = ASN1Conversions.bytes(UnsafePointer(uri))
+                entries.append((OBJ_obj2nid(description.method), String(decoding: bytes, as: UTF8.self)))
+            }
+            return entries
+        }
+    }
+
+    /// RFC 7633: a TLS Feature extension listing status_request (5).
+    private func demandsStatusRequest() -> Bool {
+        let raw = X509_get_ext_d2i(pointer, NID_tlsfeature, nil, nil)
+        guard let features = ScratchObject(raw.map(OpaquePointer.init), freedBy: { TLS_FEATURE_free($0) }) else { return false }
+        return features.withUnsafeObject { stack in
+            (0..<max(0, OPENSSL_sk_num(stack))).contains { index in
+                OPENSSL_sk_value(stack, index).map { ASN1_INTEGER_get($0.assumingMemoryBound(to: ASN1_INTEGER.self)) == 5 } ?? false
+            }
+        }
+    }
+}
+
+/// What an `X509Object` says about itself, as Swift values.
+struct X509Fields {
+    var subject: String
+    var issuer: String
+    var serialNumber: String
+    var notBefore: Date
+    var notAfter: Date
+    var ocspURLs: [String]
+    var caIssuersURLs: [String]
+    var hasOCSPSigningUsage: Bool
+    var mustStaple: Bool
+    var isCertificateAuthority: Bool
 }
 
 /// Borrowed `STACK_OF(X509)` built for one OpenSSL call, freed with the stack only:
-/// the certificates stay owned by their `X509Object`s, which the caller keeps alive.
+/// the certificates stay owned by their `X509Object`s, which this stack keeps alive.
 final class X509StackObject {
-    let pointer: OpaquePointer
+    private let pointer: OpaquePointer
+    private let certificates: [X509Object]
 
-    init(_ certificates: [X509Object]) {
-        pointer = OPENSSL_sk_new_null()
+    /// Nil when OpenSSL cannot allocate the stack or grow it (the error queue cleared).
+    init?(_ certificates: [X509Object]) {
+        guard let stack = OPENSSL_sk_new_null() as OpaquePointer? else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        pointer = stack
+        self.certificates = certificates
         for certificate in certificates {
-            OPENSSL_sk_push(pointer, UnsafeRawPointer(certificate.pointer))
+            let pushed = certificate.withUnsafeObject { OPENSSL_sk_push(stack, UnsafeRawPointer($0)) }
+            guard pushed > 0 else {
+                OpenSSLErrorQueue.clear()
+                return nil
+            }
         }
     }
 
     deinit {
         OPENSSL_sk_free(pointer)
     }
+
+    /// Lends the `STACK_OF(X509)*` to another owner's OpenSSL call; for `OpenSSL/` only.
+    func withUnsafeObject<Value>(_ body: (OpaquePointer) throws -> Value) rethrows -> Value {
+        try withExtendedLifetime(self) { try body(pointer) }
+    }
 }
 
 /// The certificates in an OpenSSL-owned stack, each retained by its own `X509Object`.
+/// For the owners in `OpenSSL/` only.
 func x509Objects(inBorrowedStack stack: OpaquePointer?) -> [X509Object] {
     guard let stack else { return [] }
     let count = OPENSSL_sk_num(stack)
     guard count > 0 else { return [] }
     return (0..<count).compactMap { index in
-        OPENSSL_sk_value(stack, index).map { X509Object(retaining: OpaquePointer($0)) }
+        OPENSSL_sk_value(stack, index).flatMap { X509Object(retaining: OpaquePointer($0)) }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// the chain the server presented, its status and time left, and whether it is the file ocspd wrote.
 public struct ProbeReport: Sendable {
     public let endpoint: String
-    public let result: TLSProbe.Result
+    public let observation: TLSProbe.Observation
     public let leaf: Certificate?
     public let verification: Result<VerifiedStaple, VerificationFailure>?
     /// nil without `--expect`.
@@ -15,59 +15,66 @@ public struct ProbeReport: Sendable {
     public let moment: Date
 
     public init(
-        endpoint: String, result: TLSProbe.Result, expected: (path: String, bytes: [UInt8])?, at moment: Date,
+        endpoint: String, observation: TLSProbe.Observation, expected: (path: String, bytes: [UInt8])?, at moment: Date,
         warning: TimeInterval, critical: TimeInterval
     ) {
         self.endpoint = endpoint
-        self.result = result
+        self.observation = observation
         self.moment = moment
-        let leaf = result.presentedChain.first
+        let leaf = observation.presentedChain.first
         self.leaf = leaf
         expectedPath = expected?.path
-        matchesExpected = expected.map { result.stapled == $0.bytes }
-        let issuer = leaf.flatMap { IssuerSearch.issuer(of: $0, among: result.presentedChain.dropFirst()) }
-        if let stapled = result.stapled, let leaf {
-            if let issuer {
-                switch Swift.Result(catching: { try OCSPResponse(derBytes: stapled) }) {
-                case .success(let response):
-                    verification = StapleVerifier.verify(response, for: StapleSubject(leaf: leaf, issuer: issuer), at: moment)
-                case .failure:
-                    verification = .failure(.unsuccessful(.malformedRequest))
-                }
-            } else {
-                verification = nil
-            }
-        } else {
-            verification = nil
+        matchesExpected = expected.map { observation.stapled == $0.bytes }
+        verification = Self.verification(of: observation, at: moment)
+        (level, reason) = Self.verdict(
+            stapled: observation.stapled != nil, verification: verification, mustStaple: leaf?.mustStaple ?? false,
+            matchesExpected: matchesExpected, expectedPath: expected?.path ?? "", at: moment, warning: warning, critical: critical)
+    }
+
+    /// The stapled proof verified against the presented leaf and the issuer the server sent
+    /// with it; nil when nothing was stapled or no issuer was presented.
+    private static func verification(
+        of observation: TLSProbe.Observation, at moment: Date
+    ) -> Result<VerifiedStaple, VerificationFailure>? {
+        guard let stapled = observation.stapled, let leaf = observation.presentedChain.first,
+            let issuer = IssuerSearch.issuer(of: leaf, among: observation.presentedChain.dropFirst())
+        else { return nil }
+        switch Result(catching: { try OCSPResponse(derBytes: stapled) }) {
+        case .success(let response):
+            return StapleVerifier.verify(response, for: StapleSubject(leaf: leaf, issuer: issuer), at: moment)
+        case .failure:
+            return .failure(.unsuccessful(.malformedRequest))
         }
-        let mustStaple = leaf?.mustStaple ?? false
-        switch (result.stapled, verification) {
-        case (nil, _):
-            level = mustStaple ? .critical : .warning
-            reason = "no staple" + (mustStaple ? ", and the certificate demands one (Must-Staple): clients will refuse the connection" : "")
-        case (.some, nil):
-            level = .unknown
-            reason = "stapled, but the server presented no issuer to verify the proof with"
-        case (.some, .failure(let failure)?):
-            level = .critical
-            reason = "the stapled proof does not verify: \(failure)"
-        case (.some, .success(let staple)?):
+    }
+
+    /// The monitoring level and its reason.
+    private static func verdict(
+        stapled: Bool, verification: Result<VerifiedStaple, VerificationFailure>?, mustStaple: Bool, matchesExpected: Bool?,
+        expectedPath: String, at moment: Date, warning: TimeInterval, critical: TimeInterval
+    ) -> (StapleHealth.Level, String) {
+        switch (stapled, verification) {
+        case (false, _):
+            return (
+                mustStaple ? .critical : .warning,
+                "no staple" + (mustStaple ? ", and the certificate demands one (Must-Staple): clients will refuse the connection" : "")
+            )
+        case (true, nil):
+            return (.unknown, "stapled, but the server presented no issuer to verify the proof with")
+        case (true, .failure(let failure)?):
+            return (.critical, "the stapled proof does not verify: \(failure)")
+        case (true, .success(let staple)?):
             let left = staple.effectiveExpiry.timeIntervalSince(moment)
-            if staple.status.isRevoked {
-                (level, reason) = (.critical, "the server staples a REVOKED status")
-            } else if left < critical {
-                (level, reason) = (.critical, "the stapled proof has \(InspectReport.duration(left))")
-            } else if matchesExpected == false {
-                (level, reason) = (.warning, "the server staples a different proof than \(expected?.path ?? "") (not reloaded yet?)")
-            } else if left < warning {
-                (level, reason) = (.warning, "the stapled proof has \(InspectReport.duration(left))")
-            } else {
-                (level, reason) = (
-                    .ok,
-                    "stapled, \(staple.status), \(InspectReport.duration(left))"
-                        + (matchesExpected == true ? ", identical to \(expected?.path ?? "")" : "")
-                )
+            if staple.status.isRevoked { return (.critical, "the server staples a REVOKED status") }
+            if left < critical { return (.critical, "the stapled proof has \(InspectReport.duration(left))") }
+            if matchesExpected == false {
+                return (.warning, "the server staples a different proof than \(expectedPath) (not reloaded yet?)")
             }
+            if left < warning { return (.warning, "the stapled proof has \(InspectReport.duration(left))") }
+            return (
+                .ok,
+                "stapled, \(staple.status), \(InspectReport.duration(left))"
+                    + (matchesExpected == true ? ", identical to \(expectedPath)" : "")
+            )
         }
     }
 
@@ -78,14 +85,14 @@ public struct ProbeReport: Sendable {
 
     public var text: String {
         var lines = ["OCSPD \(level) - \(endpoint): \(reason)"]
-        lines.append("Protocol:            \(result.protocolVersion)")
+        lines.append("Protocol:            \(observation.protocolVersion)")
         if let leaf {
             lines.append("Certificate:         \(leaf.subject)")
             lines.append("Serial number:       \(leaf.serialNumber)")
             lines.append("Expires:             \(RFC3339.string(leaf.notAfter))")
             lines.append("Must-Staple:         \(leaf.mustStaple ? "yes" : "no")")
         }
-        lines.append("Stapled:             \(result.stapled.map { "yes, \($0.count) bytes" } ?? "no")")
+        lines.append("Stapled:             \(observation.stapled.map { "yes, \($0.count) bytes" } ?? "no")")
         switch verification {
         case nil: break
         case .success(let staple)?:
@@ -115,12 +122,12 @@ public struct ProbeReport: Sendable {
             ("endpoint", .string(endpoint)),
             ("status", .string(level.description)),
             ("reason", .string(reason)),
-            ("protocol", .string(result.protocolVersion)),
+            ("protocol", .string(observation.protocolVersion)),
             ("subject", .optional(leaf?.subject)),
             ("serialNumber", .optional(leaf?.serialNumber)),
             ("notAfter", .time(leaf?.notAfter)),
             ("mustStaple", leaf.map { .bool($0.mustStaple) } ?? .null),
-            ("stapled", .bool(result.stapled != nil)),
+            ("stapled", .bool(observation.stapled != nil)),
             ("verification", verificationValue),
             ("certStatus", .optional(staple?.status.name)),
             ("effectiveExpiry", .time(staple?.effectiveExpiry)),

@@ -1,5 +1,3 @@
-internal import COpenSSL
-internal import CShims
 import Foundation
 
 /// A real TLS handshake that asks for certificate status (OCSP stapling), optionally after a
@@ -15,7 +13,8 @@ public struct TLSProbe: Sendable {
         case any
     }
 
-    public struct Result: Sendable {
+    /// What one handshake showed.
+    public struct Observation: Sendable {
         /// The DER OCSP response the server stapled, exactly as sent; nil when it stapled nothing.
         public let stapled: [UInt8]?
         /// The chain the server presented, leaf first.
@@ -49,7 +48,7 @@ public struct TLSProbe: Sendable {
         self.readLimits = readLimits
     }
 
-    public func run() -> Swift.Result<Result, ProbeError> {
+    public func run() -> Result<Observation, ProbeError> {
         let connection: PlainConnection
         switch PlainConnection.open(host: host, port: port, deadline: ProbeDeadline(seconds: timeout), limits: readLimits) {
         case .failure(let error): return .failure(error)
@@ -59,28 +58,38 @@ public struct TLSProbe: Sendable {
         if let startTLS {
             if let error = StartTLSDialogue.run(startTLS, on: connection) { return .failure(error) }
         }
-        let range: (Int32, Int32)
+        let tls: TLSConnectionObject
+        switch prepare(on: connection) {
+        case .failure(let error): return .failure(error)
+        case .success(let prepared): tls = prepared
+        }
+        if let error = handshake(tls, on: connection) { return .failure(error) }
+        let observation = Observation(
+            stapled: tls.stapledResponse, presentedChain: tls.peerChain.compactMap { Certificate(object: $0) },
+            protocolVersion: tls.negotiatedVersion)
+        tls.shutDown()
+        return .success(observation)
+    }
+
+    /// The TLS client on the connected socket: the versions asked for, SNI (unless the host is
+    /// an address and no name was given) and the status_request extension.
+    private func prepare(on connection: PlainConnection) -> Result<TLSConnectionObject, ProbeError> {
+        let range: (TLSVersion, TLSVersion)
         switch version {
-        case .tls12: range = (TLS1_2_VERSION, TLS1_2_VERSION)
-        case .tls13: range = (TLS1_3_VERSION, TLS1_3_VERSION)
-        case .any: range = (TLS1_2_VERSION, TLS1_3_VERSION)
+        case .tls12: range = (.tls12, .tls12)
+        case .tls13: range = (.tls13, .tls13)
+        case .any: range = (.tls12, .tls13)
         }
         guard let context = TLSContextObject(minimum: range.0, maximum: range.1),
             let tls = TLSConnectionObject(context: context, socket: connection.descriptor)
         else { return .failure(.handshake(endpoint, OpenSSLErrorQueue.drain())) }
-        if let name = serverName ?? (isAddress(host) ? nil : host) {
-            _ = ocspd_ssl_set_server_name(tls.pointer, name)
+        if let name = serverName ?? (isAddress(host) ? nil : host), let refused = tls.setServerName(name) {
+            return .failure(.handshake(endpoint, "OpenSSL refused the server name \(name) for SNI: \(refused)"))
         }
-        _ = ocspd_ssl_request_status(tls.pointer)
-        if let error = handshake(tls, on: connection) { return .failure(error) }
-        var data: UnsafePointer<UInt8>? = nil
-        let length = ocspd_ssl_stapled_response(tls.pointer, &data)
-        let stapled = (length >= 0 && data != nil) ? Array(UnsafeBufferPointer(start: data, count: length)) : nil
-        let chain = x509Objects(inBorrowedStack: SSL_get_peer_cert_chain(tls.pointer)).compactMap { Certificate(object: $0) }
-        let negotiated = String(cString: SSL_get_version(tls.pointer))
-        SSL_shutdown(tls.pointer)
-        OpenSSLErrorQueue.clear()
-        return .success(Result(stapled: stapled, presentedChain: chain, protocolVersion: negotiated))
+        if let refused = tls.requestStatus() {
+            return .failure(.handshake(endpoint, "OpenSSL could not ask for a stapled OCSP response: \(refused)"))
+        }
+        return .success(tls)
     }
 
     /// SSL_connect on the non-blocking socket, waiting for it within the probe's deadline.
@@ -88,23 +97,15 @@ public struct TLSProbe: Sendable {
         connection.phase = .handshake
         OpenSSLErrorQueue.clear()
         while true {
-            let code = SSL_connect(tls.pointer)
-            if code == 1 { return nil }
-            let reason = SSL_get_error(tls.pointer, code)
-            let savedErrno = errno
-            switch reason {
-            case SSL_ERROR_WANT_READ:
+            switch tls.connectStep() {
+            case .done:
+                return nil
+            case .wantRead:
                 if let timeout = connection.wait(for: Int16(POLLIN)) { return timeout }
-            case SSL_ERROR_WANT_WRITE:
+            case .wantWrite:
                 if let timeout = connection.wait(for: Int16(POLLOUT)) { return timeout }
-            case SSL_ERROR_SYSCALL:
-                let queued = OpenSSLErrorQueue.drain()
-                if queued != OpenSSLErrorQueue.nothingQueued { return .handshake(endpoint, queued) }
-                return .handshake(endpoint, savedErrno == 0 ? "the server closed the connection" : String(cString: strerror(savedErrno)))
-            case SSL_ERROR_ZERO_RETURN:
-                return .handshake(endpoint, "the server closed the connection")
-            default:
-                return .handshake(endpoint, OpenSSLErrorQueue.drain())
+            case .failed(let reason):
+                return .handshake(endpoint, reason)
             }
         }
     }

@@ -56,10 +56,10 @@ public struct InspectReport: Sendable {
     public var effectiveExpiry: Date? {
         if case .success(let staple) = verification { return staple.effectiveExpiry }
         guard let basic = response.basic, let nextUpdate = basic.responses.first?.nextUpdate else { return nil }
-        if let signer = StapleVerifier.embeddedSigner(of: basic), signer.hasOCSPSigningUsage {
-            return min(nextUpdate, signer.notAfter)
-        }
-        return nextUpdate
+        // Unverified, a carried signer with OCSP signing is taken for a delegated responder.
+        let delegated = StapleVerifier.embeddedSigner(of: basic).flatMap { $0.hasOCSPSigningUsage ? $0 : nil }
+        return ProofTimeWindow.effectiveExpiry(nextUpdate: nextUpdate, delegatedSignerNotAfter: delegated?.notAfter, leafNotAfter: nil)
+            .date
     }
 
     public var json: JSONValue {

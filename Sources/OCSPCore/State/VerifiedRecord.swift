@@ -21,8 +21,11 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     public var singleIndex: Int
     public var singleResponseCount: Int
     public var certIDHashAlgorithm: String
-    /// The signer's notBefore: the one time check that `effectiveExpiry` does not cover.
+    /// The signer's validity: with thisUpdate, nextUpdate and `effectiveExpiry`, what
+    /// `ProofTimeWindow` checks again.
     public var signerNotBefore: Date
+    /// Absent in older records: no fast path until the next full refresh records it.
+    public var signerNotAfter: Date?
     public var leafSubject: String
     public var leafSerialNumber: String
     public var leafMustStaple: Bool
@@ -47,6 +50,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         singleResponseCount = staple.basic.responses.count
         certIDHashAlgorithm = staple.single.certID.hashAlgorithm
         signerNotBefore = staple.signer.notBefore
+        signerNotAfter = staple.signer.notAfter
         leafSubject = leaf.subject
         leafSerialNumber = leaf.serialNumber
         leafMustStaple = leaf.mustStaple
@@ -55,7 +59,8 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
-            singleResponseCount, certIDHashAlgorithm, signerNotBefore, leafSubject, leafSerialNumber, leafMustStaple, leafHasResponder,
+            singleResponseCount, certIDHashAlgorithm, signerNotBefore, signerNotAfter, leafSubject, leafSerialNumber, leafMustStaple,
+            leafHasResponder,
             revocationName
     }
 
@@ -73,6 +78,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         singleResponseCount = try container.decode(Int.self, forKey: .singleResponseCount)
         certIDHashAlgorithm = try container.decode(String.self, forKey: .certIDHashAlgorithm)
         signerNotBefore = try container.decode(Date.self, forKey: .signerNotBefore)
+        signerNotAfter = try container.decodeIfPresent(Date.self, forKey: .signerNotAfter)
         leafSubject = try container.decode(String.self, forKey: .leafSubject)
         leafSerialNumber = try container.decode(String.self, forKey: .leafSerialNumber)
         leafMustStaple = try container.decode(Bool.self, forKey: .leafMustStaple)
@@ -109,14 +115,19 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         return facts(at: now)
     }
 
-    /// The facts, if the recorded proof still passes the verifier's time checks at `now`. A
-    /// proof ahead of the clock (stepped back since it was verified) is judged at the moment it
-    /// became valid, as `StapleOnDisk` judges the file: it is still that proof.
+    /// The facts, if the recorded proof still passes the verifier's time checks at `now`
+    /// (`ProofTimeWindow`, against the effective expiry derived when it was verified). A proof
+    /// ahead of the clock (stepped back since it was verified) is judged at the moment it
+    /// became valid, as `StapleOnDisk` judges the file: it is still that proof. Nil for a
+    /// record without the signer's notAfter (older ones): the caller takes the full path.
     public func facts(at now: Date) -> StapleFacts? {
+        guard let signerNotAfter, let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit) else { return nil }
+        let window = ProofTimeWindow(
+            thisUpdate: thisUpdate, nextUpdate: nextUpdate, signerNotBefore: signerNotBefore, signerNotAfter: signerNotAfter,
+            leafNotAfter: nil)
         let moment = max(now, thisUpdate, signerNotBefore)
-        guard let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit),
-            moment < effectiveExpiry
-        else { return nil }
+        let derived = ProofTimeWindow.Expiry(date: effectiveExpiry, limit: limit)
+        guard case .success = window.verdict(at: moment, derivedExpiry: derived) else { return nil }
         return StapleFacts(
             status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
             expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,

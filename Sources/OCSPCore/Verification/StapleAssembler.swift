@@ -9,27 +9,48 @@ enum StapleAssembler {
     static func embedding(_ extra: [Certificate], in response: OCSPResponse) throws(AssemblyError) -> [UInt8] {
         guard !extra.isEmpty else { return response.derBytes }
         do {
-            // OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }
-            let outer = try children(of: DER.parse(response.derBytes))
+            let parts = try Parts(parsing: response.derBytes)
+            return parts.serialized(certificates: parts.certificates + extra.map { ArraySlice($0.derBytes) })
+        } catch let error as AssemblyError {
+            throw error
+        } catch {
+            throw .unexpectedStructure(String(describing: error))
+        }
+    }
+
+    /// The response taken apart down to the BasicOCSPResponse's fields.
+    private struct Parts {
+        /// OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }
+        let outer: [ASN1Node]
+        /// ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING }
+        let responseBytes: [ASN1Node]
+        /// BasicOCSPResponse ::= SEQUENCE { tbsResponseData, signatureAlgorithm, signature, [0] certs OPTIONAL }
+        let basic: [ASN1Node]
+        /// The certificates `certs` holds already, as encoded.
+        let certificates: [ArraySlice<UInt8>]
+
+        init(parsing der: [UInt8]) throws {
+            outer = try children(of: DER.parse(der))
             guard outer.count == 2, outer[1].identifier == certsTag else { throw AssemblyError.unexpectedStructure("responseBytes") }
-            // ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING }
             let wrapper = try children(of: outer[1])
             guard wrapper.count == 1 else { throw AssemblyError.unexpectedStructure("responseBytes wrapper") }
-            let responseBytes = try children(of: wrapper[0])
+            responseBytes = try children(of: wrapper[0])
             guard responseBytes.count == 2, case .primitive(let basicDER) = responseBytes[1].content else {
                 throw AssemblyError.unexpectedStructure("response OCTET STRING")
             }
-            // BasicOCSPResponse ::= SEQUENCE { tbsResponseData, signatureAlgorithm, signature, [0] certs OPTIONAL }
-            let basic = try children(of: DER.parse(basicDER))
+            basic = try children(of: DER.parse(basicDER))
             guard basic.count == 3 || basic.count == 4 else { throw AssemblyError.unexpectedStructure("BasicOCSPResponse") }
-            var certificates: [ArraySlice<UInt8>] = []
-            if basic.count == 4 {
-                let certsField = try children(of: basic[3])
-                guard certsField.count == 1 else { throw AssemblyError.unexpectedStructure("certs") }
-                certificates = try children(of: certsField[0]).map(\.encodedBytes)
+            guard basic.count == 4 else {
+                certificates = []
+                return
             }
-            certificates += extra.map { ArraySlice($0.derBytes) }
+            let certsField = try children(of: basic[3])
+            guard certsField.count == 1 else { throw AssemblyError.unexpectedStructure("certs") }
+            certificates = try children(of: certsField[0]).map(\.encodedBytes)
+        }
 
+        /// The response again, its signed part byte for byte, with `certificates` as `certs`.
+        func serialized(certificates: [ArraySlice<UInt8>]) -> [UInt8] {
             var basicSerializer = DER.Serializer()
             basicSerializer.appendConstructedNode(identifier: .sequence) { body in
                 for field in basic.prefix(3) { body.serializeRawBytes(field.encodedBytes) }
@@ -40,7 +61,6 @@ enum StapleAssembler {
                 }
             }
             let newBasic = basicSerializer.serializedBytes
-
             var serializer = DER.Serializer()
             serializer.appendConstructedNode(identifier: .sequence) { body in
                 body.serializeRawBytes(outer[0].encodedBytes)
@@ -52,10 +72,6 @@ enum StapleAssembler {
                 }
             }
             return serializer.serializedBytes
-        } catch let error as AssemblyError {
-            throw error
-        } catch {
-            throw .unexpectedStructure(String(describing: error))
         }
     }
 

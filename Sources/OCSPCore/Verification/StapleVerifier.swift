@@ -42,95 +42,99 @@ public enum StapleVerifier {
         extraCertificates: [Certificate],
         expectedNonce: [UInt8]?
     ) -> Result<VerifiedStaple, VerificationFailure> {
-        guard response.status == .successful, let basic = response.basic else {
-            return .failure(.unsuccessful(response.status))
+        do {
+            return .success(
+                try verified(
+                    response, leaf: leaf, issuer: issuer, at: now, extraCertificates: extraCertificates, expectedNonce: expectedNonce))
+        } catch {
+            return .failure(error)
         }
+    }
 
-        // The signer: found by responderID among what the response carries, the issuer and
-        // the operator's extra certificate. The server's chain is never consulted.
-        let signerResult = findSigner(basic, candidates: [issuer] + extraCertificates)
-        guard let signer = signerResult else {
-            return .failure(.signerNotFound(basic.responderID))
+    /// Every check, in the order that decides which failure an operator sees: who signed,
+    /// the signer's validity, which answer is ours, the nonce, the proof's dates, its status,
+    /// and last the effective expiry.
+    private static func verified(
+        _ response: OCSPResponse,
+        leaf: Certificate?,
+        issuer: Certificate,
+        at now: Date,
+        extraCertificates: [Certificate],
+        expectedNonce: [UInt8]?
+    ) throws(VerificationFailure) -> VerifiedStaple {
+        guard response.status == .successful, let basic = response.basic else {
+            throw .unsuccessful(response.status)
+        }
+        let (signer, isDelegated) = try authorizedSigner(of: basic, leaf: leaf, issuer: issuer, extraCertificates: extraCertificates)
+        if let failure = ProofTimeWindow.signerFailure(notBefore: signer.notBefore, notAfter: signer.notAfter, at: now) {
+            throw failure.verificationFailure(signer: signer.description)
+        }
+        let (index, single) = try answer(in: basic, leaf: leaf, issuer: issuer)
+        if let expectedNonce, let echoed = basic.nonce, echoed != expectedNonce {
+            throw .nonceMismatch
+        }
+        let window = ProofTimeWindow(
+            thisUpdate: single.thisUpdate, nextUpdate: single.nextUpdate, signerNotBefore: signer.notBefore,
+            signerNotAfter: signer.notAfter, leafNotAfter: leaf?.notAfter)
+        if let failure = window.proofFailure(at: now) {
+            throw failure.verificationFailure(signer: signer.description)
+        }
+        if case .unknown = single.status {
+            throw .statusUnknown
+        }
+        let expiry: ProofTimeWindow.Expiry
+        switch window.expiry(at: now, signerIsDelegated: isDelegated) {
+        case .failure(let failure): throw failure.verificationFailure(signer: signer.description)
+        case .success(let found): expiry = found
+        }
+        return VerifiedStaple(
+            response: response, basic: basic, single: single, singleIndex: index, signer: signer, isDelegated: isDelegated,
+            signerMissingFromResponse: isDelegated && !basic.certificates.contains(signer),
+            effectiveExpiry: expiry.date, expiryLimit: expiry.limit)
+    }
+
+    /// The signer, found by responderID among what the response carries, the issuer and the
+    /// operator's extra certificate (the server's chain is never consulted), whose key made
+    /// the signature and who may sign for `issuer`'s certificates: the issuer itself, or a
+    /// responder it certified for OCSP signing that is not the server's own certificate.
+    private static func authorizedSigner(
+        of basic: BasicOCSPResponse, leaf: Certificate?, issuer: Certificate, extraCertificates: [Certificate]
+    ) throws(VerificationFailure) -> (signer: Certificate, isDelegated: Bool) {
+        guard let signer = findSigner(basic, candidates: [issuer] + extraCertificates) else {
+            throw .signerNotFound(basic.responderID)
         }
         if let failure = checkSignature(basic, signer: signer) {
-            return .failure(failure)
+            throw failure
         }
-
         let isIssuer = signer == issuer || (signer.hasSamePublicKey(as: issuer) && signer.hasSameSubject(as: issuer))
         if !isIssuer {
             if let leaf, signer == leaf || signer.hasSamePublicKey(as: leaf) {
-                return .failure(.signerIsServerCertificate(signer.description))
+                throw .signerIsServerCertificate(signer.description)
             }
             guard SharedCertificates.isSigned(signer, by: issuer) else {
-                return .failure(.signerNotIssuedByIssuer(signer: signer.description, issuer: issuer.subject))
+                throw .signerNotIssuedByIssuer(signer: signer.description, issuer: issuer.subject)
             }
             guard signer.hasOCSPSigningUsage else {
-                return .failure(.signerLacksOCSPSigning(signer.description))
+                throw .signerLacksOCSPSigning(signer.description)
             }
         }
-        if now < signer.notBefore {
-            return .failure(.signerNotYetValid(signer: signer.description, notBefore: signer.notBefore))
-        }
-        if now > signer.notAfter {
-            return .failure(.signerExpired(signer: signer.description, notAfter: signer.notAfter))
-        }
+        return (signer, !isIssuer)
+    }
 
+    /// The SingleResponse about `leaf` (or, without one, about any certificate of `issuer`)
+    /// and its position. Conflicting answers for one certificate: revoked wins, as
+    /// revocation is final.
+    private static func answer(
+        in basic: BasicOCSPResponse, leaf: Certificate?, issuer: Certificate
+    ) throws(VerificationFailure) -> (index: Int, single: SingleResponse) {
         let matching = basic.responses.enumerated().filter { entry in
             leaf.map { entry.element.certID.identifies($0, issuedBy: issuer) } ?? entry.element.certID.names(issuer: issuer)
         }
-        // Conflicting answers for one certificate: revoked wins, as revocation is final.
         guard let (index, single) = matching.first(where: { $0.element.status.isRevoked }) ?? matching.first else {
-            return .failure(
-                .noResponseForCertificate(
-                    serial: leaf?.serialNumber ?? "any", issuer: issuer.subject,
-                    present: basic.responses.map(\.certID.serialNumber)))
+            throw .noResponseForCertificate(
+                serial: leaf?.serialNumber ?? "any", issuer: issuer.subject, present: basic.responses.map(\.certID.serialNumber))
         }
-
-        if let expectedNonce, let echoed = basic.nonce, echoed != expectedNonce {
-            return .failure(.nonceMismatch)
-        }
-        if single.thisUpdate > now.addingTimeInterval(clockSkewAllowance) {
-            return .failure(.thisUpdateInFuture(single.thisUpdate))
-        }
-        guard let nextUpdate = single.nextUpdate else {
-            return .failure(.nextUpdateMissing)
-        }
-        guard nextUpdate > single.thisUpdate else {
-            return .failure(.nextUpdateNotAfterThisUpdate(thisUpdate: single.thisUpdate, nextUpdate: nextUpdate))
-        }
-        if let leaf, now > leaf.notAfter {
-            return .failure(.leafExpired(leaf.notAfter))
-        }
-        if case .unknown = single.status {
-            return .failure(.statusUnknown)
-        }
-
-        var effectiveExpiry = nextUpdate
-        var limit = VerifiedStaple.ExpiryLimit.nextUpdate
-        if !isIssuer, signer.notAfter < effectiveExpiry {
-            effectiveExpiry = signer.notAfter
-            limit = .signerNotAfter
-        }
-        if let leaf, leaf.notAfter < effectiveExpiry {
-            effectiveExpiry = leaf.notAfter
-            limit = .leafNotAfter
-        }
-        if now >= effectiveExpiry {
-            return .failure(.expired(effectiveExpiry))
-        }
-
-        return .success(
-            VerifiedStaple(
-                response: response,
-                basic: basic,
-                single: single,
-                singleIndex: index,
-                signer: signer,
-                isDelegated: !isIssuer,
-                signerMissingFromResponse: !isIssuer && !basic.certificates.contains(signer),
-                effectiveExpiry: effectiveExpiry,
-                expiryLimit: limit
-            ))
+        return (index, single)
     }
 
     /// The signer as the response itself names and carries it, without any outside certificate.

@@ -77,9 +77,9 @@ extension OCSPD {
             switch probe.run() {
             case .failure(let error):
                 throw unknown(error.description)
-            case .success(let result):
+            case .success(let observation):
                 let report = ProbeReport(
-                    endpoint: endpoint, result: result, expected: expected, at: Date(),
+                    endpoint: endpoint, observation: observation, expected: expected, at: Date(),
                     warning: thresholds.warningSeconds, critical: thresholds.criticalSeconds)
                 print(json ? report.json.rendered() : report.text)
                 throw ExitCode(report.level.rawValue)

@@ -96,7 +96,7 @@ final class EximServer: @unchecked Sendable {
     }
 
     /// One STARTTLS handshake asking for certificate status.
-    func handshake(_ version: TLSProbe.ProtocolVersion = .any) throws -> TLSProbe.Result {
+    func handshake(_ version: TLSProbe.ProtocolVersion = .any) throws -> TLSProbe.Observation {
         try TLSProbe(host: "127.0.0.1", port: port, startTLS: .smtp, serverName: "mail.example.test", version: version).run().get()
     }
 
