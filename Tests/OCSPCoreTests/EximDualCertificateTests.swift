@@ -94,6 +94,38 @@ struct EximDualCertificateTests {
         #expect(try exim.handshake(offering: .ecdsa).stapled == nil)
     }
 
+    @Test func reorderedListsStapleEveryStapleThatExistsAndKeepTLS() throws {
+        let setup = try DualCertificateSetup()
+        #expect(try setup.refresh().status == 0)
+        try EximServer.chown([setup.rsa.keyPath, setup.ecdsa.keyPath])
+        let lists = setup.reorderedLists
+        let exim = try EximServer(
+            certificates: setup.certificates, ocspFile: lists.ocspFile, tlsCertificate: lists.certificates, tlsPrivateKey: lists.keys)
+        let rsaBytes = setup.bytes(setup.rsaStaple)
+        let ecdsaBytes = setup.bytes(setup.ecdsaStaple)
+        // Both, then each one alone, then none: each key type has its staple exactly when it exists.
+        let cases: [(rsa: [UInt8]?, ecdsa: [UInt8]?)] = [(rsaBytes, ecdsaBytes), (nil, ecdsaBytes), (rsaBytes, nil), (nil, nil)]
+        for files in cases {
+            try place(files.rsa, at: setup.rsaStaple)
+            try place(files.ecdsa, at: setup.ecdsaStaple)
+            let rsa = try exim.handshake(offering: .rsa)
+            let ecdsa = try exim.handshake(offering: .ecdsa)
+            #expect(rsa.presentedChain.first == setup.rsa.certificate)
+            #expect(ecdsa.presentedChain.first == setup.ecdsa.certificate)
+            #expect(rsa.stapled == files.rsa, "RSA staple present: \(files.rsa != nil)")
+            #expect(ecdsa.stapled == files.ecdsa, "ECDSA staple present: \(files.ecdsa != nil)")
+        }
+    }
+
+    /// Writes `bytes` to `path`, or removes it for nil.
+    private func place(_ bytes: [UInt8]?, at path: String) throws {
+        if let bytes {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } else if FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     /// Why docs/exim.md does not give the simpler form: Exim expands the whole list, and an
     /// element that expands empty before the last is a file GnuTLS cannot read.
     @Test func perElementFormRefusesSTARTTLSToBothKeyTypesWhenTheFirstStapleIsMissing() throws {

@@ -61,6 +61,20 @@ final class DualCertificateSetup: @unchecked Sendable {
         "${if exists{\(rsaStaple)}{\(rsaStaple)${if exists{\(ecdsaStaple)}{ : \(ecdsaStaple)}}}}"
     }
 
+    /// The form that staples every staple that exists: the certificate whose staple exists goes
+    /// first, so a missing one is always at the end of the list. Three expansions read the
+    /// folder one after another (a staple appearing or vanishing in between mismatches the lists
+    /// for that one connection).
+    var reorderedLists: (certificates: String, keys: String, ocspFile: String) {
+        let (rsaFirst, ecdsaFirst) = ("\(rsaChain) : \(ecdsaChain)", "\(ecdsaChain) : \(rsaChain)")
+        let (rsaKeyFirst, ecdsaKeyFirst) = ("\(rsa.keyPath) : \(ecdsa.keyPath)", "\(ecdsa.keyPath) : \(rsa.keyPath)")
+        return (
+            "${if exists{\(rsaStaple)}{\(rsaFirst)}{\(ecdsaFirst)}}",
+            "${if exists{\(rsaStaple)}{\(rsaKeyFirst)}{\(ecdsaKeyFirst)}}",
+            "${if exists{\(rsaStaple)}{\(rsaStaple)${if exists{\(ecdsaStaple)}{ : \(ecdsaStaple)}}}{${if exists{\(ecdsaStaple)}{\(ecdsaStaple)}}}}"
+        )
+    }
+
     /// The tempting form, `${if exists}` around each element: breaks when the first is missing.
     var perElementOCSPFile: String {
         "${if exists{\(rsaStaple)}{\(rsaStaple)}} : ${if exists{\(ecdsaStaple)}{\(ecdsaStaple)}}"

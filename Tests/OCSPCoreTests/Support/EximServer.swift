@@ -36,8 +36,11 @@ final class EximServer: @unchecked Sendable {
 
     /// Exim with a list of certificates (`tls_certificate = A : B`, keys in the same order) and
     /// `tls_ocsp_file` exactly as given (a list, an expansion, or both). The first key is copied
-    /// to `server.key`, the next ones to `server-1.key`, ...
-    init(certificates: [(chain: String, key: String)], ocspFile: String) throws {
+    /// to `server.key`, the next ones to `server-1.key`, ... `tlsCertificate` and `tlsPrivateKey`,
+    /// when given, replace the two lists (expansions naming files Debian-exim can read).
+    init(
+        certificates: [(chain: String, key: String)], ocspFile: String, tlsCertificate: String? = nil, tlsPrivateKey: String? = nil
+    ) throws {
         port = FreePort.pick()
         folder = try TestPKI.scratchFolder("exim")
         for sub in ["spool", "log"] {
@@ -57,8 +60,8 @@ final class EximServer: @unchecked Sendable {
             daemon_smtp_ports = \(port)
             local_interfaces = 127.0.0.1
             keep_environment =
-            tls_certificate = \(certificates.map(\.chain).joined(separator: " : "))
-            tls_privatekey = \(keyCopies.joined(separator: " : "))
+            tls_certificate = \(tlsCertificate ?? certificates.map(\.chain).joined(separator: " : "))
+            tls_privatekey = \(tlsPrivateKey ?? keyCopies.joined(separator: " : "))
             tls_ocsp_file = \(ocspFile)
             tls_advertise_hosts = *
             domainlist local_domains = example.test
