@@ -67,6 +67,14 @@ final class TLSConnectionObject {
         ocspd_ssl_set_server_name(pointer, name) == 1 ? nil : OpenSSLErrorQueue.drain()
     }
 
+    /// Offers only these signature algorithms (OpenSSL's list syntax, `ECDSA+SHA256:...`), so a
+    /// server holding several certificates presents the one they fit; OpenSSL's reason when it
+    /// refuses the list. `SSL_set1_sigalgs_list` is a macro over `SSL_ctrl`, which copies the list.
+    func offerSignatureAlgorithms(_ list: String) -> String? {
+        let code = list.withCString { SSL_ctrl(pointer, SSL_CTRL_SET_SIGALGS_LIST, 0, UnsafeMutableRawPointer(mutating: $0)) }
+        return code == 1 ? nil : OpenSSLErrorQueue.drain()
+    }
+
     /// Asks the server for certificate status (status_request); OpenSSL's reason when it cannot.
     func requestStatus() -> String? {
         ocspd_ssl_request_status(pointer) == 1 ? nil : OpenSSLErrorQueue.drain()

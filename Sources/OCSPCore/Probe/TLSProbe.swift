@@ -31,14 +31,17 @@ public struct TLSProbe: Sendable {
     /// Seconds for everything: connect, banner, EHLO, STARTTLS and the handshake together.
     public let timeout: TimeInterval
     public let readLimits: ProbeReadLimits
+    /// Offer only this key type's signature algorithms; nil offers OpenSSL's defaults (all).
+    public let keyType: KeyType?
 
     public static let defaultTimeout: TimeInterval = 10
 
     public init(
         host: String, port: UInt16, startTLS: StartTLS? = nil, serverName: String? = nil,
         version: ProtocolVersion = .any, timeout: TimeInterval = TLSProbe.defaultTimeout,
-        readLimits: ProbeReadLimits = ProbeReadLimits()
+        readLimits: ProbeReadLimits = ProbeReadLimits(), keyType: KeyType? = nil
     ) {
+        self.keyType = keyType
         self.host = host
         self.port = port
         self.startTLS = startTLS
@@ -85,6 +88,9 @@ public struct TLSProbe: Sendable {
         else { return .failure(.handshake(endpoint, OpenSSLErrorQueue.drain())) }
         if let name = serverName ?? (isAddress(host) ? nil : host), let refused = tls.setServerName(name) {
             return .failure(.handshake(endpoint, "OpenSSL refused the server name \(name) for SNI: \(refused)"))
+        }
+        if let keyType, let refused = tls.offerSignatureAlgorithms(keyType.signatureAlgorithms) {
+            return .failure(.handshake(endpoint, "OpenSSL refused the \(keyType.rawValue) signature algorithms: \(refused)"))
         }
         if let refused = tls.requestStatus() {
             return .failure(.handshake(endpoint, "OpenSSL could not ask for a stapled OCSP response: \(refused)"))

@@ -3,6 +3,7 @@ import Foundation
 import OCSPCore
 
 extension TLSProbe.StartTLS: ExpressibleByArgument {}
+extension TLSProbe.KeyType: ExpressibleByArgument {}
 
 extension OCSPD {
     struct Probe: ParsableCommand {
@@ -14,6 +15,7 @@ extension OCSPD {
                 Examples:
                   ocspd probe mail.example.org:25 --starttls smtp --expect /var/lib/ocspd/staples/mail.der
                   ocspd probe [2001:db8::1]:443 --servername www.example.org --json
+                  ocspd probe mail.example.org:25 --starttls smtp --key-type rsa --expect /var/lib/ocspd/staples/mail-rsa.der
                 """
         )
 
@@ -30,6 +32,12 @@ extension OCSPD {
 
         @Option(help: ArgumentHelp("A staple file the server should be serving byte for byte.", valueName: "staple"))
         var expect: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "rsa or ecdsa: offer only this key type's signature algorithms, so a server with both certificates presents (and staples for) that one.",
+                valueName: "type"))
+        var keyType: TLSProbe.KeyType?
 
         @Option(
             help: ArgumentHelp(
@@ -73,7 +81,7 @@ extension OCSPD {
             }
             let probe = TLSProbe(
                 host: host, port: port, startTLS: starttls, serverName: servername,
-                timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout)
+                timeout: DurationText.parse(timeout) ?? TLSProbe.defaultTimeout, keyType: keyType)
             switch probe.run() {
             case .failure(let error):
                 throw unknown(error.description)

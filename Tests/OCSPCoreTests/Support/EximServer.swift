@@ -29,16 +29,30 @@ final class EximServer: @unchecked Sendable {
         (try? String(contentsOfFile: "\(folder)/log/mainlog", encoding: .utf8)) ?? ""
     }
 
-    init(chain: String, key: String, staple: String, form: OCSPFileForm = .ifExists) throws {
+    convenience init(chain: String, key: String, staple: String, form: OCSPFileForm = .ifExists) throws {
+        let ocspFile = form == .ifExists ? "${if exists{\(staple)}{\(staple)}}" : staple
+        try self.init(certificates: [(chain, key)], ocspFile: ocspFile)
+    }
+
+    /// Exim with a list of certificates (`tls_certificate = A : B`, keys in the same order) and
+    /// `tls_ocsp_file` exactly as given (a list, an expansion, or both). The first key is copied
+    /// to `server.key`, the next ones to `server-1.key`, ... `tlsCertificate` and `tlsPrivateKey`,
+    /// when given, replace the two lists (expansions naming files Debian-exim can read).
+    init(
+        certificates: [(chain: String, key: String)], ocspFile: String, tlsCertificate: String? = nil, tlsPrivateKey: String? = nil
+    ) throws {
         port = FreePort.pick()
         folder = try TestPKI.scratchFolder("exim")
         for sub in ["spool", "log"] {
             try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true)
         }
-        let keyCopy = "\(folder)/server.key"
-        try FileManager.default.copyItem(atPath: key, toPath: keyCopy)
-        try Self.chown(["\(folder)/spool", "\(folder)/log", keyCopy])
-        let ocspFile = form == .ifExists ? "${if exists{\(staple)}{\(staple)}}" : staple
+        var keyCopies: [String] = []
+        for (index, certificate) in certificates.enumerated() {
+            let keyCopy = index == 0 ? "\(folder)/server.key" : "\(folder)/server-\(index).key"
+            try FileManager.default.copyItem(atPath: certificate.key, toPath: keyCopy)
+            keyCopies.append(keyCopy)
+        }
+        try Self.chown(["\(folder)/spool", "\(folder)/log"] + keyCopies)
         let config = """
             primary_hostname = mail.example.test
             spool_directory = \(folder)/spool
@@ -46,8 +60,8 @@ final class EximServer: @unchecked Sendable {
             daemon_smtp_ports = \(port)
             local_interfaces = 127.0.0.1
             keep_environment =
-            tls_certificate = \(chain)
-            tls_privatekey = \(keyCopy)
+            tls_certificate = \(tlsCertificate ?? certificates.map(\.chain).joined(separator: " : "))
+            tls_privatekey = \(tlsPrivateKey ?? keyCopies.joined(separator: " : "))
             tls_ocsp_file = \(ocspFile)
             tls_advertise_hosts = *
             domainlist local_domains = example.test
@@ -113,7 +127,9 @@ final class EximServer: @unchecked Sendable {
 struct EximClient {
     let folder: String
 
-    init(server: EximServer, root: String) throws {
+    /// `requireCiphers`: the transport's `tls_require_ciphers` (a GnuTLS priority string), e.g.
+    /// to offer one key type's signature algorithms only.
+    init(server: EximServer, root: String, requireCiphers: String? = nil) throws {
         folder = try TestPKI.scratchFolder("exim-client")
         for sub in ["spool", "log"] {
             try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true)
@@ -142,6 +158,7 @@ struct EximClient {
               tls_verify_certificates = \(root)
               tls_verify_cert_hostnames =
               tls_sni = mail.example.test
+            \(requireCiphers.map { "  tls_require_ciphers = \($0)" } ?? "")
 
             begin retry
             * * F,1h,10m

@@ -46,6 +46,12 @@ final class TestPKI: @unchecked Sendable {
         return path
     }
 
+    /// The key a certificate is issued for: every CA and responder is ECDSA P-256; a leaf may be RSA.
+    enum KeyAlgorithm: Sendable {
+        case ecdsaP256
+        case rsa2048
+    }
+
     init(name: String = "ocspd test") throws {
         directory = Self.processScratch + "/pki-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -75,7 +81,8 @@ final class TestPKI: @unchecked Sendable {
         notBefore: Date = Date().addingTimeInterval(-86400),
         notAfter: Date = Date().addingTimeInterval(30 * 86400),
         mustStaple: Bool = false,
-        issuer: IssuedCertificate? = nil
+        issuer: IssuedCertificate? = nil,
+        keyAlgorithm: KeyAlgorithm = .ecdsaP256
     ) throws -> IssuedCertificate {
         var aia = ocspURLs.map { "OCSP;URI:\($0)" } + caIssuersURLs.map { "caIssuers;URI:\($0)" }
         var extensions =
@@ -83,7 +90,9 @@ final class TestPKI: @unchecked Sendable {
         if !aia.isEmpty { extensions += "authorityInfoAccess=\(aia.joined(separator: ","))\n" }
         if mustStaple { extensions += "tlsfeature=status_request\n" }
         aia.removeAll()
-        return try issue(subject: "/CN=\(commonName)", extensions: extensions, notBefore: notBefore, notAfter: notAfter, issuer: issuer)
+        return try issue(
+            subject: "/CN=\(commonName)", extensions: extensions, notBefore: notBefore, notAfter: notAfter, issuer: issuer,
+            keyAlgorithm: keyAlgorithm)
     }
 
     /// A delegated OCSP responder certificate; `ocspSigning: false` makes one without the EKU.
@@ -184,24 +193,26 @@ final class TestPKI: @unchecked Sendable {
             certificatePath: path, keyPath: "\(directory)/\(name).key", certificate: try Self.load(path), issuerDatabase: "root")
     }
 
-    private func issue(subject: String, extensions: String, notBefore: Date, notAfter: Date, issuer: IssuedCertificate?) throws
-        -> IssuedCertificate
-    {
+    private func issue(
+        subject: String, extensions: String, notBefore: Date, notAfter: Date, issuer: IssuedCertificate?,
+        keyAlgorithm: KeyAlgorithm = .ecdsaP256
+    ) throws -> IssuedCertificate {
         let ca = issuer ?? intermediate
         return try Self.issue(
             in: directory, lock: lock, by: ca, issuerName: databaseName(of: ca), subject: subject,
-            file: "cert-\(UUID().uuidString.prefix(12))", extensions: extensions, notBefore: notBefore, notAfter: notAfter)
+            file: "cert-\(UUID().uuidString.prefix(12))", extensions: extensions, notBefore: notBefore, notAfter: notAfter,
+            keyAlgorithm: keyAlgorithm)
     }
 
     private static func issue(
         in directory: String, lock: NSLock, by issuer: IssuedCertificate, issuerName: String, subject: String,
-        file: String, extensions: String, notBefore: Date, notAfter: Date
+        file: String, extensions: String, notBefore: Date, notAfter: Date, keyAlgorithm: KeyAlgorithm = .ecdsaP256
     ) throws -> IssuedCertificate {
         let key = "\(directory)/\(file).key"
         let csr = "\(directory)/\(file).csr"
         let pem = "\(directory)/\(file).pem"
         let ext = "\(directory)/\(file).ext"
-        try makeKey(key)
+        try makeKey(key, keyAlgorithm)
         try Command.openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr])
         try "[ext]\n\(extensions)".write(toFile: ext, atomically: true, encoding: .utf8)
         _ = try lock.withLock {
@@ -240,8 +251,13 @@ final class TestPKI: @unchecked Sendable {
         try config.write(toFile: "\(folder)/ca.cnf", atomically: true, encoding: .utf8)
     }
 
-    static func makeKey(_ path: String) throws {
-        try Command.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path])
+    static func makeKey(_ path: String, _ algorithm: KeyAlgorithm = .ecdsaP256) throws {
+        switch algorithm {
+        case .ecdsaP256:
+            try Command.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path])
+        case .rsa2048:
+            try Command.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path])
+        }
     }
 
     /// One certificate, CA or not (the chain reader refuses a CA certificate as a leaf).
