@@ -37,6 +37,13 @@ extension Refresher {
         guard let hook = job.events.onRevoked, let issuer = localIssuer(pending) else { return }
         let subject = StapleSubject(leaf: pending.chain.leaf, issuer: issuer)
         let ledger = RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath)
+        // Two processes refreshing two outputs of the certificate at once: one marks and runs,
+        // the other finds the lock held (it is being run) or, after it, the mark.
+        guard let lock = try? OutputLock.acquire(lockFile: ledger.hookLockPath(for: subject)) else { return }
+        withExtendedLifetime(lock) { markAndRunRevokedHook(hook, subject: subject, ledger: ledger, job: job) }
+    }
+
+    private func markAndRunRevokedHook(_ hook: Hook, subject: StapleSubject, ledger: RevocationLedger, job: RefreshJob) {
         let reading = ledger.read(subject)
         guard !reading.hookStarted, let evidence = reading.evidence, evidence.record != nil,
             case .success(let proof) = RevocationEvidence.verify(evidence.bytes, for: subject)

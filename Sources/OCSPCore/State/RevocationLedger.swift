@@ -124,6 +124,12 @@ public struct RevocationLedger: Sendable {
         return result
     }
 
+    /// The lock taken while the `on-revoked` hook of `subject` is marked and run, in the state
+    /// folder beside its record; never removed, as the record.
+    public func hookLockPath(for subject: StapleSubject) -> String {
+        "\(stateDirectory)/revoked-\(Self.certificateName(subject)).lock"
+    }
+
     /// Marks every record of `subject` (fsynced) as having had its `on-revoked` hook started,
     /// before the hook starts: a crash in between errs on not running it twice. The marked
     /// record is the verified evidence `reading` holds with one more header line; it verifies
