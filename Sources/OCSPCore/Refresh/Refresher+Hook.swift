@@ -21,7 +21,7 @@ extension Refresher {
             stapleInPlace: outcome.factsInPlace)
         let timing = pending.chain.leaf.mustStaple ? job.timing.forMustStaple : job.timing
         guard let event = FailureEvents.decide(facts, settings: job.events.failure, timing: timing, at: moment) else { return }
-        logger.notice("\(job.outputPath): on-failure event \(event.kind.rawValue) (\(event.reason.rawValue)), run at the end of this round")
+        logger.info("\(job.outputPath): on-failure event \(event.kind.rawValue) (\(event.reason.rawValue)), run at the end of this round")
         events.add(
             EventNotice(
                 event: event, hook: hook, output: job.outputPath, chain: job.chainPath, url: pending.urls.first ?? "",
