@@ -165,6 +165,23 @@ import Testing
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
+    @Test func anEventWhoseHookCouldNotStartIsNotDeliveredAndIsRaisedAgainAtTheNextRefresh() throws {
+        let clock = SetClock(Date())
+        let captured = CapturedLog()
+        let refresher = refresher(clock, log: captured)
+        var job = job(chain: try scenario.chainFile(), threshold: 1)
+        job.events.onFailure = Hook(arguments: ["\(scenario.folder)/no-such-hook"])
+        job.force = true
+
+        _ = round(job, refresher)
+        #expect(StateStore(directory: scenario.stateDirectory).load(for: scenario.output).alert == nil)
+        clock.set(Date().addingTimeInterval(600))
+        _ = round(job, refresher)
+
+        #expect(captured.text.components(separatedBy: "could not start").count - 1 == 2, "\(captured.text)")
+        #expect(StateStore(directory: scenario.stateDirectory).load(for: scenario.output).alert == nil)
+    }
+
     @Test func runsPastTheRoundsCapAreNotStartedAndNotDelivered() throws {
         let round = RoundEvents()
         let notices: [(String, Int)] = [("http://a.example", 3), ("http://b.example", 1), ("http://c.example", 2)]
