@@ -13,6 +13,8 @@ public struct Configuration: Sendable {
     public var refusePrivateAddresses: Bool = false
     /// How many refreshes run at once, overall and per responder.
     public var concurrency = ConcurrencyLimits()
+    /// At most this many `on-failure` runs per round (`EventDispatch`): `failure-hooks-per-round`.
+    public var failureHooksPerRound = EventDispatch.defaultRunsPerRound
     /// Files and folders entries name that are missing or unreadable at load: `--check-config`
     /// refuses them; otherwise each is that entry's failure (see `ConfigurationLoader`).
     public var fileProblems: [ConfigurationError.Problem] = []

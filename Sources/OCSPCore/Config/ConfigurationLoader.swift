@@ -25,11 +25,11 @@ public enum ConfigurationLoader {
     static let entryKeys: Set<String> = [
         "target", "expiry-margin", "issuer", "responder", "responder-cert", "nonce", "hook", "hook-timeout",
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
-        "refresh-budget", "max-responder-urls",
+        "refresh-budget", "max-responder-urls", "on-revoked", "on-failure", "failure-threshold", "failure-hook-interval",
     ]
     static let topKeys: Set<String> = [
         "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
-        "responder-rate", "defaults", "staples", "directories",
+        "responder-rate", "failure-hooks-per-round", "defaults", "staples", "directories",
     ]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {

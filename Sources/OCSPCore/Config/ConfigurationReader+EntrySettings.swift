@@ -49,24 +49,39 @@ extension ConfigurationReader {
         }
     }
 
-    /// `hook` and `hook-timeout`: what runs after a staple changed.
+    /// `hook`, `on-revoked`, `on-failure` and `hook-timeout` (the timeout of all three): what
+    /// runs after a staple changed, a certificate was found revoked, or refreshing failed.
     private mutating func applyHook(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
-        if let node = mapping["hook"] {
-            if let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.scalar != nil }) {
-                let arguments = list.compactMap { $0.scalar?.string }
-                job.hook = Hook(
-                    arguments: arguments, timeout: job.hook?.timeout ?? Hook.defaultTimeout,
-                    executable: hookExecutable(arguments[0], at: "\(keyPath).hook", node: node))
-            } else {
-                problem(
-                    "\(keyPath).hook", node,
-                    "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
-            }
+        let timeout = job.hook?.timeout ?? Hook.defaultTimeout
+        if let node = mapping["hook"], let hook = command(node, at: "\(keyPath).hook", timeout: timeout) { job.hook = hook }
+        if let node = mapping["on-revoked"], let hook = command(node, at: "\(keyPath).on-revoked", timeout: timeout) {
+            job.events.onRevoked = hook
+        }
+        if let node = mapping["on-failure"], let hook = command(node, at: "\(keyPath).on-failure", timeout: timeout) {
+            job.events.onFailure = hook
         }
         if let node = mapping["hook-timeout"], let value = duration(node, at: "\(keyPath).hook-timeout") {
             job.hook?.timeout = value
             if job.hook == nil { job.hook = Hook(arguments: [], timeout: value) }
+            job.events.onRevoked?.timeout = value
+            job.events.onFailure?.timeout = value
         }
+        if let node = mapping["failure-threshold"], let value = count(node, at: "\(keyPath).failure-threshold") {
+            job.events.failure.threshold = value
+        }
+        if let node = mapping["failure-hook-interval"], let value = duration(node, at: "\(keyPath).failure-hook-interval") {
+            job.events.failure.interval = value
+        }
+    }
+
+    /// A hook's command: an argument vector whose program is found and checked now.
+    private mutating func command(_ node: Node, at keyPath: String, timeout: TimeInterval) -> Hook? {
+        guard let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.scalar != nil }) else {
+            problem(keyPath, node, "expected a command as a list of arguments, such as [/usr/sbin/nginx, -s, reload] (no shell string)")
+            return nil
+        }
+        let arguments = list.compactMap { $0.scalar?.string }
+        return Hook(arguments: arguments, timeout: timeout, executable: hookExecutable(arguments[0], at: keyPath, node: node))
     }
 
     /// When to refresh and how to back off (`Timing`).

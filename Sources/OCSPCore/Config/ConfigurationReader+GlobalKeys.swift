@@ -19,6 +19,9 @@ extension ConfigurationReader {
         if let node = top["max-per-responder"], let value = count(node, at: "max-per-responder") {
             configuration.concurrency.perResponder = value
         }
+        if let node = top["failure-hooks-per-round"], let value = count(node, at: "failure-hooks-per-round") {
+            configuration.failureHooksPerRound = value
+        }
         if let node = top["responder-rate"] {
             if let text = node.scalar?.string, let rate = Double(text), rate > 0 {
                 configuration.concurrency.perResponderRate = rate

@@ -161,6 +161,7 @@ public struct StapleDaemon: Service {
                 DaemonState.wake(after: refreshed, policy: job.policy, watchInterval: watchInterval, at: now())
             }
         }
+        await Self.onOwnThread { refresher.deliverEvents(cap: state.configuration.failureHooksPerRound) }
         for (job, wake) in zip(jobs, wakes) {
             state.entries[PathKey(job.outputPath)]?.wake = wake
         }

@@ -31,6 +31,7 @@ public enum BatchRefresh {
         let codes = RefreshPool(limits: configuration.concurrency).run(jobs, refresher: refresher) { _, refreshed in
             refreshed.outcome.exitCode
         }
+        refresher.deliverEvents(cap: configuration.failureHooksPerRound)
         let unlisted = configuration.directories.compactMap(\.listingFailure)
         for failure in unlisted {
             refresher.logger.error("\(failure); its staples are not maintained")

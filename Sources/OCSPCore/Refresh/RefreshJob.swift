@@ -18,6 +18,8 @@ public struct RefreshJob: Sendable, Hashable {
     public var timing: Timing
     /// Run after the staple file changed (written or removed); an argument vector, not a shell string.
     public var hook: Hook?
+    /// `on-revoked`, `on-failure` and their settings.
+    public var events = EventHooks()
     /// Configured forms (`run`, `refresh --config`): follow the schedule and backoff kept in
     /// the state folder instead of the single form's halfway rule.
     public var followsSchedule: Bool = false

@@ -18,12 +18,16 @@ public struct Refresher: Sendable {
     public let monotonic: @Sendable () -> TimeInterval
     /// The schedule's jitter.
     public let random: RandomSource
+    /// The `on-failure` events this refresher's refreshes raised, for `deliverEvents` at the round's end.
+    public let events: RoundEvents
 
     public init(
         transport: any HTTPTransport, stateStore: StateStore,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, cancellation: CancellationFlag? = nil,
-        monotonic: @escaping @Sendable () -> TimeInterval = MonotonicClock.seconds, random: RandomSource = .system
+        monotonic: @escaping @Sendable () -> TimeInterval = MonotonicClock.seconds, random: RandomSource = .system,
+        events: RoundEvents = RoundEvents()
     ) {
+        self.events = events
         self.transport = transport
         self.cancellation = cancellation
         self.stateStore = stateStore
@@ -37,7 +41,7 @@ public struct Refresher: Sendable {
     public func with(transport: any HTTPTransport) -> Refresher {
         Refresher(
             transport: transport, stateStore: stateStore, now: now, logger: logger, cancellation: cancellation,
-            monotonic: monotonic, random: random)
+            monotonic: monotonic, random: random, events: events)
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
@@ -149,7 +153,7 @@ public struct Refresher: Sendable {
         RefreshSchedule.record(outcome, hints: hints, timing: timing, in: &state, at: moment, random: &random)
         if state != loaded { save(state, learnedRevocation: state.revokedCertificates != loaded.revokedCertificates, job: job) }
         _ = report(outcome, job: job, leaf: LeafIdentity(pending.chain.leaf), nextAttempt: state.nextAttempt, at: moment)
-        runHook(after: outcome, job: job)
+        runHooks(after: outcome, pending: pending, state: state, at: moment)
         return Refreshed(outcome: outcome, nextAttempt: state.nextAttempt)
     }
 

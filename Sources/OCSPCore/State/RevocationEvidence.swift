@@ -66,6 +66,33 @@ enum RevocationEvidence {
         }
     }
 
+    /// The header line saying the `on-revoked` hook was started.
+    static let hookStartedPrefix = Array("on-revoked: ".utf8)
+    private static let proofStart = Array("-----BEGIN OCSP RESPONSE-----".utf8)
+
+    /// Whether the record's header (the lines before its proof) says the `on-revoked` hook
+    /// was started. Header lines hold nothing that could forge one (`plain`).
+    static func saysHookStarted(_ record: [UInt8]) -> Bool {
+        let header = record[..<(firstIndex(of: proofStart, in: record) ?? record.endIndex)]
+        return header.split(separator: UInt8(ascii: "\n")).contains { $0.starts(with: hookStartedPrefix) }
+    }
+
+    /// `record` with the line saying the `on-revoked` hook was started at `moment`, just
+    /// before its proof (the proof is unchanged, so the record verifies as before).
+    static func markingHookStarted(_ record: [UInt8], at moment: Date, while output: String) -> [UInt8] {
+        guard !saysHookStarted(record), let start = firstIndex(of: proofStart, in: record) else { return record }
+        let line =
+            "on-revoked: the hook was started at \(RFC3339.string(moment)) while refreshing \(plain(output)); it is not run again for this certificate\n\n"
+        var marked = Array(record[..<start])
+        while marked.last == UInt8(ascii: "\n") && marked.dropLast().last == UInt8(ascii: "\n") { marked.removeLast() }
+        return marked + Array(line.utf8) + record[start...]
+    }
+
+    private static func firstIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        return (0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
     /// One line of text, with nothing that could read as a line break or a PEM marker.
     private static func plain(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))

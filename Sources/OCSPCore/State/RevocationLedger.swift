@@ -38,6 +38,8 @@ public struct RevocationLedger: Sendable {
         public var lacking: [String] = []
         /// Records that verified.
         public var verified: [String] = []
+        /// A verified record says the certificate's `on-revoked` hook was started (`markHookStarted`).
+        public var hookStarted = false
 
         public var isRevoked: Bool { evidence != nil }
     }
@@ -81,6 +83,7 @@ public struct RevocationLedger: Sendable {
                 switch RevocationEvidence.verify(bytes, for: subject) {
                 case .success:
                     reading.verified.append(path)
+                    if RevocationEvidence.saysHookStarted(bytes) { reading.hookStarted = true }
                     if reading.evidence == nil { reading.evidence = (path, bytes) }
                 case .failure(let problem):
                     reading.rejected.append((path, problem.description))
@@ -119,5 +122,23 @@ public struct RevocationLedger: Sendable {
             if result.isDurable { remembered[name] = nil } else { remembered[name] = evidence }
         }
         return result
+    }
+
+    /// The lock taken while the `on-revoked` hook of `subject` is marked and run, in the state
+    /// folder beside its record; never removed, as the record.
+    public func hookLockPath(for subject: StapleSubject) -> String {
+        "\(stateDirectory)/revoked-\(Self.certificateName(subject)).lock"
+    }
+
+    /// Marks every record of `subject` (fsynced) as having had its `on-revoked` hook started,
+    /// before the hook starts: a crash in between errs on not running it twice. The marked
+    /// record is the verified evidence `reading` holds with one more header line; it verifies
+    /// as before, and copies made of it later carry the mark.
+    public func markHookStarted(for subject: StapleSubject, where reading: Reading, at moment: Date) -> Recorded {
+        guard let evidence = reading.evidence?.bytes else { return Recorded() }
+        let marked = RevocationEvidence.markingHookStarted(evidence, at: moment, while: outputPath)
+        var everywhere = Reading()
+        everywhere.lacking = reading.verified + reading.lacking
+        return record(marked, for: subject, where: everywhere)
     }
 }

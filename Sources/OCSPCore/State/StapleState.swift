@@ -20,10 +20,12 @@ public struct StapleState: Codable, Sendable, Equatable {
     public var failures: [String: Int] = [:]
     /// The good proof last verified in place, for judging it fresh without verifying it again.
     public var verified: VerifiedRecord?
+    /// The `on-failure` events delivered (`FailureAlert`); absent in files older ocspd wrote.
+    public var alert: FailureAlert?
 
     private enum CodingKeys: String, CodingKey {
         case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests,
-            failures, verified
+            failures, verified, alert
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +42,8 @@ public struct StapleState: Codable, Sendable, Equatable {
         requests = CounterArithmetic.plausible(try container.decodeIfPresent([String: Int].self, forKey: .requests) ?? [:]) ?? [:]
         failures = CounterArithmetic.plausible(try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]) ?? [:]
         verified = try? container.decodeIfPresent(VerifiedRecord.self, forKey: .verified)
+        // One that cannot be read costs at most a repeated event, never the state.
+        alert = try? container.decodeIfPresent(FailureAlert.self, forKey: .alert)
     }
 
     /// Saturating, as every count read from a file (`CounterArithmetic`).
