@@ -111,10 +111,12 @@ grep -q '^#\*/15 .* /usr/bin/ocspd refresh' "$root/etc/cron.d/ocspd" || fail "cr
 install -m 0644 examples/ocspd.yaml "$root/etc/ocspd/ocspd.yaml"
 install -m 0644 examples/ocspd.yaml "$root/usr/share/doc/ocspd/examples/ocspd.yaml"
 install -m 0755 examples/haproxy-ocsp-update "$root/usr/share/doc/ocspd/examples/haproxy-ocsp-update"
-# Alert rules, wherever the README's rewrite puts them under examples/.
+# Every other example: the alert rules, the renewal trigger and its units, publish hooks.
 for extra in examples/*; do
     case "$extra" in examples/ocspd.yaml|examples/haproxy-ocsp-update) continue ;; esac
-    [ -f "$extra" ] && install -m 0644 "$extra" "$root/usr/share/doc/ocspd/examples/"
+    # Scripts keep their execute bit, so an operator can copy them as they are.
+    if [ -f "$extra" ] && [ -x "$extra" ]; then install -m 0755 "$extra" "$root/usr/share/doc/ocspd/examples/"
+    elif [ -f "$extra" ]; then install -m 0644 "$extra" "$root/usr/share/doc/ocspd/examples/"; fi
 done
 install -m 0644 packaging/debian/README.Debian "$root/usr/share/doc/ocspd/README.Debian"
 install -m 0644 packaging/debian/copyright "$root/usr/share/doc/ocspd/copyright"
