@@ -13,6 +13,9 @@ public struct Configuration: Sendable {
     public var refusePrivateAddresses: Bool = false
     /// How many refreshes run at once, overall and per responder.
     public var concurrency = ConcurrencyLimits()
+    /// How long the state (and lock) of an output no longer configured is kept after its last
+    /// write before it is removed (`StateCollection`); revocation records are never removed.
+    public var forgetAfter: TimeInterval = StateCollection.defaultForgetAfter
     /// Files and folders entries name that are missing or unreadable at load: `--check-config`
     /// refuses them; otherwise each is that entry's failure (see `ConfigurationLoader`).
     public var fileProblems: [ConfigurationError.Problem] = []
