@@ -25,21 +25,27 @@ import Testing
         .init(
             name: "mail.pem.ocsp-ffffffffffffffff.json", output: "/etc/exim4/mail.pem.ocsp", age: 30 * 86_400, expected: .configured,
             why: "configured by the output it records (a key made by other rules)"),
-        .init(name: "old.pem.ocsp-0123456789abcdef.json", output: "/srv/old.pem.ocsp", age: week, expected: .abandoned, why: "untouched for exactly forget-after"),
-        .init(name: "old.pem.ocsp-0123456789abcdef.json", output: nil, age: 30 * 86_400, expected: .abandoned, why: "untouched for a month"),
+        .init(
+            name: "old.pem.ocsp-0123456789abcdef.json", output: "/srv/old.pem.ocsp", age: week, expected: .abandoned,
+            why: "untouched for exactly forget-after"),
+        .init(
+            name: "old.pem.ocsp-0123456789abcdef.json", output: nil, age: 30 * 86_400, expected: .abandoned, why: "untouched for a month"),
         .init(
             name: "new.pem.ocsp-0123456789abcdef.json", output: nil, age: week - 1, expected: .recent(forgetOn: now.addingTimeInterval(1)),
             why: "written a second too recently (another host keeps it alive)"),
         .init(
-            name: "ahead.pem.ocsp-0123456789abcdef.json", output: nil, age: -3600, expected: .recent(forgetOn: now.addingTimeInterval(week + 3600)),
+            name: "ahead.pem.ocsp-0123456789abcdef.json", output: nil, age: -3600,
+            expected: .recent(forgetOn: now.addingTimeInterval(week + 3600)),
             why: "written under a clock ahead of ours"),
-        .init(name: "revoked-00aa-01", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "a revocation record is never collected"),
+        .init(
+            name: "revoked-00aa-01", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "a revocation record is never collected"),
         .init(name: "metrics-counters.ledger", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "the counter ledger"),
         .init(name: "metrics-counters.lock", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "the counter lock"),
         .init(
             name: "x.json\(AtomicFileWriter.temporaryMarker)1234", output: nil, age: 365 * 86_400, expected: .notStateFile,
             why: "a temp file"),
-        .init(name: ".hidden.json", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "a dot file ocspd never names a state so"),
+        .init(
+            name: ".hidden.json", output: nil, age: 365 * 86_400, expected: .notStateFile, why: "a dot file ocspd never names a state so"),
     ]
 
     @Test(arguments: stateRows) func stateFilesAreForgottenOnlyWhenUnconfiguredAndUntouchedForForgetAfter(_ row: StateRow) {
@@ -57,8 +63,12 @@ import Testing
     }
 
     static let stapleRows: [StapleRow] = [
-        .init(facts: .init(target: .exim, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa"), expected: .remove, why: "exim, our bytes"),
-        .init(facts: .init(target: .haproxy, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa"), expected: .remove, why: "haproxy, our bytes"),
+        .init(
+            facts: .init(target: .exim, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa"), expected: .remove,
+            why: "exim, our bytes"),
+        .init(
+            facts: .init(target: .haproxy, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa"), expected: .remove,
+            why: "haproxy, our bytes"),
         .init(
             facts: .init(target: .nginx, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa"), expected: .targetNeverRemoves(.nginx),
             why: "nginx never removes"),

@@ -134,7 +134,8 @@ import Testing
 /// `forget-after`: a duration, at least a day, a week by default.
 @Suite struct ForgetAfterConfigurationTests {
     private func parse(_ extra: String) throws(ConfigurationError) -> Configuration {
-        try ConfigurationLoader.parse("\(extra)\nstaples:\n  - { chain: /nonexistent/a.pem, output: /nonexistent/a.ocsp }\n", path: "/etc/ocspd.yaml")
+        try ConfigurationLoader.parse(
+            "\(extra)\nstaples:\n  - { chain: /nonexistent/a.pem, output: /nonexistent/a.ocsp }\n", path: "/etc/ocspd.yaml")
     }
 
     @Test func forgetAfterDefaultsToAWeek() throws {
@@ -145,7 +146,9 @@ import Testing
         #expect(try parse("forget-after: 30d").forgetAfter == 30 * 86_400)
     }
 
-    @Test(arguments: ["forget-after: 1h", "forget-after: soon"]) func aForgetAfterUnderADayOrNotADurationIsAProblemWithItsLine(_ line: String) {
+    @Test(arguments: ["forget-after: 1h", "forget-after: soon"]) func aForgetAfterUnderADayOrNotADurationIsAProblemWithItsLine(
+        _ line: String
+    ) {
         do {
             _ = try parse(line)
             Issue.record("accepted \(line)")

@@ -43,7 +43,8 @@ import Testing
 
     @Test func theStateOfAnOutputNoLongerConfiguredWrittenWithinForgetAfterIsKept() throws {
         let (scenario, store) = try refreshedScenario(stateAge: Self.week - 3600)
-        let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(configuredJobs: [], at: Date())
+        let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(
+            configuredJobs: [], at: Date())
         #expect(summary.forgotten.isEmpty)
         #expect(summary.recent == 1)
         #expect(exists(store.statePath(for: scenario.output)))
@@ -71,7 +72,8 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory) {
             try backdate("\(scenario.stateDirectory)/\(name)", by: 365 * 86_400)
         }
-        let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(configuredJobs: [], at: Date())
+        let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(
+            configuredJobs: [], at: Date())
         #expect(summary.forgotten.count == 1)
         #expect(records.allSatisfy { exists("\(scenario.stateDirectory)/\($0)") })
         let besideStaple = try FileManager.default.contentsOfDirectory(atPath: scenario.folder).filter { $0.hasPrefix(".ocspd-revoked-") }

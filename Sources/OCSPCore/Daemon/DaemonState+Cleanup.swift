@@ -16,7 +16,7 @@ extension DaemonState {
         if GoneChains.leftWatchedFolder(job, directories: configuration.directories) {
             goneChains.add(job, at: moment)
             logger.notice(
-                "the chain \(job.chainPath) is gone from its folder; no longer maintaining \(output), whose staple is removed if the chain is still gone in \(Int(GoneChains.secondLookDelay)) s"
+                "the chain \(job.chainPath) is gone from its folder; no longer maintaining \(output); looking again in \(Int(GoneChains.secondLookDelay)) s before cleaning up its staple and state"
             )
         } else {
             logger.notice("no longer maintaining \(output)")

@@ -104,7 +104,8 @@ public struct CheckReport: Sendable {
                     })
             ))
         if !leftInPlace.isEmpty {
-            members.append(("notConfigured", .array(leftInPlace.map { .object([("output", .string($0)), ("note", .string(LeftStaples.line($0)))]) })))
+            members.append(
+                ("notConfigured", .array(leftInPlace.map { .object([("output", .string($0)), ("note", .string(LeftStaples.line($0)))]) })))
         }
         return .object(members)
     }

@@ -46,7 +46,8 @@ public enum RemovedChainStaple {
             case .targetNeverRemoves(let target):
                 return "left in place: target \(target) never removes a staple (nginx fails its next reload without one)"
             case .noRecord:
-                return "left in place: ocspd holds no record of writing it (no state for it, or a proof it does not record), so it may be someone else's"
+                return
+                    "left in place: ocspd holds no record of writing it (no state for it, or a proof it does not record), so it may be someone else's"
             case .notOurs:
                 return "left in place: it is not the proof ocspd last wrote there, so it is someone else's"
             }
