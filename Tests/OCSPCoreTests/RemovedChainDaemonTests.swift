@@ -108,3 +108,35 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 }
+
+/// The daemon collects the state of outputs no longer configured at start, after a reload and daily.
+@Suite struct DaemonStateCollectionTests {
+    @Test func aReloadForgetsTheStateOfAnEntryNoLongerConfiguredOnceOlderThanForgetAfter() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let kept = "\(scenario.folder)/kept.ocsp"
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let both = """
+            state-dir: \(scenario.stateDirectory)
+            forget-after: 1d
+            staples:
+              - { chain: \(try scenario.chainFile()), output: \(scenario.output), target: exim }
+              - { chain: \(try scenario.chainFile()), output: \(kept), target: exim }
+            """
+        let daemon = try RunningDaemon(in: scenario.folder, configuration: both)
+        let store = StateStore(directory: scenario.stateDirectory)
+        #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: scenario.output)) }, "\(daemon.text)")
+        #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: kept)) }, "\(daemon.text)")
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: store.statePath(for: scenario.output))
+        try both.split(separator: "\n").dropLast(2).joined(separator: "\n").appending(
+            "\n  - { chain: \(try scenario.chainFile()), output: \(kept), target: exim }\n"
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        daemon.process.signal(SIGHUP)
+        #expect(daemon.logs("forgot \(scenario.output): not configured", within: 10), "\(daemon.text)")
+        #expect(!FileManager.default.fileExists(atPath: store.statePath(for: scenario.output)))
+        #expect(FileManager.default.fileExists(atPath: store.statePath(for: kept)))
+        #expect(scenario.stapleBytes != nil, "its staple is left in place")
+        #expect(daemon.terminate() == 0)
+    }
+}
