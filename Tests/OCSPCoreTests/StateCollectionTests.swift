@@ -80,6 +80,23 @@ import Testing
         #expect(besideStaple.count == 1)
     }
 
+    @Test func theStateOfAnOutputWhoseFolderIsGoneIsForgottenWithoutALock() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let sub = "\(scenario.folder)/sub"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+        let output = "\(sub)/site.ocsp"
+        #expect(try scenario.runRefresh(["--target", "exim"], output: output).status == 0)
+        let store = StateStore(directory: scenario.stateDirectory)
+        try backdate(store.statePath(for: output), by: Self.week + 60)
+        try FileManager.default.removeItem(atPath: sub)
+        let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(
+            configuredJobs: [], at: Date())
+        #expect(summary.forgotten == [output])
+        #expect(!exists(store.statePath(for: output)))
+        #expect(!exists(sub), "no folder is made again for a lock")
+    }
+
     @Test func aLockHeldByAnotherProcessIsNotUnlinkedNorItsStateForgotten() throws {
         let (scenario, store) = try refreshedScenario(stateAge: Self.week + 60)
         let holder = try ForeignLockHolder(lockFor: scenario.output)

@@ -67,9 +67,12 @@ public struct StateCollector: Sendable {
                 return nil
             }
             lock = acquired
-        } catch {
-            // No lock can be had there (its folder is gone): nor can any ocspd write it.
+        } catch .output(.unsafePath(.missingFolder)) {
+            // Its folder is gone: no ocspd can lock, nor write, that output now.
             lock = nil
+        } catch {
+            logger.info("the state of \(output) is not forgotten now: \(error)")
+            return nil
         }
         return withExtendedLifetime(lock) { removeHoldingTheLock(name, output: output, lookedAt: status, in: folder, lock: lock) }
     }
