@@ -110,4 +110,20 @@ import Testing
         #expect(gone.due(at: Self.now.addingTimeInterval(GoneChains.secondLookDelay), outputs: []) == [job])
         #expect(gone.nextLook == nil)
     }
+    @Test func aRememberedOutputIsTheStaplePlaceOfAChainNameInAConfiguredFolderOnlyByItsExactPlace() {
+        let template = RefreshJob(chainPath: "", outputPath: "", policy: TargetPolicy(target: .haproxy))
+        let folders = [
+            Configuration.DirectorySource(path: "/crt", outputDirectory: nil, template: template),
+            Configuration.DirectorySource(path: "/exim/certs", outputDirectory: "/exim/staples", template: template),
+        ]
+        let beside = GoneChainSweep.job(forOutput: "/crt/site.pem.ocsp", directories: folders)
+        #expect(beside?.chainPath == "/crt/site.pem")
+        #expect(beside?.policy.target == .haproxy)
+        #expect(GoneChainSweep.job(forOutput: "/exim/staples/mail.crt.ocsp", directories: folders)?.chainPath == "/exim/certs/mail.crt")
+        for notOne in [
+            "/crt/site.der", "/crt/site.txt.ocsp", "/crt/.site.pem.ocsp", "/elsewhere/site.pem.ocsp", "/exim/certs/mail.crt.ocsp",
+        ] {
+            #expect(GoneChainSweep.job(forOutput: notOne, directories: folders) == nil, "\(notOne)")
+        }
+    }
 }

@@ -87,6 +87,36 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func aChainRemovedWhileTheDaemonWasStoppedLosesItsStapleAfterTheNextStart() throws {
+        let (scenario, chains, daemon) = try watchedFolder(["mail.pem"], target: "exim")
+        let staple = "\(chains)/mail.pem.ocsp"
+        #expect(daemon.terminate() == 0)
+        unlink("\(chains)/mail.pem")
+        let restarted = try RunningDaemon(config: daemon.config)
+        #expect(eventually(15) { !exists(staple) }, "\(restarted.text)")
+        #expect(!exists(StateStore(directory: scenario.stateDirectory).statePath(for: staple)))
+        #expect(restarted.terminate() == 0)
+    }
+
+    @Test func refreshWithConfigCleansUpAfterAChainRemovedFromAConfiguredFolder() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        let staple = "\(chains)/mail.pem.ocsp"
+        #expect(exists(staple))
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(!exists(staple), "\(second.stderr)")
+        #expect(!exists(StateStore(directory: scenario.stateDirectory).statePath(for: staple)))
+        #expect(second.stderr.contains("removed its staple \(staple)"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

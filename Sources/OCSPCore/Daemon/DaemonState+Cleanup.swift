@@ -40,7 +40,17 @@ extension StapleDaemon {
         let moment = now()
         let collector = StateCollector(
             store: StateStore(directory: state.configuration.stateDirectory), forgetAfter: state.configuration.forgetAfter, logger: logger)
-        collector.collect(configuredJobs: state.configuration.jobs(), at: moment)
+        let jobs = state.configuration.jobs()
+        collector.collect(configuredJobs: jobs, at: moment)
+        // Chains removed while ocspd was stopped get the second look of those it saw go.
+        for job in GoneChainSweep.find(store: collector.store, configuration: state.configuration, configuredJobs: jobs)
+        where state.goneChains.pending[PathKey(job.outputPath)] == nil {
+            logger.notice(
+                "the chain \(job.chainPath) is gone from its folder; looking again in \(Int(GoneChains.secondLookDelay)) s before cleaning up its staple and state"
+            )
+            state.goneChains.add(job, at: moment)
+        }
+        if let next = state.goneChains.nextLook { state.nextWatch = min(state.nextWatch, next) }
         state.nextCollection = moment.addingTimeInterval(DaemonState.collectionInterval)
     }
 }

@@ -19,6 +19,10 @@ struct RemovedChainCleanup {
                 return
             }
             lock = acquired
+        } catch .output(.unsafePath(.missingFolder)) {
+            // The staple's folder is gone with it: nothing to remove, and no ocspd can write there.
+            dropState(of: output, lock: nil)
+            return
         } catch {
             logger.notice("the chain \(job.chainPath) is gone; \(output) is left as it is: \(error)")
             return
@@ -67,7 +71,7 @@ struct RemovedChainCleanup {
         return nil
     }
 
-    private func dropState(of output: String, lock: RemovableLock) {
+    private func dropState(of output: String, lock: RemovableLock?) {
         let name = store.stateFileName(for: output)
         if let folder = store.stateFolder(), case .success(let status) = folder.entry(name) {
             if let problem = store.removeStateFile(named: name, in: folder, lookedAt: status) {
@@ -76,7 +80,7 @@ struct RemovedChainCleanup {
                 logger.notice("dropped the state \(folder.shown(name)) of \(output)")
             }
         }
-        if let problem = lock.unlinkWhileHeld() {
+        if let lock, let problem = lock.unlinkWhileHeld() {
             logger.warning("cannot remove the lock \(lock.path) of \(output): \(problem)")
         }
     }

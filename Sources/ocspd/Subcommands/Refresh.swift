@@ -98,6 +98,7 @@ extension OCSPD {
                 // Each run, as the daemon at start: a listing and a stat per state file.
                 StateCollector(store: refresher.stateStore, forgetAfter: configuration.forgetAfter, logger: logger)
                     .collect(configuredJobs: configuration.jobs(), at: Date())
+                GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger)
                 if let metricsFile = logging.metricsFile {
                     MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
                 }
