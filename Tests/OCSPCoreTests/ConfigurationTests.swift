@@ -130,3 +130,30 @@ import Testing
         #expect(checked.stdoutText.contains("\(folder)/a.der"))
     }
 }
+
+/// `forget-after`: a duration, at least a day, a week by default.
+@Suite struct ForgetAfterConfigurationTests {
+    private func parse(_ extra: String) throws(ConfigurationError) -> Configuration {
+        try ConfigurationLoader.parse(
+            "\(extra)\nstaples:\n  - { chain: /nonexistent/a.pem, output: /nonexistent/a.ocsp }\n", path: "/etc/ocspd.yaml")
+    }
+
+    @Test func forgetAfterDefaultsToAWeek() throws {
+        #expect(try parse("").forgetAfter == 7 * 86_400)
+    }
+
+    @Test func forgetAfterTakesADuration() throws {
+        #expect(try parse("forget-after: 30d").forgetAfter == 30 * 86_400)
+    }
+
+    @Test(arguments: ["forget-after: 1h", "forget-after: soon"]) func aForgetAfterUnderADayOrNotADurationIsAProblemWithItsLine(
+        _ line: String
+    ) {
+        do {
+            _ = try parse(line)
+            Issue.record("accepted \(line)")
+        } catch {
+            #expect(error.problems.contains { $0.keyPath == "forget-after" && $0.line == 1 }, "\(error)")
+        }
+    }
+}

@@ -15,6 +15,9 @@ public struct Configuration: Sendable {
     public var concurrency = ConcurrencyLimits()
     /// At most this many `on-failure` runs per round (`EventDispatch`): `failure-hooks-per-round`.
     public var failureHooksPerRound = EventDispatch.defaultRunsPerRound
+    /// How long the state (and lock) of an output no longer configured is kept after its last
+    /// write before it is removed (`StateCollection`); revocation records are never removed.
+    public var forgetAfter: TimeInterval = StateCollection.defaultForgetAfter
     /// Files and folders entries name that are missing or unreadable at load: `--check-config`
     /// refuses them; otherwise each is that entry's failure (see `ConfigurationLoader`).
     public var fileProblems: [ConfigurationError.Problem] = []

@@ -29,7 +29,7 @@ public enum ConfigurationLoader {
     ]
     static let topKeys: Set<String> = [
         "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
-        "responder-rate", "failure-hooks-per-round", "defaults", "staples", "directories",
+        "responder-rate", "failure-hooks-per-round", "forget-after", "defaults", "staples", "directories",
     ]
 
     public static func load(path: String) throws(ConfigurationError) -> Configuration {

@@ -22,6 +22,16 @@ extension ConfigurationReader {
         if let node = top["failure-hooks-per-round"], let value = count(node, at: "failure-hooks-per-round") {
             configuration.failureHooksPerRound = value
         }
+        if let node = top["forget-after"], let value = duration(node, at: "forget-after") {
+            if value >= StateCollection.minimumForgetAfter {
+                configuration.forgetAfter = value
+            } else {
+                problem(
+                    "forget-after", node,
+                    "expected at least 1d: the state of an output another host maintains in a shared state folder must outlive its refresh interval"
+                )
+            }
+        }
         if let node = top["responder-rate"] {
             if let text = node.scalar?.string, let rate = Double(text), rate > 0 {
                 configuration.concurrency.perResponderRate = rate

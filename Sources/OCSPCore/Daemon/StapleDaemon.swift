@@ -99,6 +99,7 @@ public struct StapleDaemon: Service {
                 continue
             }
             if event == .reload { reload(state) }
+            if now() >= state.nextCollection { collectAbandonedState(state) }
             await runDue(state, cancellation: cancellation)
             if let watcher { watchFolders(of: state, with: watcher) }
             if cancellation.isCancelled { break }
@@ -132,8 +133,9 @@ public struct StapleDaemon: Service {
         } catch {
             logger.error("configuration \(configurationPath) not reloaded, the previous one stays in force: \(error)")
         }
-        // Re-read every chain now.
+        // Re-read every chain now, and forget what the new configuration dropped long ago.
         state.nextWatch = now()
+        state.nextCollection = now()
     }
 
     private func runDue(_ state: DaemonState, cancellation: CancellationFlag) async {
@@ -192,6 +194,11 @@ final class DaemonState: @unchecked Sendable {
     /// normalisation (`café.pem.ocsp` NFC and NFD) are two files, two entries, never one.
     var entries: [PathKey: Entry] = [:]
     var nextWatch: Date
+    /// When the state of outputs no longer configured is next collected (`StateCollector`):
+    /// at start, after a reload, then daily.
+    var nextCollection: Date
+    /// Chains gone from watched folders, awaiting their second look.
+    var goneChains = GoneChains()
     /// The resolved folders inotify watches now.
     var watchTargets: Set<PathKey> = []
     /// The chains in watched folders last found not maintainable, logged when they change.
@@ -207,13 +214,14 @@ final class DaemonState: @unchecked Sendable {
     init(configuration: Configuration, now: Date) {
         self.configuration = configuration
         nextWatch = now
+        nextCollection = now
         for job in configuration.jobs() {
             entries[PathKey(job.outputPath)] = Entry(job: job, wake: now, fingerprint: ChainFingerprint(path: job.chainPath))
         }
     }
 
     var nextWake: Date {
-        (entries.values.map(\.wake) + [nextWatch]).min() ?? nextWatch
+        (entries.values.map(\.wake) + [nextWatch, nextCollection]).min() ?? nextWatch
     }
 
     /// When `dueOutputs` last ran: a clock now behind it was stepped back.
@@ -235,8 +243,7 @@ final class DaemonState: @unchecked Sendable {
         logChanged(failures, logger: logger)
         let outputs = Set(jobs.map { PathKey($0.outputPath) })
         for output in entries.keys where !outputs.contains(output) {
-            logger.notice("no longer maintaining \(output)")
-            entries[output] = nil
+            noLongerMaintaining(output, at: moment, logger: logger)
         }
         for job in jobs {
             let fingerprint = ChainFingerprint(path: job.chainPath)
@@ -255,6 +262,7 @@ final class DaemonState: @unchecked Sendable {
             }
         }
         nextWatch = moment.addingTimeInterval(configuration.watchInterval)
+        lookAgainAtGoneChains(at: moment, outputs: outputs, logger: logger)
     }
 
     /// Chains in watched folders that cannot be maintained (a name that is not UTF-8, an

@@ -46,7 +46,9 @@ enum OutputLock {
         }
     }
 
-    private static func lock(_ name: String, in folder: SafeFolder) throws(StateError) -> StapleLock? {
+    /// The lock on `name`. A lock file the cleanup unlinked while this waited (it unlinks only
+    /// while holding the lock: `RemovableLock`) is no lock: the file now at the name is locked.
+    static func lock(_ name: String, in folder: SafeFolder, attempts: Int = 3) throws(StateError) -> StapleLock? {
         let shown = folder.shown(name)
         let descriptor = try open(name, in: folder, shown: shown)
         var status = stat()
@@ -60,6 +62,11 @@ enum OutputLock {
             close(descriptor)
             if code == EWOULDBLOCK { return nil }
             throw .cannotLock(path: shown, reason: SystemError(code).text)
+        }
+        guard case .success(let named) = folder.entry(name), named.st_dev == status.st_dev, named.st_ino == status.st_ino else {
+            close(descriptor)
+            guard attempts > 1 else { throw .cannotLock(path: shown, reason: "it keeps being removed while being locked") }
+            return try lock(name, in: folder, attempts: attempts - 1)
         }
         return StapleLock(descriptor: descriptor)
     }

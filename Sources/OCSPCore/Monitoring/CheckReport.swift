@@ -10,9 +10,15 @@ public struct CheckReport: Sendable {
     /// What kept ocspd from judging any staple (an unusable configuration, a wrong argument):
     /// the report is then UNKNOWN, in the format asked for, like every other outcome.
     public let problem: String?
+    /// Outputs no longer configured whose state and staple are still there (`LeftStaples`):
+    /// named at OK level, the exit code stays that of the configured staples.
+    public let leftInPlace: [String]
 
-    public init(staples: [StapleHealth], warning: TimeInterval, critical: TimeInterval, at moment: Date) {
+    public init(
+        staples: [StapleHealth], warning: TimeInterval, critical: TimeInterval, at moment: Date, leftInPlace: [String] = []
+    ) {
         self.staples = staples
+        self.leftInPlace = leftInPlace
         self.warning = warning
         self.critical = critical
         self.moment = moment
@@ -26,6 +32,7 @@ public struct CheckReport: Sendable {
         critical = 0
         self.moment = moment
         self.problem = problem
+        leftInPlace = []
     }
 
     public var level: StapleHealth.Level {
@@ -55,6 +62,7 @@ public struct CheckReport: Sendable {
         }.joined(separator: " ")
         var lines = ["OCSPD \(level) - \(summary)" + (perfdata.isEmpty ? "" : " | \(perfdata)")]
         lines += staples.map { "\($0.level): \($0.job.outputPath): \($0.reason)" }
+        lines += leftInPlace.map { "\(StapleHealth.Level.ok): \(LeftStaples.line($0))" }
         return lines.map(DisplayText.line).joined(separator: "\n")
     }
 
@@ -95,6 +103,10 @@ public struct CheckReport: Sendable {
                         ])
                     })
             ))
+        if !leftInPlace.isEmpty {
+            members.append(
+                ("notConfigured", .array(leftInPlace.map { .object([("output", .string($0)), ("note", .string(LeftStaples.line($0)))]) })))
+        }
         return .object(members)
     }
 }

@@ -29,7 +29,7 @@ public struct StateStore: Sendable {
 
     /// The state folder as an open descriptor (through the safe path layer), or nil while it
     /// does not exist yet or cannot be used.
-    private func stateFolder() -> SafeFolder? {
+    func stateFolder() -> SafeFolder? {
         let now = MonotonicClock.seconds()
         if let cached = resolvedFolder.cached.withLock({ $0 }), now < cached.until { return cached.folder }
         guard case .success(let resolved) = PathResolver.resolve(directory), resolved.kind == .folder,
@@ -142,7 +142,8 @@ public struct StateStore: Sendable {
 /// process dies, so a killed run never leaves a stale lock). A staple's (`OutputLock`), or
 /// the state folder's counter lock (`StateFolderCounters.lock`).
 public final class StapleLock: @unchecked Sendable {
-    private let descriptor: Int32
+    /// The locked file, for checking that its name still leads to it before unlinking it (`RemovableLock`).
+    let descriptor: Int32
 
     init(descriptor: Int32) {
         self.descriptor = descriptor

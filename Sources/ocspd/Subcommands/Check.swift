@@ -40,7 +40,9 @@ extension OCSPD {
                 jobs.map {
                     StapleHealth.assess($0, store: store, at: moment, warning: warningSeconds, critical: criticalSeconds)
                 } + failures.map { StapleHealth.notMaintained($0, in: configuration) }
-            let report = CheckReport(staples: staples, warning: warningSeconds, critical: criticalSeconds, at: moment)
+            let report = CheckReport(
+                staples: staples, warning: warningSeconds, critical: criticalSeconds, at: moment,
+                leftInPlace: LeftStaples.find(store: store, configuredJobs: jobs))
             print(json ? report.json.rendered() : report.text)
             throw ExitCode(report.level.rawValue)
         }

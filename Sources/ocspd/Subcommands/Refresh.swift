@@ -95,6 +95,10 @@ extension OCSPD {
                 let refresher = Refresher(
                     transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
                 let exitCode = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                // Each run, as the daemon at start: a listing and a stat per state file.
+                StateCollector(store: refresher.stateStore, forgetAfter: configuration.forgetAfter, logger: logger)
+                    .collect(configuredJobs: configuration.jobs(), at: Date())
+                GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger)
                 if let metricsFile = logging.metricsFile {
                     MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
                 }

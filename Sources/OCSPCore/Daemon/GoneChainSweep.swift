@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+
+/// Chains removed from a watched folder while no daemon watched it (ocspd was stopped, or
+/// only cron's `refresh --config` runs): found from the state folder, which remembers each
+/// output ocspd maintained. An output no longer configured that is the staple place of a
+/// chain name in a configured folder, where that chain is gone, is cleaned up as the daemon
+/// cleans up a chain it saw go (`RemovedChainCleanup`), after the same second look.
+public enum GoneChainSweep {
+    /// The entry `output` (absolute, as a state file records it) belonged to, when it is the
+    /// staple place of a chain name in one of `directories`.
+    static func job(forOutput output: String, directories: [Configuration.DirectorySource]) -> RefreshJob? {
+        let name = (output as NSString).lastPathComponent
+        guard name.hasSuffix(".ocsp") else { return nil }
+        let chainName = String(name.dropLast(".ocsp".count))
+        guard Configuration.DirectorySource.isChainName(Array(chainName.utf8)) else { return nil }
+        for folder in directories {
+            var job = folder.template
+            job.chainPath = "\(folder.path)/\(chainName)"
+            job.outputPath = "\(folder.outputDirectory ?? folder.path)/\(chainName).ocsp"
+            if PathKey(StateStore.absolute(job.outputPath)) == PathKey(output) { return job }
+        }
+        return nil
+    }
+
+    /// The remembered outputs no longer configured whose chain is gone from a configured folder.
+    static func find(store: StateStore, configuration: Configuration, configuredJobs jobs: [RefreshJob]) -> [RefreshJob] {
+        guard !configuration.directories.isEmpty, let listing = store.stateFiles() else { return [] }
+        let configured = store.configured(jobs)
+        return listing.files.compactMap { file -> RefreshJob? in
+            guard !configured.stateNames.contains(file.name),
+                let output = StateStore.recordedOutput(of: file.name, in: listing.folder),
+                !configured.outputs.contains(PathKey(output)),
+                let job = job(forOutput: output, directories: configuration.directories),
+                RemovedChainCleanup.isGone(job.chainPath)
+            else { return nil }
+            return job
+        }
+    }
+
+    /// `refresh --config`: finds such chains, and when there are any, looks again after the
+    /// second-look delay (a renewal deleting and writing the chain again keeps its staple) and
+    /// cleans up those still gone. A run with none costs a listing and waits for nothing.
+    public static func cleanUp(_ configuration: Configuration, store: StateStore, logger: Logger) {
+        let gone = find(store: store, configuration: configuration, configuredJobs: configuration.jobs())
+        guard !gone.isEmpty else { return }
+        logger.notice(
+            "\(gone.count) chain(s) ocspd maintained are gone from their folders (\(gone[0].chainPath) among them); looking again in \(Int(GoneChains.secondLookDelay)) s before cleaning up their staples and state"
+        )
+        Thread.sleep(forTimeInterval: GoneChains.secondLookDelay)
+        let cleanup = RemovedChainCleanup(store: store, logger: logger)
+        for job in gone where RemovedChainCleanup.isGone(job.chainPath) { cleanup.clean(job) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Which state files the collection may forget: pure, on the facts the state folder's
+/// listing gives (a name, its last write) and what the configuration maintains now.
+///
+/// A state file is forgotten only when its output is not configured here and nothing has
+/// written it for `forgetAfter`: its own last write (mtime) is the judge, so another host
+/// sharing the state folder that still maintains the output keeps it alive by refreshing it.
+public enum StateCollection {
+    /// `forget-after`'s default: a week, well beyond any refresh interval, so a state file a
+    /// live ocspd (this host or another) maintains is never judged abandoned.
+    public static let defaultForgetAfter: TimeInterval = 7 * 86_400
+
+    /// The shortest `forget-after` accepted: a day, longer than any staple's refresh interval
+    /// in practice, so the state of an output another host maintains is written again well before.
+    public static let minimumForgetAfter: TimeInterval = 86_400
+
+    /// What the configuration maintains now, as state files and as outputs.
+    public struct Configured: Sendable {
+        /// The state file names (`StateStore.key(for:)` + `.json`) of the configured outputs.
+        public var stateNames: Set<String>
+        /// The configured outputs, absolute, by their bytes.
+        public var outputs: Set<PathKey>
+
+        public init(stateNames: Set<String>, outputs: Set<PathKey>) {
+            self.stateNames = stateNames
+            self.outputs = outputs
+        }
+    }
+
+    public enum Verdict: Equatable, Sendable {
+        /// Not a staple's state file (a revocation record, the counter ledger, a temp file).
+        case notStateFile
+        /// Its output is configured here.
+        case configured
+        /// Not configured, but written within `forgetAfter` (or, after a clock step, in the future).
+        case recent(forgetOn: Date)
+        /// Not configured and untouched for `forgetAfter`.
+        case abandoned
+    }
+
+    /// Whether a name in the state folder is a staple's state file by its name alone.
+    public static func isStateFileName(_ name: String) -> Bool {
+        name.hasSuffix(".json") && !name.hasPrefix(".") && !name.contains(AtomicFileWriter.temporaryMarker)
+    }
+
+    /// The verdict on the file `name`, last written at `modified`, for `output` (the path the
+    /// file records; nil when not read yet: judged by name alone).
+    public static func verdict(
+        name: String, output: String?, modified: Date, configured: Configured, at now: Date, forgetAfter: TimeInterval
+    ) -> Verdict {
+        guard isStateFileName(name) else { return .notStateFile }
+        if configured.stateNames.contains(name) { return .configured }
+        // Keys made by other rules (an older ocspd) name a configured output by its record.
+        if let output, configured.outputs.contains(PathKey(output)) { return .configured }
+        let forgetOn = modified.addingTimeInterval(forgetAfter)
+        return now >= forgetOn ? .abandoned : .recent(forgetOn: forgetOn)
+    }
+}

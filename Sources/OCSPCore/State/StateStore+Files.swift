@@ -1,0 +1,69 @@
+import Foundation
+
+/// The state folder's files one by one, for the collection (`StateCollector`), the cleanup of
+/// a removed chain (`RemovedChainCleanup`) and `ocspd check`: looked at, read and unlinked in
+/// the folder's descriptor, never through a path someone could swap on the way.
+extension StateStore {
+    /// The name of `output`'s state file in the state folder.
+    public func stateFileName(for output: String) -> String { "\(key(for: output)).json" }
+
+    /// What the configuration maintains, as state file names and outputs.
+    public func configured(_ jobs: [RefreshJob]) -> StateCollection.Configured {
+        StateCollection.Configured(
+            stateNames: Set(jobs.map { stateFileName(for: $0.outputPath) }),
+            outputs: Set(jobs.map { PathKey(Self.absolute($0.outputPath)) }))
+    }
+
+    /// The names in the state folder that may be state files, with the status of each (not
+    /// following a link; regular files only). Nil when the folder cannot be opened or listed.
+    func stateFiles() -> (folder: SafeFolder, files: [(name: String, status: stat)])? {
+        guard let folder = stateFolder(), case .success(let names) = FolderListing.names(in: directory) else { return nil }
+        var files: [(name: String, status: stat)] = []
+        for bytes in names {
+            // A name that is not UTF-8 is no state file ocspd wrote.
+            guard let name = ByteText.utf8(bytes), StateCollection.isStateFileName(name),
+                case .success(let status) = folder.entry(name), status.st_mode & S_IFMT == S_IFREG
+            else { continue }
+            files.append((name, status))
+        }
+        return (folder, files)
+    }
+
+    /// The output a state file records, when ocspd believes the file (`StateFileTrust`): a
+    /// file someone else wrote names nothing ocspd acts on.
+    static func recordedOutput(of name: String, in folder: SafeFolder) -> String? {
+        guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
+            StateFileTrust.believable(read.status),
+            let file = try? JSONDecoder().decode(RecordedOutput.self, from: Data(read.bytes))
+        else { return nil }
+        return file.outputPath
+    }
+
+    private struct RecordedOutput: Decodable {
+        let outputPath: String
+    }
+
+    /// Unlinks the state file `name`, when it is still the file last looked at (same inode,
+    /// same last write): one written meanwhile (another host refreshed it) stays. Nil when
+    /// removed or already gone, else why not.
+    func removeStateFile(named name: String, in folder: SafeFolder, lookedAt expected: stat) -> String? {
+        switch folder.entry(name) {
+        case .failure(ENOENT): return nil
+        case .failure(let error): return error.text
+        case .success(let now):
+            guard now.st_dev == expected.st_dev, now.st_ino == expected.st_ino, now.st_mtim.tv_sec == expected.st_mtim.tv_sec,
+                now.st_mtim.tv_nsec == expected.st_mtim.tv_nsec
+            else { return "it was written again meanwhile" }
+        }
+        if let code = folder.unlink(name), code != ENOENT { return SystemError(code).text }
+        folder.sync()
+        return nil
+    }
+}
+
+extension stat {
+    /// The last write, as a date.
+    var modified: Date {
+        Date(timeIntervalSince1970: TimeInterval(st_mtim.tv_sec) + TimeInterval(st_mtim.tv_nsec) / 1e9)
+    }
+}
