@@ -82,8 +82,17 @@ extension ConfigurationReader {
         if let node = mapping["backoff-min"], let value = duration(node, at: at("backoff-min")) { timing.backoffMinimum = value }
         if let node = mapping["backoff-max"], let value = duration(node, at: at("backoff-max")) { timing.backoffMaximum = value }
         if let node = mapping["warning-fraction"], let value = fraction(node, at: at("warning-fraction")) { timing.warningFraction = value }
+        if let node = mapping["assume-validity"], let value = duration(node, at: at("assume-validity")) {
+            timing.assumedValidity = value
+        }
         if timing.backoffMinimum > timing.backoffMaximum {
             problem(at("backoff-min"), mapping["backoff-min"], "backoff-min is larger than backoff-max")
+        }
+        // Judged on the merged timing, reported once: where this mapping sets one of the two keys.
+        if let message = timing.assumedValidityProblem,
+            let key = ["assume-validity", "deadline-min"].first(where: { mapping[$0] != nil })
+        {
+            problem(at(key), mapping[key], message)
         }
     }
 

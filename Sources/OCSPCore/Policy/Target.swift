@@ -10,7 +10,10 @@ import Foundation
 /// - nginx reads the file only at start and reload, never date-checks it, and fails to
 ///   reload when it is missing, empty or garbage.
 /// - HAProxy wants exactly one SingleResponse with a SHA-1 CertID, good or revoked, with at
-///   least 300 s left.
+///   least 300 s left, and a nextUpdate: without one it logs "OCSP single response: missing
+///   nextupdate. Content will be ignored." and staples nothing.
+/// - A proof without nextUpdate: Exim staples it and its own client (`hosts_require_ocsp`)
+///   accepts it; nginx staples it; so those keep it for `assume-validity` after thisUpdate.
 public enum Target: String, Sendable, CaseIterable, CustomStringConvertible {
     case exim
     case nginx
@@ -30,6 +33,7 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case multipleSingleResponses(Int)
     case nonSHA1CertID(String)
     case tooLittleTimeLeft(seconds: Int, minimum: Int)
+    case nextUpdateMissing
 
     public var description: String {
         switch self {
@@ -43,6 +47,9 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
             return "the proof's CertID uses \(algorithm); HAProxy matches SHA-1 CertIDs only"
         case .tooLittleTimeLeft(let seconds, let minimum):
             return "only \(seconds) s of validity left, under the \(minimum) s the server requires"
+        case .nextUpdateMissing:
+            return
+                "the proof has no nextUpdate; HAProxy ignores such a staple (it logs \"missing nextupdate. Content will be ignored.\" and staples nothing), so it is not put in place: ask the CA for proofs with nextUpdate, or use target nginx or generic"
         }
     }
 }
@@ -76,6 +83,7 @@ public struct TargetPolicy: Sendable, Hashable {
         case .haproxy:
             if staple.singleResponseCount != 1 { return .multipleSingleResponses(staple.singleResponseCount) }
             if staple.certIDHashAlgorithm != "sha1" { return .nonSHA1CertID(staple.certIDHashAlgorithm) }
+            if staple.nextUpdate == nil { return .nextUpdateMissing }
             if left < Target.haproxyMinimumValidity {
                 return .tooLittleTimeLeft(seconds: Int(left), minimum: Int(Target.haproxyMinimumValidity))
             }
