@@ -49,7 +49,7 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
             return "only \(seconds) s of validity left, under the \(minimum) s the server requires"
         case .nextUpdateMissing:
             return
-                "the proof has no nextUpdate; HAProxy ignores such a staple (it logs \"missing nextupdate. Content will be ignored.\" and staples nothing), so it is not put in place: ask the CA for proofs with nextUpdate, or use target nginx or generic"
+                "the proof has no nextUpdate; HAProxy ignores such a staple (it logs \"missing nextupdate. Content will be ignored.\" and staples nothing), so none is put in place: HAProxy staples nothing for this certificate until its responder sends proofs with a nextUpdate"
         }
     }
 }

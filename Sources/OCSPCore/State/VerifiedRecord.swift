@@ -139,7 +139,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         return StapleFacts(
             status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
             expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
-            certIDHashAlgorithm: certIDHashAlgorithm)
+            certIDHashAlgorithm: certIDHashAlgorithm, assumedValidity: nextUpdate == nil ? assumedValidity : nil)
     }
 
     var leaf: LeafIdentity {
