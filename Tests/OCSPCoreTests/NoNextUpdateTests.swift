@@ -18,11 +18,14 @@ import Testing
         return scenario
     }
 
-    private func job(_ scenario: Scenario, target: Target, assumed: TimeInterval = Self.assumed) throws -> RefreshJob {
+    private func job(
+        _ scenario: Scenario, target: Target, assumed: TimeInterval = Self.assumed, responder: String? = nil, force: Bool = false
+    ) throws -> RefreshJob {
         var timing = Timing()
         timing.assumedValidity = assumed
         return RefreshJob(
-            chainPath: try scenario.chainFile(), outputPath: scenario.output, policy: TargetPolicy(target: target), timing: timing)
+            chainPath: try scenario.chainFile(), outputPath: scenario.output, responderURL: responder,
+            policy: TargetPolicy(target: target), force: force, timing: timing)
     }
 
     private func refresh(_ job: RefreshJob, _ scenario: Scenario, at moment: Date = Date(), log: CapturedLog? = nil) -> RefreshOutcome {
@@ -62,6 +65,23 @@ import Testing
             return
         }
         #expect(error.description.contains("HAProxy ignores such a staple"), "\(error)")
+    }
+
+    /// A responder that starts sending proofs without nextUpdate: HAProxy's staple with one
+    /// stays (it is what HAProxy serves), the others take the newer proof.
+    @Test(arguments: [(Target.haproxy, false), (.exim, true), (.nginx, true)])
+    func aResponderDroppingNextUpdateLeavesHAProxysStapleAlone(target: Target, replaced: Bool) throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: 60)
+        #expect(refresh(try job(scenario, target: target), scenario).exitCode == 0)
+        let before = try #require(scenario.stapleBytes)
+        let dropping = try OpenSSLResponder(pki: scenario.pki, signer: scenario.pki.intermediate, minutes: nil)
+        defer { dropping.stop() }
+        try dropping.sync(probe: scenario.leaf)
+        let outcome = refresh(try job(scenario, target: target, responder: dropping.url, force: true), scenario)
+        #expect(outcome.exitCode == (replaced ? 0 : 1))
+        #expect((scenario.stapleBytes != before) == replaced)
+        #expect(outcome.factsInPlace?.nextUpdate == nil ? replaced : !replaced)
     }
 
     /// Near thisUpdate + assume-validity with the responder down: Exim's staple goes (an
