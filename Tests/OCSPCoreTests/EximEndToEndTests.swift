@@ -257,6 +257,27 @@ extension EximEndToEndTests {
         let delivered = try client.send()
         #expect(delivered.contains(" => postmaster@example.test"), "\(delivered)\n\(exim.logText)")
     }
+
+    /// Why target exim takes no `assume-validity` over 15 days (`Target.eximNoNextUpdateLimit`):
+    /// GnuTLS staples a proof without nextUpdate until 15 days after its thisUpdate, then sends
+    /// none (STARTTLS still works, and a client requiring OCSP defers).
+    @Test(arguments: [(14.0, true), (16.0, false)])
+    func eximStaplesAProofWithoutNextUpdateForFifteenDaysAfterItsThisUpdate(days: Double, stapled: Bool) throws {
+        let scenario = try Scenario()
+        let chain = try scenario.chainFile()
+        let staple = "\(scenario.folder)/mail.der"
+        let bytes = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [.init(thisUpdate: Date().addingTimeInterval(-days * 86400), nextUpdate: nil)])
+        try Data(bytes).write(to: URL(fileURLWithPath: staple))
+        try EximServer.chown([staple])
+        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let result = try exim.handshake()
+        #expect((result.stapled == bytes) == stapled)
+        #expect(stapled || result.stapled == nil)
+        let delivered = try EximClient(server: exim, root: scenario.pki.root.certificatePath).send()
+        #expect(delivered.contains(stapled ? " => postmaster@example.test" : "certificate status check failed"), "\(delivered)")
+    }
 }
 
 /// In CI (root, scripts/test.sh installed Exim) the Exim tests must not be skipped silently.

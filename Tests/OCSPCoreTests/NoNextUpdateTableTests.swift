@@ -209,3 +209,44 @@ import Testing
         #expect(found.first?.hasPrefix("staples[0].assume-validity@4") == true, "\(found)")
     }
 }
+
+/// Exim stops stapling a proof without nextUpdate 15 days after its thisUpdate (measured with
+/// the real Exim: EximEndToEndTests), so target exim takes no longer assumption.
+@Suite struct EximAssumeValidityLimitTests {
+    static let day: TimeInterval = 86400
+    static let rows: [(Target, TimeInterval, Bool)] = [
+        (.exim, 15 * day, true), (.exim, 15 * day + 1, false), (.nginx, 30 * day, true), (.generic, 30 * day, true),
+        (.haproxy, 30 * day, true),
+    ]
+
+    @Test(arguments: rows)
+    func eximTakesAtMostFifteenDays(target: Target, assumed: TimeInterval, acceptable: Bool) {
+        #expect((target.assumedValidityProblem(assumed) == nil) == acceptable)
+    }
+
+    @Test func anEximEntryAssumingLongerIsAProblemWhereTheKeyIsSet() throws {
+        let folder = try TestPKI.scratchFolder("assume-validity-exim")
+        let pki = try TestPKI.get()
+        let chain = try pki.chainFile(for: pki.issueLeaf(ocspURLs: ["http://127.0.0.1:1"]), in: folder)
+        do {
+            _ = try ConfigurationLoader.parse(
+                """
+                defaults:
+                  assume-validity: 20d
+                staples:
+                  - chain: \(chain)
+                    output: \(folder)/a.der
+                    target: nginx
+                  - chain: \(chain)
+                    output: \(folder)/b.der
+                    target: exim
+                """, path: "\(folder)/ocspd.yaml")
+            Issue.record("expected a problem")
+        } catch {
+            let found = error.problems.map { "\($0.keyPath)@\($0.line ?? 0)" }
+            // The defaults' target is exim too: reported there, and at the exim entry's target.
+            #expect(found == ["defaults.assume-validity@2", "staples[1].target@9"])
+            #expect(error.problems.first?.message.contains("Exim (GnuTLS)") == true)
+        }
+    }
+}

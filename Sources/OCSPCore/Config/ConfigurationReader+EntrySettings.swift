@@ -10,7 +10,17 @@ extension ConfigurationReader {
         applySources(mapping, to: &job, at: keyPath)
         applyHook(mapping, to: &job, at: keyPath)
         applyTiming(mapping, to: &job.timing, at: keyPath)
+        checkAssumedValidity(mapping, of: job, at: keyPath)
         applyBudget(mapping, to: &job, at: keyPath)
+    }
+
+    /// The merged `assume-validity` against the merged target, reported once: where this
+    /// mapping sets one of the two keys.
+    private mutating func checkAssumedValidity(_ mapping: Node.Mapping, of job: RefreshJob, at keyPath: String) {
+        guard let message = job.policy.target.assumedValidityProblem(job.timing.assumedValidity),
+            let key = ["assume-validity", "target"].first(where: { mapping[$0] != nil })
+        else { return }
+        problem("\(keyPath).\(key)", mapping[key], message)
     }
 
     /// `target` and `expiry-margin`: which proofs the server takes.

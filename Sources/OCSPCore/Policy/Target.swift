@@ -13,7 +13,9 @@ import Foundation
 ///   least 300 s left, and a nextUpdate: without one it logs "OCSP single response: missing
 ///   nextupdate. Content will be ignored." and staples nothing.
 /// - A proof without nextUpdate: Exim staples it and its own client (`hosts_require_ocsp`)
-///   accepts it; nginx staples it; so those keep it for `assume-validity` after thisUpdate.
+///   accepts it until 15 days after its thisUpdate (GnuTLS's limit; later it staples nothing
+///   and STARTTLS still works); nginx staples it; so those keep it for `assume-validity`
+///   after thisUpdate, which for Exim may not exceed those 15 days.
 public enum Target: String, Sendable, CaseIterable, CustomStringConvertible {
     case exim
     case nginx
@@ -24,6 +26,18 @@ public enum Target: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// HAProxy refuses a staple with less time left than this.
     public static let haproxyMinimumValidity: TimeInterval = 300
+
+    /// Exim (GnuTLS 3.7) staples a proof without nextUpdate for this long after its
+    /// thisUpdate, then nothing (measured: 14.99 days stapled, 15.01 days not).
+    public static let eximNoNextUpdateLimit: TimeInterval = 15 * 86400
+
+    /// Why `assumedValidity` cannot work for this target, or nil: longer than the server
+    /// itself serves a proof without nextUpdate, ocspd would count on a staple no client gets.
+    public func assumedValidityProblem(_ assumedValidity: TimeInterval) -> String? {
+        guard self == .exim, assumedValidity > Self.eximNoNextUpdateLimit else { return nil }
+        return
+            "assume-validity \(DurationText.describe(assumedValidity)) is longer than the 15 days Exim (GnuTLS) staples a proof without nextUpdate after its thisUpdate; make it at most 15d for target exim"
+    }
 }
 
 /// Why a target will not have a proof put in place, or will not keep one.
