@@ -63,7 +63,7 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
             return "only \(seconds) s of validity left, under the \(minimum) s the server requires"
         case .nextUpdateMissing:
             return
-                "the proof has no nextUpdate; HAProxy ignores such a staple (it logs \"missing nextupdate. Content will be ignored.\" and staples nothing), so none is put in place: HAProxy staples nothing for this certificate until its responder sends proofs with a nextUpdate"
+                "the proof has no nextUpdate, and HAProxy ignores such a staple (it logs \"OCSP single response: missing nextupdate. Content will be ignored.\"), so it is not put in place; a staple already in place stays until it expires"
         }
     }
 }
