@@ -232,6 +232,54 @@ struct EximEndToEndTests {
     }
 }
 
+extension EximEndToEndTests {
+    /// Measured first (docs in NOTES15-nonext): Debian's Exim with GnuTLS staples a proof
+    /// without nextUpdate over TLS 1.2 and 1.3, and its own client with `hosts_require_ocsp`
+    /// accepts it. So target exim keeps such a proof, for `assume-validity` after thisUpdate.
+    @Test(arguments: [TLSProbe.ProtocolVersion.tls12, .tls13])
+    func eximStaplesAProofWithoutNextUpdateAndItsClientRequiringOCSPDelivers(version: TLSProbe.ProtocolVersion) throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: nil)
+        let chain = try scenario.chainFile()
+        let folder = "\(scenario.folder)/ocsp"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let staple = folder + "/mail.der"
+        let refreshed = try scenario.runRefresh(["--target", "exim"], chain: chain, output: staple)
+        #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        let bytes = try #require(FileManager.default.contents(atPath: staple).map(Array.init))
+        #expect(try OCSPResponse(derBytes: bytes).basic?.responses.first?.nextUpdate == nil)
+
+        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let result = try exim.handshake(version)
+        #expect(result.protocolVersion == version.rawValue)
+        #expect(result.stapled == bytes, "Exim did not staple the proof without nextUpdate")
+        let client = try EximClient(server: exim, root: scenario.pki.root.certificatePath)
+        let delivered = try client.send()
+        #expect(delivered.contains(" => postmaster@example.test"), "\(delivered)\n\(exim.logText)")
+    }
+
+    /// Why target exim takes no `assume-validity` over 15 days (`Target.eximNoNextUpdateLimit`):
+    /// GnuTLS staples a proof without nextUpdate until 15 days after its thisUpdate, then sends
+    /// none (STARTTLS still works, and a client requiring OCSP defers).
+    @Test(arguments: [(14.0, true), (16.0, false)])
+    func eximStaplesAProofWithoutNextUpdateForFifteenDaysAfterItsThisUpdate(days: Double, stapled: Bool) throws {
+        let scenario = try Scenario()
+        let chain = try scenario.chainFile()
+        let staple = "\(scenario.folder)/mail.der"
+        let bytes = try ProofForger.sign(
+            for: scenario.leaf, issuer: scenario.pki.intermediate, signer: scenario.pki.intermediate,
+            answers: [.init(thisUpdate: Date().addingTimeInterval(-days * 86400), nextUpdate: nil)])
+        try Data(bytes).write(to: URL(fileURLWithPath: staple))
+        try EximServer.chown([staple])
+        let exim = try EximServer(chain: chain, key: scenario.leaf.keyPath, staple: staple)
+        let result = try exim.handshake()
+        #expect((result.stapled == bytes) == stapled)
+        #expect(stapled || result.stapled == nil)
+        let delivered = try EximClient(server: exim, root: scenario.pki.root.certificatePath).send()
+        #expect(delivered.contains(stapled ? " => postmaster@example.test" : "certificate status check failed"), "\(delivered)")
+    }
+}
+
 /// In CI (root, scripts/test.sh installed Exim) the Exim tests must not be skipped silently.
 @Suite struct EximAvailabilityTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil))

@@ -206,7 +206,7 @@ import Testing
     enum Proof: String, CaseIterable, Sendable {
         case forAnotherCertificate, signedByUnrelatedSelfSigned, signedByServerKey, signerWithoutEKU
         case expiredSigner, notYetValidSigner, impostorWithIssuersName, alteredSignedData
-        case thisUpdateInFuture, nextUpdatePassed, nextUpdateBeforeThisUpdate, noNextUpdate, unknownStatus
+        case thisUpdateInFuture, nextUpdatePassed, nextUpdateBeforeThisUpdate, unknownStatus
     }
 
     private func bytes(_ proof: Proof, _ scenario: Scenario) throws -> [UInt8] {
@@ -251,7 +251,6 @@ import Testing
         case .nextUpdatePassed: return try forged(.init(thisUpdate: now.addingTimeInterval(-7200), nextUpdate: now.addingTimeInterval(-60)))
         case .nextUpdateBeforeThisUpdate:
             return try forged(.init(thisUpdate: now.addingTimeInterval(-60), nextUpdate: now.addingTimeInterval(-120)))
-        case .noNextUpdate: return try forged(.init(nextUpdate: nil))
         case .unknownStatus: return try forged(.init(status: 2))
         }
     }

@@ -19,6 +19,7 @@ import Testing
         var signerNotAfter: TimeInterval = 365 * day
         var delegated = false
         var leafNotAfter: TimeInterval? = 365 * day
+        var assumedValidity: TimeInterval = 12 * hour
         var now: TimeInterval = day
         let expected: Result<ProofTimeWindow.Expiry, ProofTimeWindow.Failure>
         var testDescription: String { rule }
@@ -26,7 +27,7 @@ import Testing
         var window: ProofTimeWindow {
             ProofTimeWindow(
                 thisUpdate: at(thisUpdate), nextUpdate: nextUpdate.map(at), signerNotBefore: at(signerNotBefore),
-                signerNotAfter: at(signerNotAfter), leafNotAfter: leafNotAfter.map(at))
+                signerNotAfter: at(signerNotAfter), leafNotAfter: leafNotAfter.map(at), assumedValidity: assumedValidity)
         }
     }
 
@@ -67,7 +68,27 @@ import Testing
         Row(
             rule: "thisUpdate more than 5 minutes ahead is refused", thisUpdate: day + 301,
             expected: .failure(.thisUpdateInFuture(at(day + 301)))),
-        Row(rule: "a proof without nextUpdate is refused (RFC 5019 §4)", nextUpdate: nil, expected: .failure(.nextUpdateMissing)),
+        Row(
+            rule: "a proof without nextUpdate lasts the assumed validity after its thisUpdate", nextUpdate: nil, now: hour,
+            expected: expiry(12 * hour, .assumedValidity)),
+        Row(
+            rule: "the assumed validity is the configured one", nextUpdate: nil, assumedValidity: 2 * day,
+            expected: expiry(2 * day, .assumedValidity)),
+        Row(
+            rule: "at thisUpdate + the assumed validity a proof without nextUpdate has expired", nextUpdate: nil, now: 12 * hour,
+            expected: .failure(.expired(at(12 * hour)))),
+        Row(
+            rule: "without nextUpdate a delegated signer that expires first still ends the proof", nextUpdate: nil,
+            signerNotAfter: 6 * hour, delegated: true, now: hour, expected: expiry(6 * hour, .signerNotAfter)),
+        Row(
+            rule: "without nextUpdate the issuer's own notAfter still does not end it", nextUpdate: nil, signerNotAfter: 6 * hour,
+            now: hour, expected: expiry(12 * hour, .assumedValidity)),
+        Row(
+            rule: "without nextUpdate a leaf that expires first still ends the proof", nextUpdate: nil, leafNotAfter: 3 * hour,
+            now: hour, expected: expiry(3 * hour, .leafNotAfter)),
+        Row(
+            rule: "without nextUpdate a thisUpdate more than 5 minutes ahead is still refused", thisUpdate: day + 301,
+            nextUpdate: nil, expected: .failure(.thisUpdateInFuture(at(day + 301)))),
         Row(
             rule: "nextUpdate not after thisUpdate is refused", nextUpdate: 0,
             expected: .failure(.nextUpdateNotAfterThisUpdate(thisUpdate: at(0), nextUpdate: at(0)))),
@@ -104,6 +125,15 @@ import Testing
     @Test func theVerifiersFailuresNameTheSigner() {
         let failure = ProofTimeWindow.Failure.signerExpired(notAfter: Self.t0).verificationFailure(signer: "CN=Responder")
         #expect(failure == .signerExpired(signer: "CN=Responder", notAfter: Self.t0))
+    }
+
+    @Test func aProofsOwnEndIsItsNextUpdateOrThisUpdatePlusTheAssumedValidity() {
+        #expect(
+            ProofTimeWindow.proofStale(thisUpdate: Self.t0, nextUpdate: Self.at(Self.day), assumedValidity: Self.hour)
+                == ProofTimeWindow.Expiry(date: Self.at(Self.day), limit: .nextUpdate))
+        #expect(
+            ProofTimeWindow.proofStale(thisUpdate: Self.t0, nextUpdate: nil, assumedValidity: Self.hour)
+                == ProofTimeWindow.Expiry(date: Self.at(Self.hour), limit: .assumedValidity))
     }
 
     @Test func inspectsExpiryWithoutVerificationIsTheSameDerivation() {

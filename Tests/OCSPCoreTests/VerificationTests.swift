@@ -59,10 +59,17 @@ import Testing
         }
     }
 
-    @Test func proofWithoutNextUpdateIsRefused() throws {
+    @Test func proofWithoutNextUpdateIsValidForTheAssumedValidityAfterItsThisUpdate() throws {
         let scenario = try Scenario()
         try scenario.startResponder(minutes: nil)
-        #expect(StapleVerifier.verify(try scenario.fetchWithOpenSSL(), for: scenario.subject, at: Date()) == .failure(.nextUpdateMissing))
+        let response = try scenario.fetchWithOpenSSL()
+        let staple = try StapleVerifier.verify(response, for: scenario.subject, at: Date(), assumedValidity: 6 * 3600).get()
+        #expect(staple.single.nextUpdate == nil)
+        #expect(staple.effectiveExpiry == staple.thisUpdate.addingTimeInterval(6 * 3600))
+        #expect(staple.expiryLimit == .assumedValidity)
+        #expect(staple.assumedValidity == TimeInterval(6 * 3600))
+        let after = staple.thisUpdate.addingTimeInterval(6 * 3600)
+        #expect(StapleVerifier.verify(response, for: scenario.subject, at: after, assumedValidity: 6 * 3600) == .failure(.expired(after)))
     }
 
     @Test func thisUpdateMoreThanFiveMinutesAheadIsRefused() throws {

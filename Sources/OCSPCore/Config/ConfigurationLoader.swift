@@ -25,7 +25,7 @@ public enum ConfigurationLoader {
     static let entryKeys: Set<String> = [
         "target", "expiry-margin", "issuer", "responder", "responder-cert", "nonce", "hook", "hook-timeout",
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
-        "refresh-budget", "max-responder-urls", "on-revoked", "on-failure", "failure-threshold", "failure-hook-interval",
+        "assume-validity", "refresh-budget", "max-responder-urls", "on-revoked", "on-failure", "failure-threshold", "failure-hook-interval",
     ]
     static let topKeys: Set<String> = [
         "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",

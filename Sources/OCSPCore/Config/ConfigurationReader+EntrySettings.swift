@@ -10,7 +10,17 @@ extension ConfigurationReader {
         applySources(mapping, to: &job, at: keyPath)
         applyHook(mapping, to: &job, at: keyPath)
         applyTiming(mapping, to: &job.timing, at: keyPath)
+        checkAssumedValidity(mapping, of: job, at: keyPath)
         applyBudget(mapping, to: &job, at: keyPath)
+    }
+
+    /// The merged `assume-validity` against the merged target, reported once: where this
+    /// mapping sets one of the two keys.
+    private mutating func checkAssumedValidity(_ mapping: Node.Mapping, of job: RefreshJob, at keyPath: String) {
+        guard let message = job.policy.target.assumedValidityProblem(job.timing.assumedValidity),
+            let key = ["assume-validity", "target"].first(where: { mapping[$0] != nil })
+        else { return }
+        problem("\(keyPath).\(key)", mapping[key], message)
     }
 
     /// `target` and `expiry-margin`: which proofs the server takes.
@@ -97,8 +107,17 @@ extension ConfigurationReader {
         if let node = mapping["backoff-min"], let value = duration(node, at: at("backoff-min")) { timing.backoffMinimum = value }
         if let node = mapping["backoff-max"], let value = duration(node, at: at("backoff-max")) { timing.backoffMaximum = value }
         if let node = mapping["warning-fraction"], let value = fraction(node, at: at("warning-fraction")) { timing.warningFraction = value }
+        if let node = mapping["assume-validity"], let value = duration(node, at: at("assume-validity")) {
+            timing.assumedValidity = value
+        }
         if timing.backoffMinimum > timing.backoffMaximum {
             problem(at("backoff-min"), mapping["backoff-min"], "backoff-min is larger than backoff-max")
+        }
+        // Judged on the merged timing, reported once: where this mapping sets one of the two keys.
+        if let message = timing.assumedValidityProblem,
+            let key = ["assume-validity", "deadline-min"].first(where: { mapping[$0] != nil })
+        {
+            problem(at(key), mapping[key], message)
         }
     }
 

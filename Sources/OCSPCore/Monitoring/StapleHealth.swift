@@ -84,7 +84,9 @@ public struct StapleHealth: Sendable {
                 reason: "its issuer is not in \(job.chainPath) nor cached; run ocspd refresh once")
         }
         let subject = StapleSubject(leaf: chain.leaf, issuer: issuer)
-        let onDisk = StapleOnDisk.assess(job.outputPath, for: subject, extraCertificates: responderCertificates(job), at: now)
+        let onDisk = StapleOnDisk.assess(
+            job.outputPath, for: subject, extraCertificates: responderCertificates(job), at: now,
+            assumedValidity: job.timing.assumedValidity)
         if let revoked = revocationOnRecord(ledger, subject: subject) {
             return StapleHealth(
                 job: job, leaf: leaf, staple: onDisk.validStaple?.facts, state: state, level: .critical,
@@ -105,7 +107,9 @@ public struct StapleHealth: Sendable {
     ) -> StapleHealth? {
         guard VerifiedRecord.covers(job), let record = state.verified, record.ledgerIsSilent(ledger),
             case .success(let chainBytes) = FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize),
-            let facts = record.facts(chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now)
+            let facts = record.facts(
+                chainSHA256: VerifiedRecord.digest(chainBytes), stapleAt: job.outputPath, at: now,
+                assumedValidity: job.timing.assumedValidity)
         else { return nil }
         return judge(facts, leaf: record.leaf, job: job, state: state, at: now, warning: warning, critical: critical)
     }

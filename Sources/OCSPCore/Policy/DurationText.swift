@@ -11,4 +11,13 @@ public enum DurationText {
         }
         return Double(trimmed).flatMap { $0 >= 0 ? $0 : nil }
     }
+
+    /// The shortest form `parse` reads back: `2d`, `12h`, `90m`, `45s`.
+    public static func describe(_ seconds: TimeInterval) -> String {
+        let whole = Int(seconds.rounded())
+        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60)] where whole >= size && whole % size == 0 {
+            return "\(whole / size)\(unit)"
+        }
+        return "\(whole)s"
+    }
 }

@@ -19,33 +19,41 @@ public enum StapleOnDisk: Sendable {
     }
 
     /// Reads and judges the file at `path`. The only I/O is the read.
-    public static func assess(_ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date)
-        -> StapleOnDisk
-    {
-        assess(FileBytes.read(path, maximum: LocalFileLimit.bytes), for: subject, extraCertificates: extraCertificates, at: now)
+    public static func assess(
+        _ path: String, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) -> StapleOnDisk {
+        assess(
+            FileBytes.read(path, maximum: LocalFileLimit.bytes), for: subject, extraCertificates: extraCertificates, at: now,
+            assumedValidity: assumedValidity)
     }
 
     /// Judges what reading the staple file gave.
     public static func assess(
-        _ read: Result<[UInt8], FileReadError>, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date
+        _ read: Result<[UInt8], FileReadError>, for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) -> StapleOnDisk {
         switch read {
         case .failure(.missing): return .missing
         case .failure(let reason): return .unreadable(reason.description)
-        case .success(let bytes): return judge(bytes, for: subject, extraCertificates: extraCertificates, at: now)
+        case .success(let bytes):
+            return judge(bytes, for: subject, extraCertificates: extraCertificates, at: now, assumedValidity: assumedValidity)
         }
     }
 
-    public static func judge(_ bytes: [UInt8], for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date)
-        -> StapleOnDisk
-    {
+    public static func judge(
+        _ bytes: [UInt8], for subject: StapleSubject, extraCertificates: [Certificate] = [], at now: Date,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) -> StapleOnDisk {
         let response: OCSPResponse
         do {
             response = try OCSPResponse(derOrPEM: bytes)
         } catch {
             return .unusable(describeWithoutContent(error))
         }
-        switch verifyAheadOfTheClock(response, for: subject, extraCertificates: extraCertificates, at: now) {
+        switch verifyAheadOfTheClock(
+            response, for: subject, extraCertificates: extraCertificates, at: now, assumedValidity: assumedValidity)
+        {
         case .success(let staple): return .valid(staple)
         case .failure(.noResponseForCertificate): return .foreign
         case .failure(.expired), .failure(.leafExpired): return .expired
@@ -69,13 +77,14 @@ public enum StapleOnDisk: Sendable {
     /// still verified at our clock and refused when its thisUpdate is ahead of it.
     static func verifyAheadOfTheClock(
         _ response: OCSPResponse, for subject: StapleSubject, extraCertificates: [Certificate],
-        at now: Date
+        at now: Date, assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) -> Result<VerifiedStaple, VerificationFailure> {
         var moment = now
         // Each step moves the moment forward to a date the proof itself names; three cover the
         // signer's notBefore, then thisUpdate.
         for _ in 0..<3 {
-            let result = StapleVerifier.verify(response, for: subject, at: moment, extraCertificates: extraCertificates)
+            let result = StapleVerifier.verify(
+                response, for: subject, at: moment, extraCertificates: extraCertificates, assumedValidity: assumedValidity)
             switch result {
             case .failure(.thisUpdateInFuture(let thisUpdate)) where thisUpdate > moment:
                 moment = thisUpdate
@@ -85,6 +94,7 @@ public enum StapleOnDisk: Sendable {
                 return result
             }
         }
-        return StapleVerifier.verify(response, for: subject, at: moment, extraCertificates: extraCertificates)
+        return StapleVerifier.verify(
+            response, for: subject, at: moment, extraCertificates: extraCertificates, assumedValidity: assumedValidity)
     }
 }

@@ -10,7 +10,12 @@ import Foundation
 /// - nginx reads the file only at start and reload, never date-checks it, and fails to
 ///   reload when it is missing, empty or garbage.
 /// - HAProxy wants exactly one SingleResponse with a SHA-1 CertID, good or revoked, with at
-///   least 300 s left.
+///   least 300 s left, and a nextUpdate: without one it logs "OCSP single response: missing
+///   nextupdate. Content will be ignored." and staples nothing.
+/// - A proof without nextUpdate: Exim staples it and its own client (`hosts_require_ocsp`)
+///   accepts it until 15 days after its thisUpdate (GnuTLS's limit; later it staples nothing
+///   and STARTTLS still works); nginx staples it; so those keep it for `assume-validity`
+///   after thisUpdate, which for Exim may not exceed those 15 days.
 public enum Target: String, Sendable, CaseIterable, CustomStringConvertible {
     case exim
     case nginx
@@ -21,6 +26,18 @@ public enum Target: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// HAProxy refuses a staple with less time left than this.
     public static let haproxyMinimumValidity: TimeInterval = 300
+
+    /// Exim (GnuTLS 3.7) staples a proof without nextUpdate for this long after its
+    /// thisUpdate, then nothing (measured: 14.99 days stapled, 15.01 days not).
+    public static let eximNoNextUpdateLimit: TimeInterval = 15 * 86400
+
+    /// Why `assumedValidity` cannot work for this target, or nil: longer than the server
+    /// itself serves a proof without nextUpdate, ocspd would count on a staple no client gets.
+    public func assumedValidityProblem(_ assumedValidity: TimeInterval) -> String? {
+        guard self == .exim, assumedValidity > Self.eximNoNextUpdateLimit else { return nil }
+        return
+            "assume-validity \(DurationText.describe(assumedValidity)) is longer than the 15 days Exim (GnuTLS) staples a proof without nextUpdate after its thisUpdate; make it at most 15d for target exim"
+    }
 }
 
 /// Why a target will not have a proof put in place, or will not keep one.
@@ -30,6 +47,7 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case multipleSingleResponses(Int)
     case nonSHA1CertID(String)
     case tooLittleTimeLeft(seconds: Int, minimum: Int)
+    case nextUpdateMissing
 
     public var description: String {
         switch self {
@@ -43,6 +61,9 @@ public enum TargetRefusal: Error, Equatable, Sendable, CustomStringConvertible {
             return "the proof's CertID uses \(algorithm); HAProxy matches SHA-1 CertIDs only"
         case .tooLittleTimeLeft(let seconds, let minimum):
             return "only \(seconds) s of validity left, under the \(minimum) s the server requires"
+        case .nextUpdateMissing:
+            return
+                "the proof has no nextUpdate, and HAProxy ignores such a staple (it logs \"OCSP single response: missing nextupdate. Content will be ignored.\"), so it is not put in place; a staple already in place stays until it expires"
         }
     }
 }
@@ -76,6 +97,7 @@ public struct TargetPolicy: Sendable, Hashable {
         case .haproxy:
             if staple.singleResponseCount != 1 { return .multipleSingleResponses(staple.singleResponseCount) }
             if staple.certIDHashAlgorithm != "sha1" { return .nonSHA1CertID(staple.certIDHashAlgorithm) }
+            if staple.nextUpdate == nil { return .nextUpdateMissing }
             if left < Target.haproxyMinimumValidity {
                 return .tooLittleTimeLeft(seconds: Int(left), minimum: Int(Target.haproxyMinimumValidity))
             }

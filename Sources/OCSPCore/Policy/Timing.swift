@@ -17,8 +17,25 @@ public struct Timing: Sendable, Hashable {
     public var backoffMaximum: TimeInterval = 3600
     /// Warn when less than this fraction of the window remains without a successful refresh.
     public var warningFraction: Double = 0.25
+    /// How long after its thisUpdate a proof without nextUpdate counts as valid
+    /// (`assume-validity`): its effective expiry for scheduling, expiry and removal.
+    public var assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+
+    /// Twelve hours: a responder that promises no nextUpdate is asked again well within a day,
+    /// and a proof that old is still far inside what clients accept (GnuTLS takes a proof
+    /// without nextUpdate for days after its thisUpdate).
+    public static let defaultAssumedValidity: TimeInterval = 12 * 3600
 
     public init() {}
+
+    /// Why `assumedValidity` cannot work with this timing, or nil. The deadline keeps at least
+    /// `deadlineMinimum` before the effective expiry; below twice that, a proof without
+    /// nextUpdate would be due for refresh almost as soon as it arrives.
+    public var assumedValidityProblem: String? {
+        guard assumedValidity < 2 * deadlineMinimum else { return nil }
+        return
+            "assume-validity \(DurationText.describe(assumedValidity)) is less than twice deadline-min \(DurationText.describe(deadlineMinimum)); make it at least \(DurationText.describe(2 * deadlineMinimum))"
+    }
 
     /// A certificate with the TLS Feature extension (RFC 7633) fails hard in clients without a
     /// staple, so its schedule leaves more room: refresh at no more than a third of the

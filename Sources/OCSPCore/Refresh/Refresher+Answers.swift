@@ -51,7 +51,7 @@ extension Refresher {
         for warning in fetched.warnings { logger.warning("\(warning)") }
         let verified = StapleVerifier.verify(
             fetched.response, for: refresh.subject, at: refresh.now, extraCertificates: refresh.extraCertificates,
-            expectedNonce: request.nonce)
+            expectedNonce: request.nonce, assumedValidity: refresh.job.timing.assumedValidity)
         switch verified {
         case .failure(let failure):
             let retryAfter = failure == .unsuccessful(.tryLater) ? fetched.http.retryAfter : nil

@@ -63,7 +63,9 @@ extension Refresher {
     private func gatherOnDisk(_ refresh: inout LockedRefresh) {
         let read = SafeFileRead.read(refresh.job.outputPath, maximum: LocalFileLimit.bytes)
         refresh.onDiskBytes = try? read.get()
-        refresh.onDisk = StapleOnDisk.assess(read, for: refresh.subject, extraCertificates: refresh.extraCertificates, at: refresh.now)
+        refresh.onDisk = StapleOnDisk.assess(
+            read, for: refresh.subject, extraCertificates: refresh.extraCertificates, at: refresh.now,
+            assumedValidity: refresh.job.timing.assumedValidity)
         refresh.revocation = settleRevocations(
             of: refresh.subject, onDisk: refresh.onDisk, ledger: refresh.ledger, state: &refresh.state, at: refresh.now)
     }

@@ -27,7 +27,7 @@ struct OutcomeLine {
     mutating func facts(_ staple: StapleFacts) -> String {
         metadata["status"] = "\(staple.status.name)"
         metadata["effective_expiry"] = "\(RFC3339.string(staple.effectiveExpiry))"
-        return "status \(staple.status.name), effective expiry \(RFC3339.string(staple.effectiveExpiry))"
+        return "status \(staple.status.name), \(staple.expiryText)"
     }
 }
 

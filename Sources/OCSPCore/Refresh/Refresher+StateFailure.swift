@@ -18,7 +18,8 @@ extension Refresher {
         let chain = pending.chain
         guard let issuer = localIssuer(pending), case .success(let extra) = extraCertificates(job) else { return nil }
         let onDisk = StapleOnDisk.assess(
-            job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment)
+            job.outputPath, for: StapleSubject(leaf: chain.leaf, issuer: issuer), extraCertificates: extra, at: moment,
+            assumedValidity: job.timing.assumedValidity)
         guard let staple = onDisk.validStaple, job.policy.refusal(of: staple, at: moment) == nil else { return nil }
         return staple
     }

@@ -96,7 +96,9 @@ public struct Refresher: Sendable {
             return nil
         }
         let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
-        guard let facts = record.facts(chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment),
+        guard
+            let facts = record.facts(
+                chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment, assumedValidity: job.timing.assumedValidity),
             let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
             RefreshSchedule.freshUntil(
                 facts, policy: job.policy, followsSchedule: job.followsSchedule, scheduled: credible, at: moment) != nil,

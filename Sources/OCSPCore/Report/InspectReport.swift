@@ -10,16 +10,19 @@ public struct InspectReport: Sendable {
     public let forCertificate: Bool
     /// Whether that certificate demands stapling (RFC 7633), when a chain was given.
     public let mustStaple: Bool?
+    /// How long a proof without nextUpdate is taken to be valid after its thisUpdate.
+    public let assumedValidity: TimeInterval
 
     public init(
         response: OCSPResponse, verification: Result<VerifiedStaple, VerificationFailure>?, at moment: Date,
-        forCertificate: Bool = false, mustStaple: Bool? = nil
+        forCertificate: Bool = false, mustStaple: Bool? = nil, assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) {
         self.response = response
         self.verification = verification
         self.moment = moment
         self.forCertificate = forCertificate
         self.mustStaple = mustStaple
+        self.assumedValidity = assumedValidity
     }
 
     /// Whether each target would accept the file now (only when verified for a chain):
@@ -52,14 +55,25 @@ public struct InspectReport: Sendable {
         return "Size:                \(size) bytes (\(limit))"
     }
 
-    /// min(nextUpdate, delegated signer notAfter[, leaf notAfter when verified]).
+    /// min(nextUpdate, delegated signer notAfter[, leaf notAfter when verified]); without
+    /// nextUpdate, thisUpdate + the assumed validity stands in for it.
     public var effectiveExpiry: Date? {
         if case .success(let staple) = verification { return staple.effectiveExpiry }
-        guard let basic = response.basic, let nextUpdate = basic.responses.first?.nextUpdate else { return nil }
+        guard let basic = response.basic, let single = basic.responses.first else { return nil }
         // Unverified, a carried signer with OCSP signing is taken for a delegated responder.
         let delegated = StapleVerifier.embeddedSigner(of: basic).flatMap { $0.hasOCSPSigningUsage ? $0 : nil }
-        return ProofTimeWindow.effectiveExpiry(nextUpdate: nextUpdate, delegatedSignerNotAfter: delegated?.notAfter, leafNotAfter: nil)
-            .date
+        let stale = ProofTimeWindow.proofStale(
+            thisUpdate: single.thisUpdate, nextUpdate: single.nextUpdate, assumedValidity: assumedValidity)
+        return ProofTimeWindow.effectiveExpiry(proofStale: stale, delegatedSignerNotAfter: delegated?.notAfter, leafNotAfter: nil).date
+    }
+
+    /// The `nextUpdate` line of an answer: its date, or what ocspd assumes without one.
+    func nextUpdateText(_ single: SingleResponse) -> String {
+        guard let nextUpdate = single.nextUpdate else {
+            return StapleFacts.noNextUpdateText(assumedValidity: assumedValidity, thisUpdate: single.thisUpdate)
+                .replacingOccurrences(of: "nextUpdate: ", with: "")
+        }
+        return RFC3339.string(nextUpdate)
     }
 
     public var json: JSONValue {
@@ -76,7 +90,7 @@ public struct InspectReport: Sendable {
         case nil: members.append(("responderID", .null))
         }
         members.append(("signatureAlgorithm", .optional(basic?.signatureAlgorithm)))
-        members.append(("responses", basic.map { .array($0.responses.map(Self.json)) } ?? .null))
+        members.append(("responses", basic.map { .array($0.responses.map(json)) } ?? .null))
         members.append(("certificates", basic.map { .array($0.certificates.map(Self.json)) } ?? .null))
         members.append(("effectiveExpiry", .time(effectiveExpiry)))
         switch verification {
@@ -101,7 +115,7 @@ public struct InspectReport: Sendable {
         return .object(members)
     }
 
-    private static func json(_ single: SingleResponse) -> JSONValue {
+    private func json(_ single: SingleResponse) -> JSONValue {
         var revocationTime: Date? = nil
         var reason: RevocationReason? = nil
         if case .revoked(let time, let why) = single.status {
@@ -118,6 +132,9 @@ public struct InspectReport: Sendable {
             ("revocationReason", .optional(reason?.description)),
             ("thisUpdate", .time(single.thisUpdate)),
             ("nextUpdate", .time(single.nextUpdate)),
+            // Without nextUpdate: how long ocspd takes the proof to be valid, and until when.
+            ("assumedValidity", single.nextUpdate == nil ? .number(assumedValidity) : .null),
+            ("assumedValidUntil", .time(single.nextUpdate == nil ? single.thisUpdate.addingTimeInterval(assumedValidity) : nil)),
         ])
     }
 
@@ -149,7 +166,7 @@ public struct InspectReport: Sendable {
             lines.append("  Issuer key hash:   \(Hex.string(single.certID.issuerKeyHash))")
             lines.append("  Status:            \(single.status)")
             lines.append("  This update:       \(RFC3339.string(single.thisUpdate))")
-            lines.append("  Next update:       \(single.nextUpdate.map(RFC3339.string) ?? "(none)")")
+            lines.append("  Next update:       \(nextUpdateText(single))")
         }
         for certificate in basic.certificates {
             lines.append("Embedded certificate:")
@@ -162,7 +179,7 @@ public struct InspectReport: Sendable {
         if let expiry = effectiveExpiry {
             lines.append("Effective expiry:    \(RFC3339.string(expiry)) (\(Self.duration(expiry.timeIntervalSince(moment))))")
         } else {
-            lines.append("Effective expiry:    unknown (no nextUpdate)")
+            lines.append("Effective expiry:    unknown (no answer)")
         }
         lines.append(verificationLine)
         if let mustStaple {

@@ -3,21 +3,24 @@ import Foundation
 /// `ocspd inspect`: decode a proof from a file and, when given the chain or the issuer,
 /// verify it without any network request.
 public enum Inspection {
-    public static func inspect(file: String, chainPath: String?, issuerPath: String?, at moment: Date) -> Result<
-        InspectReport, InspectError
-    > {
+    public static func inspect(
+        file: String, chainPath: String?, issuerPath: String?, at moment: Date,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) -> Result<InspectReport, InspectError> {
         do throws(InspectError) {
             let response = try readResponse(file)
             let issuerCertificates = try readIssuerCertificates(issuerPath)
             guard let chainPath else {
                 guard let issuer = issuerCertificates.first else {
-                    return .success(InspectReport(response: response, verification: nil, at: moment))
+                    return .success(InspectReport(response: response, verification: nil, at: moment, assumedValidity: assumedValidity))
                 }
-                let verification = StapleVerifier.verify(response, issuedBy: issuer, at: moment)
-                return .success(InspectReport(response: response, verification: verification, at: moment))
+                let verification = StapleVerifier.verify(response, issuedBy: issuer, at: moment, assumedValidity: assumedValidity)
+                return .success(
+                    InspectReport(response: response, verification: verification, at: moment, assumedValidity: assumedValidity))
             }
-            return .success(
-                try verify(response, forChain: chainPath, issuerCertificates: issuerCertificates, issuerPath: issuerPath, at: moment))
+            let inputs = VerificationInputs(
+                issuerCertificates: issuerCertificates, issuerPath: issuerPath, assumedValidity: assumedValidity)
+            return .success(try verify(response, forChain: chainPath, inputs, at: moment))
         } catch {
             return .failure(error)
         }
@@ -49,10 +52,18 @@ public enum Inspection {
         return certificates
     }
 
+    /// What besides the chain goes into the verification: `--issuer` and `--assume-validity`.
+    private struct VerificationInputs {
+        var issuerCertificates: [Certificate]
+        var issuerPath: String?
+        var assumedValidity: TimeInterval
+    }
+
     /// The proof verified for the chain's leaf, its issuer found in the chain or `--issuer`.
     private static func verify(
-        _ response: OCSPResponse, forChain chainPath: String, issuerCertificates: [Certificate], issuerPath: String?, at moment: Date
+        _ response: OCSPResponse, forChain chainPath: String, _ inputs: VerificationInputs, at moment: Date
     ) throws(InspectError) -> InspectReport {
+        let (issuerCertificates, issuerPath) = (inputs.issuerCertificates, inputs.issuerPath)
         let chain: CertificateChain
         do {
             chain = try CertificateChain.read(from: chainPath)
@@ -63,9 +74,11 @@ public enum Inspection {
             throw .verificationInput(
                 IssuerError.notFound(leaf: chain.leaf.description, tried: [chainPath] + (issuerPath.map { [$0] } ?? [])).description)
         }
-        let verification = StapleVerifier.verify(response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment)
+        let verification = StapleVerifier.verify(
+            response, for: StapleSubject(leaf: chain.leaf, issuer: issuer), at: moment, assumedValidity: inputs.assumedValidity)
         return InspectReport(
-            response: response, verification: verification, at: moment, forCertificate: true, mustStaple: chain.leaf.mustStaple)
+            response: response, verification: verification, at: moment, forCertificate: true, mustStaple: chain.leaf.mustStaple,
+            assumedValidity: inputs.assumedValidity)
     }
 }
 

@@ -16,6 +16,9 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     public var stapleSHA256: String
     public var thisUpdate: Date
     public var nextUpdate: Date?
+    /// For a proof without nextUpdate, the `assume-validity` its effective expiry was derived
+    /// under: once the configuration says otherwise, the record no longer speaks for it.
+    public var assumedValidity: TimeInterval?
     public var effectiveExpiry: Date
     public var expiryLimit: String
     public var singleIndex: Int
@@ -44,6 +47,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         self.stapleSHA256 = Self.digest(stapleBytes)
         thisUpdate = staple.thisUpdate
         nextUpdate = staple.single.nextUpdate
+        assumedValidity = staple.assumedValidity
         effectiveExpiry = staple.effectiveExpiry
         expiryLimit = staple.expiryLimit.rawValue
         singleIndex = staple.singleIndex
@@ -58,7 +62,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, effectiveExpiry, expiryLimit, singleIndex,
+        case chainSHA256, chainRules, stapleSHA256, thisUpdate, nextUpdate, assumedValidity, effectiveExpiry, expiryLimit, singleIndex,
             singleResponseCount, certIDHashAlgorithm, signerNotBefore, signerNotAfter, leafSubject, leafSerialNumber, leafMustStaple,
             leafHasResponder,
             revocationName
@@ -72,6 +76,7 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         stapleSHA256 = try container.decode(String.self, forKey: .stapleSHA256)
         thisUpdate = try container.decode(Date.self, forKey: .thisUpdate)
         nextUpdate = try container.decodeIfPresent(Date.self, forKey: .nextUpdate)
+        assumedValidity = try container.decodeIfPresent(TimeInterval.self, forKey: .assumedValidity)
         effectiveExpiry = try container.decode(Date.self, forKey: .effectiveExpiry)
         expiryLimit = try container.decode(String.self, forKey: .expiryLimit)
         singleIndex = try container.decode(Int.self, forKey: .singleIndex)
@@ -105,10 +110,13 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     }
 
     /// The facts, when the chain (by its hash, read by today's rules) and the staple file at
-    /// `stapleAt` are the bytes this record was made for and the proof still passes the time
-    /// checks at `now`.
-    func facts(chainSHA256: String, stapleAt path: String, at now: Date) -> StapleFacts? {
+    /// `stapleAt` are the bytes this record was made for, a proof without nextUpdate was judged
+    /// under today's `assumedValidity`, and the proof still passes the time checks at `now`.
+    func facts(
+        chainSHA256: String, stapleAt path: String, at now: Date, assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) -> StapleFacts? {
         guard chainRules == CertificateChain.rulesVersion, chainSHA256 == self.chainSHA256,
+            nextUpdate != nil || self.assumedValidity == assumedValidity,
             case .success(let stapleBytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes),
             Self.digest(stapleBytes) == stapleSHA256
         else { return nil }
@@ -124,14 +132,14 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
         guard let signerNotAfter, let limit = VerifiedStaple.ExpiryLimit(rawValue: expiryLimit) else { return nil }
         let window = ProofTimeWindow(
             thisUpdate: thisUpdate, nextUpdate: nextUpdate, signerNotBefore: signerNotBefore, signerNotAfter: signerNotAfter,
-            leafNotAfter: nil)
+            leafNotAfter: nil, assumedValidity: assumedValidity ?? Timing.defaultAssumedValidity)
         let moment = max(now, thisUpdate, signerNotBefore)
         let derived = ProofTimeWindow.Expiry(date: effectiveExpiry, limit: limit)
         guard case .success = window.verdict(at: moment, derivedExpiry: derived) else { return nil }
         return StapleFacts(
             status: .good, thisUpdate: thisUpdate, nextUpdate: nextUpdate, effectiveExpiry: effectiveExpiry,
             expiryLimit: limit, singleIndex: singleIndex, singleResponseCount: singleResponseCount,
-            certIDHashAlgorithm: certIDHashAlgorithm)
+            certIDHashAlgorithm: certIDHashAlgorithm, assumedValidity: nextUpdate == nil ? assumedValidity : nil)
     }
 
     var leaf: LeafIdentity {

@@ -15,13 +15,21 @@ public struct ProofTimeWindow: Sendable, Hashable {
     /// Nil when no certificate is known, only its issuer (`inspect --issuer`), and when a
     /// recorded expiry already holds it (`VerifiedRecord`).
     public var leafNotAfter: Date?
+    /// How long after thisUpdate a proof without nextUpdate is taken to be valid
+    /// (`assume-validity`). RFC 6960 §4.2.2.1 lets a responder omit nextUpdate ("newer
+    /// information is always available"); clients then judge by thisUpdate alone.
+    public var assumedValidity: TimeInterval
 
-    public init(thisUpdate: Date, nextUpdate: Date?, signerNotBefore: Date, signerNotAfter: Date, leafNotAfter: Date?) {
+    public init(
+        thisUpdate: Date, nextUpdate: Date?, signerNotBefore: Date, signerNotAfter: Date, leafNotAfter: Date?,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) {
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
         self.signerNotBefore = signerNotBefore
         self.signerNotAfter = signerNotAfter
         self.leafNotAfter = leafNotAfter
+        self.assumedValidity = assumedValidity
     }
 
     /// The moment clients stop accepting the proof, and which date set it.
@@ -35,7 +43,6 @@ public struct ProofTimeWindow: Sendable, Hashable {
         case signerNotYetValid(notBefore: Date)
         case signerExpired(notAfter: Date)
         case thisUpdateInFuture(Date)
-        case nextUpdateMissing
         case nextUpdateNotAfterThisUpdate(thisUpdate: Date, nextUpdate: Date)
         case leafExpired(Date)
         case expired(Date)
@@ -46,7 +53,6 @@ public struct ProofTimeWindow: Sendable, Hashable {
             case .signerNotYetValid(let notBefore): return .signerNotYetValid(signer: signer, notBefore: notBefore)
             case .signerExpired(let notAfter): return .signerExpired(signer: signer, notAfter: notAfter)
             case .thisUpdateInFuture(let date): return .thisUpdateInFuture(date)
-            case .nextUpdateMissing: return .nextUpdateMissing
             case .nextUpdateNotAfterThisUpdate(let thisUpdate, let nextUpdate):
                 return .nextUpdateNotAfterThisUpdate(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
             case .leafExpired(let date): return .leafExpired(date)
@@ -83,22 +89,33 @@ public struct ProofTimeWindow: Sendable, Hashable {
         return nil
     }
 
-    /// Stage two: thisUpdate is not ahead beyond the skew allowance, nextUpdate is present and
-    /// after thisUpdate, and the certificate itself has not expired.
+    /// Stage two: thisUpdate is not ahead beyond the skew allowance, nextUpdate (when present)
+    /// is after thisUpdate, and the certificate itself has not expired.
     func proofFailure(at now: Date) -> Failure? {
         if thisUpdate > now.addingTimeInterval(StapleVerifier.clockSkewAllowance) { return .thisUpdateInFuture(thisUpdate) }
-        guard let nextUpdate else { return .nextUpdateMissing }
-        guard nextUpdate > thisUpdate else { return .nextUpdateNotAfterThisUpdate(thisUpdate: thisUpdate, nextUpdate: nextUpdate) }
+        if let nextUpdate, nextUpdate <= thisUpdate {
+            return .nextUpdateNotAfterThisUpdate(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+        }
         if let leafNotAfter, now > leafNotAfter { return .leafExpired(leafNotAfter) }
         return nil
     }
 
     /// Stage three: the effective expiry, which must lie after `now`.
     func expiry(at now: Date, signerIsDelegated: Bool) -> Result<Expiry, Failure> {
-        guard let nextUpdate else { return .failure(.nextUpdateMissing) }
         let expiry = Self.effectiveExpiry(
-            nextUpdate: nextUpdate, delegatedSignerNotAfter: signerIsDelegated ? signerNotAfter : nil, leafNotAfter: leafNotAfter)
+            proofStale: proofStale, delegatedSignerNotAfter: signerIsDelegated ? signerNotAfter : nil, leafNotAfter: leafNotAfter)
         return Self.check(expiry, at: now)
+    }
+
+    /// When the proof itself goes stale: its nextUpdate, or without one thisUpdate plus the
+    /// assumed validity.
+    public var proofStale: Expiry {
+        Self.proofStale(thisUpdate: thisUpdate, nextUpdate: nextUpdate, assumedValidity: assumedValidity)
+    }
+
+    public static func proofStale(thisUpdate: Date, nextUpdate: Date?, assumedValidity: TimeInterval) -> Expiry {
+        guard let nextUpdate else { return Expiry(date: thisUpdate.addingTimeInterval(assumedValidity), limit: .assumedValidity) }
+        return Expiry(date: nextUpdate, limit: .nextUpdate)
     }
 
     private static func check(_ expiry: Expiry, at now: Date) -> Result<Expiry, Failure> {
@@ -108,7 +125,15 @@ public struct ProofTimeWindow: Sendable, Hashable {
     /// min(nextUpdate, delegated signer notAfter, leaf notAfter): past it, clients refuse the
     /// proof. On a tie the earlier-named date is the limit.
     public static func effectiveExpiry(nextUpdate: Date, delegatedSignerNotAfter: Date?, leafNotAfter: Date?) -> Expiry {
-        var expiry = Expiry(date: nextUpdate, limit: .nextUpdate)
+        effectiveExpiry(
+            proofStale: Expiry(date: nextUpdate, limit: .nextUpdate), delegatedSignerNotAfter: delegatedSignerNotAfter,
+            leafNotAfter: leafNotAfter)
+    }
+
+    /// The same with the proof's own end given as `proofStale` (nextUpdate, or the assumed
+    /// validity's end): the signer's and the leaf's notAfter still cap it.
+    public static func effectiveExpiry(proofStale: Expiry, delegatedSignerNotAfter: Date?, leafNotAfter: Date?) -> Expiry {
+        var expiry = proofStale
         if let delegatedSignerNotAfter, delegatedSignerNotAfter < expiry.date {
             expiry = Expiry(date: delegatedSignerNotAfter, limit: .signerNotAfter)
         }

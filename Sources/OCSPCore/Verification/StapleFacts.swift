@@ -15,6 +15,8 @@ public struct StapleFacts: Sendable, Hashable {
     public var singleIndex: Int
     public var singleResponseCount: Int
     public var certIDHashAlgorithm: String
+    /// The `assume-validity` the expiry was derived under, when the proof has no nextUpdate.
+    public var assumedValidity: TimeInterval? = nil
 
     /// Halfway through the effective validity.
     public var halfLife: Date {
@@ -27,6 +29,23 @@ extension VerifiedStaple {
         StapleFacts(
             status: status, thisUpdate: thisUpdate, nextUpdate: single.nextUpdate, effectiveExpiry: effectiveExpiry,
             expiryLimit: expiryLimit, singleIndex: singleIndex, singleResponseCount: basic.responses.count,
-            certIDHashAlgorithm: single.certID.hashAlgorithm)
+            certIDHashAlgorithm: single.certID.hashAlgorithm, assumedValidity: assumedValidity)
+    }
+}
+
+extension StapleFacts {
+    /// "effective expiry …", and for a proof without nextUpdate what ocspd assumed, as the
+    /// refresh's log line shows it.
+    public var expiryText: String {
+        let expiry = "effective expiry \(RFC3339.string(effectiveExpiry))"
+        guard nextUpdate == nil else { return expiry }
+        return expiry + " (\(Self.noNextUpdateText(assumedValidity: assumedValidity, thisUpdate: thisUpdate)))"
+    }
+
+    /// "nextUpdate: none (assumed valid 12h, until …)": what `inspect` and the log say.
+    public static func noNextUpdateText(assumedValidity: TimeInterval?, thisUpdate: Date) -> String {
+        guard let assumedValidity else { return "nextUpdate: none" }
+        let until = RFC3339.string(thisUpdate.addingTimeInterval(assumedValidity))
+        return "nextUpdate: none (assumed valid \(DurationText.describe(assumedValidity)), until \(until))"
     }
 }

@@ -11,16 +11,18 @@ public enum StapleVerifier {
     ///   - extraCertificates: a responder certificate the responder left out (`--responder-cert`);
     ///     it must pass the same checks as one the response carries.
     ///   - expectedNonce: the nonce sent; a response echoing another is refused, one omitting it is accepted.
+    ///   - assumedValidity: how long a proof without nextUpdate lasts after its thisUpdate (`assume-validity`).
     public static func verify(
         _ response: OCSPResponse,
         for subject: StapleSubject,
         at now: Date,
         extraCertificates: [Certificate] = [],
-        expectedNonce: [UInt8]? = nil
+        expectedNonce: [UInt8]? = nil,
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) -> Result<VerifiedStaple, VerificationFailure> {
         verify(
-            response, leaf: subject.leaf, issuer: subject.issuer, at: now, extraCertificates: extraCertificates,
-            expectedNonce: expectedNonce)
+            response, leaf: subject.leaf, issuer: subject.issuer, at: now,
+            options: Options(extraCertificates: extraCertificates, expectedNonce: expectedNonce, assumedValidity: assumedValidity))
     }
 
     /// Verification without the server certificate (`inspect --issuer`): the signature, the
@@ -29,9 +31,19 @@ public enum StapleVerifier {
         _ response: OCSPResponse,
         issuedBy issuer: Certificate,
         at now: Date,
-        extraCertificates: [Certificate] = []
+        extraCertificates: [Certificate] = [],
+        assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) -> Result<VerifiedStaple, VerificationFailure> {
-        verify(response, leaf: nil, issuer: issuer, at: now, extraCertificates: extraCertificates, expectedNonce: nil)
+        verify(
+            response, leaf: nil, issuer: issuer, at: now,
+            options: Options(extraCertificates: extraCertificates, expectedNonce: nil, assumedValidity: assumedValidity))
+    }
+
+    /// What the caller adds to the response and the certificates.
+    private struct Options {
+        var extraCertificates: [Certificate]
+        var expectedNonce: [UInt8]?
+        var assumedValidity: TimeInterval
     }
 
     private static func verify(
@@ -39,13 +51,10 @@ public enum StapleVerifier {
         leaf: Certificate?,
         issuer: Certificate,
         at now: Date,
-        extraCertificates: [Certificate],
-        expectedNonce: [UInt8]?
+        options: Options
     ) -> Result<VerifiedStaple, VerificationFailure> {
         do {
-            return .success(
-                try verified(
-                    response, leaf: leaf, issuer: issuer, at: now, extraCertificates: extraCertificates, expectedNonce: expectedNonce))
+            return .success(try verified(response, leaf: leaf, issuer: issuer, at: now, options: options))
         } catch {
             return .failure(error)
         }
@@ -59,23 +68,23 @@ public enum StapleVerifier {
         leaf: Certificate?,
         issuer: Certificate,
         at now: Date,
-        extraCertificates: [Certificate],
-        expectedNonce: [UInt8]?
+        options: Options
     ) throws(VerificationFailure) -> VerifiedStaple {
         guard response.status == .successful, let basic = response.basic else {
             throw .unsuccessful(response.status)
         }
-        let (signer, isDelegated) = try authorizedSigner(of: basic, leaf: leaf, issuer: issuer, extraCertificates: extraCertificates)
+        let (signer, isDelegated) = try authorizedSigner(
+            of: basic, leaf: leaf, issuer: issuer, extraCertificates: options.extraCertificates)
         if let failure = ProofTimeWindow.signerFailure(notBefore: signer.notBefore, notAfter: signer.notAfter, at: now) {
             throw failure.verificationFailure(signer: signer.description)
         }
         let (index, single) = try answer(in: basic, leaf: leaf, issuer: issuer)
-        if let expectedNonce, let echoed = basic.nonce, echoed != expectedNonce {
+        if let expectedNonce = options.expectedNonce, let echoed = basic.nonce, echoed != expectedNonce {
             throw .nonceMismatch
         }
         let window = ProofTimeWindow(
             thisUpdate: single.thisUpdate, nextUpdate: single.nextUpdate, signerNotBefore: signer.notBefore,
-            signerNotAfter: signer.notAfter, leafNotAfter: leaf?.notAfter)
+            signerNotAfter: signer.notAfter, leafNotAfter: leaf?.notAfter, assumedValidity: options.assumedValidity)
         if let failure = window.proofFailure(at: now) {
             throw failure.verificationFailure(signer: signer.description)
         }
@@ -90,7 +99,8 @@ public enum StapleVerifier {
         return VerifiedStaple(
             response: response, basic: basic, single: single, singleIndex: index, signer: signer, isDelegated: isDelegated,
             signerMissingFromResponse: isDelegated && !basic.certificates.contains(signer),
-            effectiveExpiry: expiry.date, expiryLimit: expiry.limit)
+            effectiveExpiry: expiry.date, expiryLimit: expiry.limit,
+            assumedValidity: single.nextUpdate == nil ? options.assumedValidity : nil)
     }
 
     /// The signer, found by responderID among what the response carries, the issuer and the

@@ -13,7 +13,6 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
     case noResponseForCertificate(serial: String, issuer: String, present: [String])
     case nonceMismatch
     case thisUpdateInFuture(Date)
-    case nextUpdateMissing
     case nextUpdateNotAfterThisUpdate(thisUpdate: Date, nextUpdate: Date)
     case expired(Date)
     case leafExpired(Date)
@@ -46,8 +45,6 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         case .thisUpdateInFuture(let date):
             return
                 "the proof's thisUpdate \(RFC3339.string(date)) is more than 5 minutes ahead; check this machine's clock or the responder's"
-        case .nextUpdateMissing:
-            return "the proof has no nextUpdate, so clients cannot tell when it goes stale (RFC 5019 §4 requires one)"
         case .nextUpdateNotAfterThisUpdate(let thisUpdate, let nextUpdate):
             return "the proof's nextUpdate \(RFC3339.string(nextUpdate)) is not after its thisUpdate \(RFC3339.string(thisUpdate))"
         case .expired(let date):

@@ -13,9 +13,12 @@ public struct VerifiedStaple: Sendable {
     public let isDelegated: Bool
     /// The delegated signer was not in the response, so it must be embedded before serving.
     public let signerMissingFromResponse: Bool
-    /// min(nextUpdate, delegated signer notAfter, leaf notAfter): past it, clients refuse the proof.
+    /// min(nextUpdate, delegated signer notAfter, leaf notAfter): past it, clients refuse the
+    /// proof. Without nextUpdate, thisUpdate + `assume-validity` stands in for it.
     public let effectiveExpiry: Date
     public let expiryLimit: ExpiryLimit
+    /// The `assume-validity` the expiry was derived under, when the proof has no nextUpdate.
+    public let assumedValidity: TimeInterval?
 
     public var status: CertStatus { single.status }
     public var thisUpdate: Date { single.thisUpdate }
@@ -24,5 +27,7 @@ public struct VerifiedStaple: Sendable {
         case nextUpdate
         case signerNotAfter
         case leafNotAfter
+        /// The proof has no nextUpdate: thisUpdate + `assume-validity` ended it.
+        case assumedValidity
     }
 }

@@ -28,6 +28,12 @@ extension OCSPD {
         @Option(help: ArgumentHelp("Verify as of this moment: RFC 3339 (2026-01-31T12:00:00Z) or Unix seconds.", valueName: "time"))
         var at: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "How long a proof without nextUpdate counts as valid after its thisUpdate, as the configuration's assume-validity (default 12h).",
+                valueName: "duration"))
+        var assumeValidity: String?
+
         @Flag(help: "Print one JSON object.")
         var json = false
 
@@ -35,12 +41,16 @@ extension OCSPD {
             if let at, RFC3339.parse(at) == nil {
                 throw ValidationError("--at '\(at)' is neither an RFC 3339 time (2026-01-31T12:00:00Z) nor Unix seconds.")
             }
+            if let assumeValidity, DurationText.parse(assumeValidity).map({ $0 > 0 }) != true {
+                throw ValidationError("--assume-validity '\(assumeValidity)' is not a positive duration such as 12h, 90m or 2d.")
+            }
         }
 
         func run() throws {
             let moment = at.flatMap(RFC3339.parse) ?? Date()
             let report: InspectReport
-            switch Inspection.inspect(file: file, chainPath: chain, issuerPath: issuer, at: moment) {
+            let assumed = assumeValidity.flatMap(DurationText.parse) ?? Timing.defaultAssumedValidity
+            switch Inspection.inspect(file: file, chainPath: chain, issuerPath: issuer, at: moment, assumedValidity: assumed) {
             case .failure(let error):
                 StandardError.write("ocspd: error: \(DisplayText.line(error.description))\n")
                 throw ExitCode(error.exitCode)
