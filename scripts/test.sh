@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount systemd
+ensure_packages libssl-dev libcurl4-openssl-dev pkg-config openssl ca-certificates exim4-daemon-heavy mount systemd rsync
 ensure_promtool
 ensure_swift
 # The formatting rules are .swift-format's; a change that breaks them fails here, first.
