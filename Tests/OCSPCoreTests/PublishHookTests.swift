@@ -21,7 +21,10 @@ import Testing
         let destinations: [String]
         let config: String
 
-        init(target: String = "exim", destinations extra: [String] = []) throws {
+        /// - Parameters:
+        ///   - options: the example's options, before the destinations (`--fsync`).
+        ///   - extra: destinations after the two folders.
+        init(target: String = "exim", options: [String] = [], destinations extra: [String] = []) throws {
             scenario = try Scenario()
             try scenario.startResponder()
             let hook = "\(scenario.folder)/sbin/ocspd-publish-rsync"
@@ -36,7 +39,7 @@ import Testing
             for destination in servers {
                 try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
             }
-            let arguments = ([hook] + servers.map { $0 + "/" } + extra).map { "'\($0)'" }.joined(separator: ", ")
+            let arguments = ([hook] + options + servers.map { $0 + "/" } + extra).map { "'\($0)'" }.joined(separator: ", ")
             config = "\(scenario.folder)/ocspd.yaml"
             try """
             state-dir: \(scenario.stateDirectory)
@@ -65,7 +68,7 @@ import Testing
     }
 
     @Test func eachNewStapleArrivesByteForByteAtEveryDestinationWithNothingLeftBeside() throws {
-        let publisher = try Publisher()
+        let publisher = try Publisher(options: ["--fsync"])
         let result = try publisher.refresh()
         #expect(result.status == 0, "\(result.stderr)")
         let local = try #require(FileManager.default.contents(atPath: publisher.output))

@@ -28,7 +28,7 @@ import Testing
         // Started together: at first both find no staple at all and race for each lock.
         for host in SharedStorageFleet.hosts { try fleet.start(host) }
 
-        let rounds = eventually(60) {
+        let rounds = eventually(90) {
             SharedStorageFleet.certificates.allSatisfy { fleet.requestTimes(for: $0).count >= 4 }
         }
         #expect(rounds, "\(fleet.front.requests.map(\.tag))\n\(fleet.logs)")
@@ -87,7 +87,7 @@ import Testing
     @Test func hostsWithStateFoldersOfTheirOwnAskTwicePerRound() throws {
         let fleet = try SharedStorageFleet(schedule: Self.schedule, sharedState: false)
         for host in SharedStorageFleet.hosts { try fleet.start(host) }
-        let rounds = eventually(60) {
+        let rounds = eventually(90) {
             SharedStorageFleet.certificates.allSatisfy { fleet.requestTimes(for: $0).count >= 6 }
         }
         #expect(rounds, "\(fleet.front.requests.map(\.tag))\n\(fleet.logs)")
