@@ -43,6 +43,35 @@ import Testing
         #expect(fleet.logs.contains("fresh"), "\(fleet.logs)")
     }
 
+    /// A daemon that finds a staple another host wrote does not draw a plan of its own: the
+    /// shared state's record vouches for the staple and its stored plan is the next refresh.
+    @Test func aDaemonFindingAnotherHostsStapleWaitsForThatHostsPlan() throws {
+        let fleet = try SharedStorageFleet(schedule: Self.schedule)
+        try fleet.start("a")
+        let store = StateStore(directory: fleet.stateFolder)
+        let planned = eventually(20) {
+            SharedStorageFleet.certificates.allSatisfy { store.load(for: fleet.output(of: $0)).nextAttempt != nil }
+        }
+        try #require(planned, "\(fleet.logs)")
+        #expect(fleet.daemons["a"]?.terminate() == 0)
+        let plans = SharedStorageFleet.certificates.map { store.load(for: fleet.output(of: $0)).nextAttempt ?? .distantPast }
+
+        try fleet.start("b")
+        for (certificate, plan) in zip(SharedStorageFleet.certificates, plans) {
+            let line = "\(fleet.output(of: certificate)) for "
+            let followed = eventually(10) {
+                TextFile.lines(fleet.log(of: "b")).contains {
+                    $0.contains(line) && $0.contains("is fresh, nothing fetched") && $0.contains("next refresh \(RFC3339.string(plan))")
+                }
+            }
+            #expect(followed, "\(certificate): plan \(RFC3339.string(plan))\n\(fleet.logs)")
+            // At that plan it is b's round to fetch, a being gone; not a moment before.
+            #expect(eventually(30) { fleet.requests(from: "b", for: certificate).count >= 1 }, "\(fleet.logs)")
+            let first = fleet.requests(from: "b", for: certificate).first ?? .distantPast
+            #expect(first >= plan.addingTimeInterval(-0.5), "\(certificate): asked at \(first), planned \(plan)")
+        }
+    }
+
     /// Either daemon killed with SIGKILL every 0 to 2 s and started again, for 40 s, while a
     /// reader (a server) opens both staples every few milliseconds: it never finds one
     /// missing, partial or invalid, and the staples keep being refreshed through the kills.

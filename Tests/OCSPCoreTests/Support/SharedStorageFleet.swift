@@ -90,9 +90,16 @@ final class SharedStorageFleet: @unchecked Sendable {
         daemon.process.wait()
     }
 
+    func log(of host: String) -> String { "\(folder(of: host))/daemon.log" }
+
     /// Both daemons' logs, for a failure message.
     var logs: String {
-        Self.hosts.map { "--- host \($0):\n" + TextFile.text("\(folder(of: $0))/daemon.log") }.joined(separator: "\n")
+        Self.hosts.map { "--- host \($0):\n" + TextFile.text(log(of: $0)) }.joined(separator: "\n")
+    }
+
+    /// When `host` asked about `certificate`, oldest first.
+    func requests(from host: String, for certificate: String) -> [Date] {
+        front.requests.filter { $0.tag == "\(host)-\(certificate)" }.map(\.at).sorted()
     }
 
     /// The requests the responder saw for `certificate`, from any host, oldest first.
