@@ -98,6 +98,15 @@ import Testing
         }
         for reader in readers { reader.stop() }
         print("killed \(kills) times; \(fleet.requestSummary)")
+        // What a killed writer left, the next one removes under the lock (within a round).
+        let cleaned = eventually(30) {
+            [fleet.stapleFolder, fleet.stateFolder].allSatisfy { folder in
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).allSatisfy {
+                    !$0.contains(StapleWriter.temporaryMarker)
+                }
+            }
+        }
+        #expect(cleaned, "\(fleet.logs)")
         for (certificate, reader) in zip(SharedStorageFleet.certificates, readers) {
             #expect(reader.bad.isEmpty, "\(certificate): \(reader.bad.prefix(5))\n\(fleet.logs)")
             #expect(reader.reads > 1000)
