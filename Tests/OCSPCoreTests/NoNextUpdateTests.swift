@@ -162,3 +162,28 @@ import Testing
         #expect(object["effectiveExpiry"] as? String == answer["assumedValidUntil"] as? String)
     }
 }
+
+/// The one-shot form takes the assumption on its command line, checked as the configuration's key.
+@Suite struct RefreshAssumeValidityOptionTests {
+    @Test func theOneShotFormSchedulesAProofWithoutNextUpdateByItsAssumeValidity() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder(minutes: nil)
+        let result = try OCSPDBinary.run([
+            "refresh", "--target", "nginx", "--chain", try scenario.chainFile(), "--output", scenario.output,
+            "--state-dir", scenario.stateDirectory, "--assume-validity", "6h", "--log-format", "json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("assumed valid 6h"), "\(result.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--assume-validity", "16d"], "longer than the 15 days Exim"),
+        (["--assume-validity", "1h"], "less than twice deadline-min"),
+        (["--assume-validity", "soon"], "is not a positive duration"),
+    ])
+    func aBadAssumeValidityIsAUsageErrorSayingWhy(arguments: [String], says: String) throws {
+        let result = try OCSPDBinary.run(["refresh", "--chain", "/nonexistent", "--output", "/nonexistent.der"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(says), "\(result.stderr)")
+    }
+}

@@ -68,6 +68,13 @@ extension OCSPD {
                 valueName: "dir"))
         var stateDir: String?
 
+        @Option(
+            name: .customLong("assume-validity"),
+            help: ArgumentHelp(
+                "How long a proof without nextUpdate counts as valid after its thisUpdate, as the configuration's assume-validity (default 12h; at most 15d for --target exim).",
+                valueName: "duration"))
+        var assumeValidity: String?
+
         @OptionGroup var target: TargetOptions
 
         @OptionGroup var logging: LoggingOptions
@@ -81,9 +88,24 @@ extension OCSPD {
             } else if chain == nil || output == nil {
                 throw ValidationError("Give --chain and --output for one staple, or --config for every configured staple.")
             }
+            if config != nil, assumeValidity != nil {
+                throw ValidationError("--config takes assume-validity from the file; drop --assume-validity.")
+            }
+            if let problem = assumedValidityProblem() { throw ValidationError(problem) }
             if let responder, !FetchableURL.isAllowed(responder) {
                 throw ValidationError("--responder must be an http:// or https:// URL, not '\(DisplayText.line(responder))'.")
             }
+        }
+
+        /// What is wrong with --assume-validity for this target, or nil.
+        private func assumedValidityProblem() -> String? {
+            guard let assumeValidity else { return nil }
+            guard let seconds = DurationText.parse(assumeValidity), seconds > 0 else {
+                return "--assume-validity '\(DisplayText.line(assumeValidity))' is not a positive duration such as 12h, 90m or 2d."
+            }
+            var timing = Timing()
+            timing.assumedValidity = seconds
+            return (timing.assumedValidityProblem ?? target.policy.target.assumedValidityProblem(seconds)).map { "--\($0)" }
         }
 
         func run() throws {
@@ -105,9 +127,11 @@ extension OCSPD {
                 throw ExitCode(exitCode)
             }
             guard let chain, let output else { throw ExitCode(ExitStatus.usage) }
+            var timing = Timing()
+            if let assumed = assumeValidity.flatMap(DurationText.parse) { timing.assumedValidity = assumed }
             let job = RefreshJob(
                 chainPath: chain, outputPath: output, issuerPath: issuer, responderURL: responder,
-                responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force)
+                responderCertificatePath: responderCert, nonce: nonce, policy: target.policy, force: force, timing: timing)
             let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses)
             let refresher = Refresher(
                 transport: transport, stateStore: StateStore(directory: stateDir ?? StateStore.defaultDirectory), logger: logger)
