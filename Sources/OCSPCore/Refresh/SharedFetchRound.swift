@@ -1,0 +1,89 @@
+import Foundation
+
+/// The answers fetched in one round (one `refresh --config`, one daemon round), so that
+/// outputs of one certificate ask its responder once. The first output to ask keeps what it
+/// got (the response's bytes and the HTTP facts, or the failure); the others find it instead
+/// of asking again. Each output still verifies the response for itself, at its own moment,
+/// under its own target's rules: only the request is shared, never a judgement.
+///
+/// Outputs of one certificate never ask at the same time (`RefreshPool` keeps them apart),
+/// so the second finds what the first kept.
+public final class SharedFetchRound: @unchecked Sendable {
+    /// What one responder URL gave, for every output of the key.
+    enum Response {
+        case fetched(der: [UInt8], method: HTTPRequest.Method, http: HTTPResponse, forOutput: String)
+        case failed(ResponderFailure, forOutput: String)
+
+        var forOutput: String {
+            switch self {
+            case .fetched(_, _, _, let output), .failed(_, let output): return output
+            }
+        }
+    }
+
+    private let lock = NSLock()
+    private var responses: [SharedFetchKey: [String: Response]] = [:]
+    /// The certificates (issuer name and serial, as the pool names them) something was kept for.
+    private var certificatesKept: Set<String> = []
+    private var siblingsFetched: Set<FetchSiblingKey> = []
+    private var outputsServed: Set<PathKey> = []
+
+    public init() {}
+
+    /// What `url` gave for `key` earlier in the round; the output asking counts as served.
+    func response(for key: SharedFetchKey, at url: String, output: String) -> Response? {
+        lock.withLock {
+            outputsServed.insert(PathKey(output))
+            return responses[key]?[url]
+        }
+    }
+
+    /// Keeps what `url` gave `job`'s request. A failure before sending is not kept: nothing
+    /// was asked, and the next output may have the budget to ask.
+    func keep(
+        _ result: Result<OCSPFetcher.Fetched, ResponderFailure>, for key: SharedFetchKey, at url: String, job: RefreshJob,
+        certificate: String
+    ) {
+        let response: Response
+        switch result {
+        case .success(let fetched):
+            response = .fetched(der: fetched.response.derBytes, method: fetched.method, http: fetched.http, forOutput: job.outputPath)
+        case .failure(let failure):
+            guard !failure.wasNotSent else { return }
+            response = .failed(failure, forOutput: job.outputPath)
+        }
+        lock.withLock {
+            responses[key, default: [:]][url] = response
+            certificatesKept.insert(certificate)
+            if let sibling = FetchSiblingKey.of(job) { siblingsFetched.insert(sibling) }
+            outputsServed.insert(PathKey(job.outputPath))
+        }
+    }
+
+    /// Whether anything was kept for the certificate named so (`PendingRefresh.issuerNameAndSerial`):
+    /// an output offered the round's answers without one for its certificate is left alone.
+    func keptAnything(forCertificate certificate: String) -> Bool {
+        lock.withLock { certificatesKept.contains(certificate) }
+    }
+
+    /// The sibling groups (`FetchSiblingKey`) an output of which asked a responder in the round.
+    public var fetchedSiblings: Set<FetchSiblingKey> { lock.withLock { siblingsFetched } }
+
+    /// The outputs that asked, or looked for an answer, in the round.
+    public var servedOutputs: Set<PathKey> { lock.withLock { outputsServed } }
+
+    public var isEmpty: Bool { lock.withLock { responses.isEmpty } }
+}
+
+/// How a refresh takes part in a round's sharing.
+public struct SharedFetchUse: Sendable {
+    public let round: SharedFetchRound
+    /// Not due: the output takes an answer of the round if one settles it, and otherwise does
+    /// what it would have done without the offer, never asking for itself on the offer's account.
+    public let offeredOnly: Bool
+
+    public init(round: SharedFetchRound, offeredOnly: Bool = false) {
+        self.round = round
+        self.offeredOnly = offeredOnly
+    }
+}
