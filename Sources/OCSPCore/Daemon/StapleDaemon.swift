@@ -155,13 +155,16 @@ public struct StapleDaemon: Service {
         let pool = RefreshPool(limits: state.configuration.concurrency)
         let watchInterval = state.configuration.watchInterval
         let now = self.now
+        // Siblings of due outputs (same chain, same fetch settings) not due yet are offered
+        // what the due ones fetched: one request per certificate, the group kept in step.
+        let siblings = state.scheduledJobs
         // Jobs not yet started when shutdown begins are skipped, not failed.
         let wakes = await Self.onOwnThread {
-            pool.run(jobs, refresher: refresher, cancellation: cancellation) { job, refreshed in
+            SharedRound.run(jobs, offeredFrom: siblings, pool: pool, refresher: refresher, cancellation: cancellation) { job, refreshed in
                 DaemonState.wake(after: refreshed, policy: job.policy, watchInterval: watchInterval, at: now())
             }
         }
-        for (job, wake) in zip(jobs, wakes) {
+        for (job, wake) in wakes {
             state.entries[PathKey(job.outputPath)]?.wake = wake
         }
         if let metricsFile {
@@ -225,6 +228,15 @@ final class DaemonState: @unchecked Sendable {
         let steppedBack = lastLook.map { moment < $0 } ?? false
         lastLook = moment
         return entries.filter { steppedBack || $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
+    }
+
+    /// Every entry's job as refreshed on its schedule: the candidates for an offered answer.
+    var scheduledJobs: [RefreshJob] {
+        entries.values.map { entry in
+            var job = entry.job
+            job.followsSchedule = true
+            return job
+        }
     }
 
     /// Picks up configuration changes, new and removed chains in watched folders, and
