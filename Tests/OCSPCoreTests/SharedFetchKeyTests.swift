@@ -62,11 +62,11 @@ import Testing
         let served = Self.job(output: "/nginx.ocsp", target: .nginx)
         let waiting = Self.job(output: "/haproxy.ocsp", target: .haproxy)
         let stranger = Self.job(chain: "/etc/ssl/other.pem", output: "/other.ocsp")
-        let private_ = Self.job(output: "/nonce.ocsp", nonce: true)
+        let withNonce = Self.job(output: "/nonce.ocsp", nonce: true)
         let setApart = Self.job(output: "/own.ocsp", responder: "http://ocsp.ca")
         let fetched = Set([FetchSiblingKey.of(fetcher)].compactMap { $0 })
         let offered = FetchSiblingKey.offered(
-            [fetcher, served, waiting, stranger, private_, setApart], fetched: fetched,
+            [fetcher, served, waiting, stranger, withNonce, setApart], fetched: fetched,
             served: [PathKey("/exim.ocsp"), PathKey("/nginx.ocsp")])
         #expect(offered.map(\.outputPath) == ["/haproxy.ocsp"])
     }
