@@ -16,7 +16,7 @@ extension Refresher {
         case .finished(let refreshed):
             return .finished(refreshed)
         case .needsLock(let pending):
-            guard round.keptAnything(forCertificate: pending.issuerNameAndSerial) else { return nil }
+            guard round.keptAResponse(forCertificate: pending.issuerNameAndSerial) else { return nil }
             return .needsLock(
                 PendingRefresh(
                     job: job, chain: pending.chain, chainSHA256: pending.chainSHA256, urls: pending.urls,

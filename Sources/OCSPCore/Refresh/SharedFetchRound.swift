@@ -54,25 +54,28 @@ public final class SharedFetchRound: @unchecked Sendable {
         }
         lock.withLock {
             responses[key, default: [:]][url] = response
+            outputsServed.insert(PathKey(job.outputPath))
+            // Only a response is worth offering to outputs not due: a failure is not news for them.
+            guard case .fetched = response else { return }
             certificatesKept.insert(certificate)
             if let sibling = FetchSiblingKey.of(job) { siblingsFetched.insert(sibling) }
-            outputsServed.insert(PathKey(job.outputPath))
         }
     }
 
-    /// Whether anything was kept for the certificate named so (`PendingRefresh.issuerNameAndSerial`):
+    /// Whether a response was kept for the certificate named so (`PendingRefresh.issuerNameAndSerial`):
     /// an output offered the round's answers without one for its certificate is left alone.
-    func keptAnything(forCertificate certificate: String) -> Bool {
+    func keptAResponse(forCertificate certificate: String) -> Bool {
         lock.withLock { certificatesKept.contains(certificate) }
     }
 
-    /// The sibling groups (`FetchSiblingKey`) an output of which asked a responder in the round.
+    /// The sibling groups (`FetchSiblingKey`) an output of which got a response in the round.
     public var fetchedSiblings: Set<FetchSiblingKey> { lock.withLock { siblingsFetched } }
 
     /// The outputs that asked, or looked for an answer, in the round.
     public var servedOutputs: Set<PathKey> { lock.withLock { outputsServed } }
 
-    public var isEmpty: Bool { lock.withLock { responses.isEmpty } }
+    /// No response was kept: nothing to offer.
+    public var hasNoResponse: Bool { lock.withLock { certificatesKept.isEmpty } }
 }
 
 /// How a refresh takes part in a round's sharing.

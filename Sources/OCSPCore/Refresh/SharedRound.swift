@@ -16,7 +16,7 @@ public enum SharedRound {
         let waits = LockWaitBudget()
         let first = pool.run(due, refresher: refresher, cancellation: cancellation, waits: waits, round: round, summarize: summarize)
         var results = Array(zip(due, first)).map { (job: $0.0, output: $0.1) }
-        guard !round.isEmpty, cancellation?.isCancelled != true else { return results }
+        guard !round.hasNoResponse, cancellation?.isCancelled != true else { return results }
         let offered = FetchSiblingKey.offered(candidates ?? due, fetched: round.fetchedSiblings, served: round.servedOutputs)
         guard !offered.isEmpty else { return results }
         let second = pool.offer(offered, refresher: refresher, round: round, cancellation: cancellation, waits: waits, summarize: summarize)
