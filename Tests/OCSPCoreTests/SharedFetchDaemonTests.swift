@@ -39,13 +39,15 @@ import Testing
                     expiry-margin: 20s
                     refresh-at: 60%
                 """)
-        #expect(eventually(40) { Self.writes(of: generic, in: daemon.text) >= 4 }, "\(daemon.text)")
+        let outputs = [generic, nginx, exim]
+        #expect(eventually(45) { outputs.allSatisfy { Self.writes(of: $0, in: daemon.text) >= 4 } }, "\(daemon.text)")
         #expect(daemon.terminate() == 0, "\(daemon.text)")
         let log = daemon.text
         let rounds = Self.writes(of: generic, in: log)
-        // Every proof the generic output got, nginx and Exim got too, from the same request.
-        #expect(Self.writes(of: nginx, in: log) == rounds, "\(log)")
-        #expect(Self.writes(of: exim, in: log) == rounds, "\(log)")
-        #expect(proxy.requests.count == rounds, "\(log)")
+        // Every proof the generic output got, nginx and Exim got too, from the same request
+        // (a round cut short by the shutdown may have written only the due output).
+        #expect((rounds - 1...rounds).contains(Self.writes(of: nginx, in: log)), "\(log)")
+        #expect((rounds - 1...rounds).contains(Self.writes(of: exim, in: log)), "\(log)")
+        #expect((rounds...rounds + 1).contains(proxy.requests.count), "\(log)")
     }
 }
