@@ -21,14 +21,23 @@ public final class SharedFetchRound: @unchecked Sendable {
         }
     }
 
+    /// Certificates whose answers are kept at once: a round over thousands of certificates
+    /// must not hold every response it fetched. The oldest goes first; an output of it that
+    /// comes later asks for itself, at the cost of one request.
+    public let capacity: Int
     private let lock = NSLock()
     private var responses: [SharedFetchKey: [String: Response]] = [:]
+    /// The keys in the order they were first kept, for evicting the oldest.
+    private var order: [SharedFetchKey] = []
+    private var evicted = 0
     /// The certificates (issuer name and serial, as the pool names them) something was kept for.
     private var certificatesKept: Set<String> = []
     private var siblingsFetched: Set<FetchSiblingKey> = []
     private var outputsServed: Set<PathKey> = []
 
-    public init() {}
+    public init(capacity: Int = 4096) {
+        self.capacity = max(1, capacity)
+    }
 
     /// What `url` gave for `key` earlier in the round; the output asking counts as served.
     func response(for key: SharedFetchKey, at url: String, output: String) -> Response? {
@@ -47,18 +56,37 @@ public final class SharedFetchRound: @unchecked Sendable {
         let response: Response
         switch result {
         case .success(let fetched):
-            response = .fetched(der: fetched.response.derBytes, method: fetched.method, http: fetched.http, forOutput: job.outputPath)
+            let http = fetched.http
+            // The body is the response again: kept once, as `der`.
+            let facts = HTTPResponse(
+                statusCode: http.statusCode, body: [], contentType: http.contentType, retryAfter: http.retryAfter, maxAge: http.maxAge,
+                effectiveURL: http.effectiveURL, proxy: http.proxy)
+            response = .fetched(der: fetched.response.derBytes, method: fetched.method, http: facts, forOutput: job.outputPath)
         case .failure(let failure):
             guard !failure.wasNotSent else { return }
             response = .failed(failure, forOutput: job.outputPath)
         }
         lock.withLock {
+            if responses[key] == nil { admit(key) }
             responses[key, default: [:]][url] = response
             outputsServed.insert(PathKey(job.outputPath))
             // Only a response is worth offering to outputs not due: a failure is not news for them.
             guard case .fetched = response else { return }
             certificatesKept.insert(certificate)
             if let sibling = FetchSiblingKey.of(job) { siblingsFetched.insert(sibling) }
+        }
+    }
+
+    /// Makes room for `key` (the lock held).
+    private func admit(_ key: SharedFetchKey) {
+        order.append(key)
+        while order.count - evicted > capacity {
+            responses[order[evicted]] = nil
+            evicted += 1
+        }
+        if evicted >= 1024, evicted * 2 >= order.count {
+            order.removeFirst(evicted)
+            evicted = 0
         }
     }
 
