@@ -93,6 +93,27 @@ import Testing
         }
     }
 
+    @Test func eximNotYetDueRefusesTheRevokedProofNginxFetchedAndLosesItsGoodStaple() throws {
+        let scenario = try Scenario()
+        let responder = try scenario.startResponder()
+        let proxy = try TestHTTPServer.proxy(to: responder.url)
+        defer { proxy.stop() }
+        let targets: [(name: String, target: Target)] = [("exim", .exim), ("nginx", .nginx)]
+        let all = Self.jobs(scenario, chain: try scenario.chainFile(), responder: proxy.url, targets: targets)
+        _ = Self.round(all, scenario)
+        try scenario.revokeLeaf()
+        // nginx is due (its staple is gone); Exim's good staple is fresh.
+        try FileManager.default.removeItem(atPath: all[1].outputPath)
+        let outcomes = Self.round([all[1]], offeredFrom: all, scenario)
+        #expect(proxy.requests.count == 2)
+        #expect(try Self.proof(all[1].outputPath, scenario).status.isRevoked)
+        #expect(!FileManager.default.fileExists(atPath: all[0].outputPath))
+        guard case .revoked(_, written: false, _)? = outcomes[all[0].outputPath] else {
+            Issue.record("exim: \(String(describing: outcomes[all[0].outputPath]))")
+            return
+        }
+    }
+
     @Test func outputsWithAnotherResponderOrResponderCertAskForThemselves() throws {
         let scenario = try Scenario()
         let responder = try scenario.startResponder()
