@@ -116,6 +116,28 @@ import Testing
         }
     }
 
+    @Test func aResponderDownIsAskedOnceARoundAndEachOutputCountsTheFailure() throws {
+        let scenario = try Scenario()
+        // Nothing listens behind the proxy: it answers 502, to the GET and to the POST after it.
+        let proxy = try TestHTTPServer.proxy(to: "http://127.0.0.1:\(FreePort.pick())")
+        defer { proxy.stop() }
+        let jobs = Self.jobs(
+            scenario, chain: try scenario.chainFile(), responder: proxy.url,
+            targets: [("exim", .exim), ("nginx", .nginx), ("generic", .generic)])
+        let outcomes = Self.round(jobs, scenario)
+        #expect(proxy.requests.count == 2)
+        let store = StateStore(directory: scenario.stateDirectory)
+        for job in jobs {
+            guard case .failed? = outcomes[job.outputPath] else {
+                Issue.record("\(job.outputPath): \(String(describing: outcomes[job.outputPath]))")
+                continue
+            }
+            #expect(store.load(for: job.outputPath).consecutiveFailures == 1, "\(job.outputPath)")
+        }
+        // The request is counted once, under the output that sent it.
+        #expect(jobs.map { store.load(for: $0.outputPath).requests[proxy.url] ?? 0 }.reduce(0, +) == 1)
+    }
+
     @Test func outputsWithAnotherResponderOrResponderCertAskForThemselves() throws {
         let scenario = try Scenario()
         let responder = try scenario.startResponder()
