@@ -10,12 +10,15 @@ import Testing
         log.components(separatedBy: "wrote \(output) for").count - 1
     }
 
-    @Test func aDueOutputTakesItsSiblingsAlongOneRequestEachRound() throws {
+    @Test func aDueOutputTakesItsSiblingsAlongAlsoFromAnotherChainFileOneRequestEachRound() throws {
         let scenario = try Scenario()
         let responder = try scenario.startResponder(minutes: 1)
         let proxy = try TestHTTPServer.proxy(to: responder.url)
         defer { proxy.stop() }
         let chain = try scenario.chainFile()
+        // nginx reads the same certificate from a file of its own (as HAProxy reads a bundle).
+        let nginxChain = "\(scenario.folder)/nginx-fullchain.pem"
+        try FileManager.default.copyItem(atPath: chain, toPath: nginxChain)
         let (generic, nginx, exim) = ("\(scenario.folder)/generic.der", "\(scenario.folder)/nginx.der", "\(scenario.folder)/exim.der")
         // The generic output is due every 9 s; left to themselves nginx and Exim would be every 36 s.
         let daemon = try RunningDaemon(
@@ -29,7 +32,7 @@ import Testing
                   - chain: \(chain)
                     output: \(generic)
                     target: generic
-                  - chain: \(chain)
+                  - chain: \(nginxChain)
                     output: \(nginx)
                     target: nginx
                     refresh-at: 60%

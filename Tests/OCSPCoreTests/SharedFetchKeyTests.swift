@@ -71,6 +71,16 @@ import Testing
         #expect(offered.map(\.outputPath) == ["/haproxy.ocsp"])
     }
 
+    @Test func anOutputOfAnotherChainFileIsOfferedWhenEarlierRoundsFoundItsCertificateFetched() {
+        let bundle = Self.job(chain: "/etc/haproxy/site.pem", output: "/haproxy.ocsp", target: .haproxy)
+        let unknown = Self.job(chain: "/etc/ssl/new.pem", output: "/new.ocsp")
+        let other = Self.job(chain: "/etc/ssl/other.pem", output: "/other.ocsp")
+        let offered = FetchSiblingKey.offered(
+            [bundle, unknown, other], fetched: [], served: [],
+            learned: [PathKey("/haproxy.ocsp"): "CA/0F", PathKey("/other.ocsp"): "CA/10"], certificatesFetched: ["CA/0F"])
+        #expect(offered.map(\.outputPath) == ["/haproxy.ocsp"])
+    }
+
     @Test func nothingIsOfferedInARoundThatFetchedNothing() {
         #expect(FetchSiblingKey.offered([Self.job(output: "/a"), Self.job(output: "/b")], fetched: [], served: []).isEmpty)
     }

@@ -41,12 +41,19 @@ public struct FetchSiblingKey: Sendable, Hashable {
             responderCertificatePath: job.responderCertificatePath)
     }
 
-    /// The jobs of `candidates` to offer the round's answers to: siblings of an output that
-    /// fetched in the round, which neither fetched nor took an answer themselves (`served`).
-    public static func offered(_ candidates: [RefreshJob], fetched: Set<FetchSiblingKey>, served: Set<PathKey>) -> [RefreshJob] {
+    /// The jobs of `candidates` to offer the round's answers to, which neither fetched nor
+    /// looked for an answer themselves (`served`): siblings of an output that got a response
+    /// in the round, and outputs of another chain file known (`learned`, from earlier rounds)
+    /// to carry a certificate the round got a response for. A stale `learned` costs a chain
+    /// read, never a wrong answer: the offer is checked against the chain read then.
+    public static func offered(
+        _ candidates: [RefreshJob], fetched: Set<FetchSiblingKey>, served: Set<PathKey>,
+        learned: [PathKey: String] = [:], certificatesFetched: Set<String> = []
+    ) -> [RefreshJob] {
         candidates.filter { job in
-            guard let key = of(job), fetched.contains(key) else { return false }
-            return !served.contains(PathKey(job.outputPath))
+            guard let key = of(job), !served.contains(PathKey(job.outputPath)) else { return false }
+            if fetched.contains(key) { return true }
+            return learned[PathKey(job.outputPath)].map(certificatesFetched.contains) ?? false
         }
     }
 }

@@ -30,6 +30,7 @@ extension Refresher {
         guard let use = pending.sharing else { return nil }
         let certificate = StapleState.issuerKeyHashAndSerial(subject)
         guard let key = SharedFetchKey.of(pending.job, certificate: certificate, responderURLs: pending.urls) else { return nil }
+        use.round.note(certificate: pending.issuerNameAndSerial, of: pending.job.outputPath)
         return (use, key)
     }
 

@@ -34,6 +34,9 @@ public final class SharedFetchRound: @unchecked Sendable {
     private var certificatesKept: Set<String> = []
     private var siblingsFetched: Set<FetchSiblingKey> = []
     private var outputsServed: Set<PathKey> = []
+    /// The certificate (issuer name and serial) of each output that took part, for the
+    /// daemon to recognise outputs of one certificate in different chain files next time.
+    private var certificateOfOutput: [PathKey: String] = [:]
 
     public init(capacity: Int = 4096) {
         self.capacity = max(1, capacity)
@@ -89,6 +92,17 @@ public final class SharedFetchRound: @unchecked Sendable {
             evicted = 0
         }
     }
+
+    /// Notes the certificate `output` carries (`PendingRefresh.issuerNameAndSerial`).
+    func note(certificate: String, of output: String) {
+        lock.withLock { certificateOfOutput[PathKey(output)] = certificate }
+    }
+
+    /// The certificates of the outputs that took part in the round.
+    public var outputCertificates: [PathKey: String] { lock.withLock { certificateOfOutput } }
+
+    /// The certificates a response was kept for.
+    public var certificatesWithAResponse: Set<String> { lock.withLock { certificatesKept } }
 
     /// Whether a response was kept for the certificate named so (`PendingRefresh.issuerNameAndSerial`):
     /// an output offered the round's answers without one for its certificate is left alone.

@@ -7,17 +7,21 @@ import Foundation
 /// needs one request.
 public enum SharedRound {
     /// The outputs of `due`, then of the siblings offered an answer, in the order of `due`
-    /// followed by those siblings (`offeredFrom` lists the candidates: every configured job).
+    /// followed by those siblings (`offeredFrom` lists the candidates: every configured job;
+    /// `learned`, the certificates of outputs as earlier rounds found them, lets outputs of
+    /// one certificate in different chain files be offered too).
     public static func run<Output: Sendable>(
-        _ due: [RefreshJob], offeredFrom candidates: [RefreshJob]? = nil, pool: RefreshPool, refresher: Refresher,
+        _ due: [RefreshJob], offeredFrom candidates: [RefreshJob]? = nil, learned: [PathKey: String] = [:],
+        round: SharedFetchRound = SharedFetchRound(), pool: RefreshPool, refresher: Refresher,
         cancellation: CancellationFlag? = nil, summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output
     ) -> [(job: RefreshJob, output: Output)] {
-        let round = SharedFetchRound()
         let waits = LockWaitBudget()
         let first = pool.run(due, refresher: refresher, cancellation: cancellation, waits: waits, round: round, summarize: summarize)
         var results = Array(zip(due, first)).map { (job: $0.0, output: $0.1) }
         guard !round.hasNoResponse, cancellation?.isCancelled != true else { return results }
-        let offered = FetchSiblingKey.offered(candidates ?? due, fetched: round.fetchedSiblings, served: round.servedOutputs)
+        let offered = FetchSiblingKey.offered(
+            candidates ?? due, fetched: round.fetchedSiblings, served: round.servedOutputs, learned: learned,
+            certificatesFetched: round.certificatesWithAResponse)
         guard !offered.isEmpty else { return results }
         let second = pool.offer(offered, refresher: refresher, round: round, cancellation: cancellation, waits: waits, summarize: summarize)
         var positions: [PathKey: Int] = [:]
