@@ -90,7 +90,9 @@ import Testing
         try scenario.startResponder()
         let second = "\(scenario.folder)/second.ocsp"
         let chain = try scenario.chainFile()
-        let both = try config(scenario, entries: [(chain, scenario.output), (chain, second)])
+        // Another certificate: two outputs of one certificate would share one request.
+        let otherChain = try scenario.pki.chainFile(for: try scenario.renewLeaf(), in: scenario.folder)
+        let both = try config(scenario, entries: [(chain, scenario.output), (otherChain, second)])
         let metrics = "\(scenario.folder)/ocspd.prom"
         #expect(try OCSPDBinary.run(["refresh", "--config", both, "--metrics-file", metrics]).status == 0)
         let requests = "ocspd_requests_total{responder=\"\(scenario.url)\"}"

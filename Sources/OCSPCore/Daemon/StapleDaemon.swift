@@ -157,14 +157,20 @@ public struct StapleDaemon: Service {
         let pool = RefreshPool(limits: state.configuration.concurrency)
         let watchInterval = state.configuration.watchInterval
         let now = self.now
+        // Siblings of due outputs (same chain, same fetch settings) not due yet are offered
+        // what the due ones fetched: one request per certificate, the group kept in step.
+        let (siblings, learned, round) = (state.scheduledJobs, state.certificates, SharedFetchRound())
         // Jobs not yet started when shutdown begins are skipped, not failed.
         let wakes = await Self.onOwnThread {
-            pool.run(jobs, refresher: refresher, cancellation: cancellation) { job, refreshed in
+            SharedRound.run(
+                jobs, offeredFrom: siblings, learned: learned, round: round, pool: pool, refresher: refresher, cancellation: cancellation
+            ) { job, refreshed in
                 DaemonState.wake(after: refreshed, policy: job.policy, watchInterval: watchInterval, at: now())
             }
         }
         await Self.onOwnThread { refresher.deliverEvents(cap: state.configuration.failureHooksPerRound) }
-        for (job, wake) in zip(jobs, wakes) {
+        state.learn(round.outputCertificates)
+        for (job, wake) in wakes {
             state.entries[PathKey(job.outputPath)]?.wake = wake
         }
         if let metricsFile {
@@ -234,6 +240,26 @@ final class DaemonState: @unchecked Sendable {
         let steppedBack = lastLook.map { moment < $0 } ?? false
         lastLook = moment
         return entries.filter { steppedBack || $0.value.wake <= moment }.sorted { $0.value.wake < $1.value.wake }.map(\.key)
+    }
+
+    /// The certificate (issuer name and serial) of each output as its last shared round found
+    /// it: outputs of one certificate in different chain files (nginx's fullchain.pem,
+    /// HAProxy's bundle) are offered each other's answers.
+    private(set) var certificates: [PathKey: String] = [:]
+
+    /// Keeps what a round found, forgetting outputs no longer maintained.
+    func learn(_ found: [PathKey: String]) {
+        certificates.merge(found) { _, new in new }
+        if certificates.count > entries.count { certificates = certificates.filter { entries[$0.key] != nil } }
+    }
+
+    /// Every entry's job as refreshed on its schedule: the candidates for an offered answer.
+    var scheduledJobs: [RefreshJob] {
+        entries.values.map { entry in
+            var job = entry.job
+            job.followsSchedule = true
+            return job
+        }
     }
 
     /// Picks up configuration changes, new and removed chains in watched folders, and

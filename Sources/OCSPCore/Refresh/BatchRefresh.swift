@@ -28,9 +28,10 @@ public enum BatchRefresh {
             if let expiryMargin { job.policy = TargetPolicy(target: job.policy.target, expiryMargin: expiryMargin) }
             return job
         }
-        let codes = RefreshPool(limits: configuration.concurrency).run(jobs, refresher: refresher) { _, refreshed in
+        // Every configured output takes part: those found fresh are offered what their siblings fetched.
+        let codes = SharedRound.run(jobs, pool: RefreshPool(limits: configuration.concurrency), refresher: refresher) { _, refreshed in
             refreshed.outcome.exitCode
-        }
+        }.map(\.output)
         refresher.deliverEvents(cap: configuration.failureHooksPerRound)
         let unlisted = configuration.directories.compactMap(\.listingFailure)
         for failure in unlisted {

@@ -23,6 +23,8 @@ struct LockedRefresh {
     var hints = ScheduleHints()
     var budget: BudgetSpending
     var failures: [ResponderFailure] = []
+    /// The round's shared answers, and under which key this refresh finds and keeps them.
+    var sharing: (use: SharedFetchUse, key: SharedFetchKey)? = nil
 
     var policy: TargetPolicy { job.policy }
 

@@ -254,27 +254,63 @@ extension RefreshPool {
     /// proofs (and their OpenSSL objects) are never held at once. Jobs not yet started when
     /// `cancellation` is set end as `.busy`. An output whose lock another process holds is
     /// judged after its slots are freed, within one window of waiting for the whole run
-    /// (`waits`: a new one per run, a daemon round being a run).
+    /// (`waits`: a new one per run, a daemon round being a run). With a `round`, outputs of
+    /// one certificate ask its responder once (`SharedFetchRound`).
     public func run<Output: Sendable>(
-        _ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag? = nil,
-        waits: LockWaitBudget = LockWaitBudget(),
+        _ jobs: [RefreshJob], refresher: Refresher, cancellation: CancellationFlag? = nil,
+        waits: LockWaitBudget = LockWaitBudget(), round: SharedFetchRound? = nil,
         summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output
     ) -> [Output] {
+        let sharing = round.map { SharedFetchUse(round: $0) }
+        return runRefreshes(jobs, refresher: refresher, cancellation: cancellation, waits: waits) { refresher, job in
+            switch refresher.prepare(job) {
+            case .finished(let refreshed): return .finished(refreshed)
+            case .needsLock(var pending):
+                pending.sharing = sharing
+                return .needsLock(pending)
+            }
+        } summarize: { job, refreshed in
+            // Every job is prepared, so every one is summarized.
+            refreshed.map { summarize(job, $0) }
+        }.compactMap { $0 }
+    }
+
+    /// Offers the answers `round` fetched to `jobs`, outputs not due themselves
+    /// (`Refresher.prepareOffered`): nil for those the round fetched nothing for, left untouched.
+    public func offer<Output: Sendable>(
+        _ jobs: [RefreshJob], refresher: Refresher, round: SharedFetchRound, cancellation: CancellationFlag? = nil,
+        waits: LockWaitBudget = LockWaitBudget(), summarize: @escaping @Sendable (RefreshJob, Refreshed) -> Output
+    ) -> [Output?] {
+        runRefreshes(jobs, refresher: refresher, cancellation: cancellation, waits: waits) { refresher, job in
+            refresher.prepareOffered(job, round: round)
+        } summarize: { job, refreshed in
+            refreshed.map { summarize(job, $0) }
+        }
+    }
+
+    /// The pool's two steps for refreshes: `prepare` (nil: nothing to do for this job), then,
+    /// for a job that needs its lock, the rest at its responder and certificate's turn.
+    private func runRefreshes<Output: Sendable>(
+        _ jobs: [RefreshJob], refresher ungated: Refresher, cancellation: CancellationFlag?, waits: LockWaitBudget,
+        prepare: @escaping @Sendable (Refresher, RefreshJob) -> RefreshStep?,
+        summarize: @escaping @Sendable (RefreshJob, Refreshed?) -> Output?
+    ) -> [Output?] {
         let refresher = ungated.with(
             transport: GatedTransport(ungated.transport, gate: ResponderGate(limits: limits), cancellation: cancellation))
         let skip: @Sendable () -> Bool = { cancellation?.isCancelled == true }
         let skipped = Refreshed(outcome: .busy, nextAttempt: nil)
         return run(
             jobs,
-            prepare: { job -> PoolStep<PendingRefresh, Output> in
+            prepare: { job -> PoolStep<PendingRefresh, Output?> in
                 if skip() { return .done(summarize(job, skipped)) }
-                switch refresher.prepare(job) {
+                switch prepare(refresher, job) {
+                case nil: return .done(summarize(job, nil))
                 case .finished(let refreshed): return .done(summarize(job, refreshed))
                 case .needsLock(let pending):
                     return .fetch(pending, responder: pending.responderKey, certificate: pending.issuerNameAndSerial)
                 }
             },
-            fetchStep: { pending -> FetchStep<Output> in
+            fetchStep: { pending -> FetchStep<Output?> in
                 if skip() { return .done(summarize(pending.job, skipped)) }
                 switch refresher.completeUnlessLockHeld(pending) {
                 case .finished(let refreshed): return .done(summarize(pending.job, refreshed))

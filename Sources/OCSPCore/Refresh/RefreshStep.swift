@@ -30,13 +30,18 @@ public struct PendingRefresh: Sendable {
     /// Of the chain file's bytes: the key of the verification record.
     let chainSHA256: String
     let urls: [String]
+    /// The round whose answers this refresh shares (`refresh --config`, a daemon round);
+    /// nil for a refresh of its own.
+    var sharing: SharedFetchUse? = nil
 
     /// The responder asked first, as `scheme://host:port`: the unit the per-responder limit counts.
     public var responderKey: String { ResponderKey.of(urls.first ?? "") }
 
     /// The certificate asked about, as the pool keeps two requests for it apart: its
     /// issuer's name and its serial (no key hash needed, nothing is parsed).
-    public var issuerNameAndSerial: String { "\(chain.leaf.issuer)/\(chain.leaf.serialNumber)" }
+    public var issuerNameAndSerial: String { Self.issuerNameAndSerial(of: chain) }
+
+    static func issuerNameAndSerial(of chain: CertificateChain) -> String { "\(chain.leaf.issuer)/\(chain.leaf.serialNumber)" }
 }
 
 public enum ResponderKey {

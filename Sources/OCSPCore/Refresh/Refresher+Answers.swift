@@ -28,7 +28,26 @@ extension Refresher {
     }
 
     /// One responder, within the budget: its verified answer, or nil with the failure counted.
+    /// What the round's shared fetch already got from `url` is taken instead of asking again.
     private func ask(_ url: String, request: OCSPRequest, fetcher: OCSPFetcher, _ refresh: inout LockedRefresh) -> Answer? {
+        guard let shared = sharedResponse(from: url, &refresh) else {
+            guard let fetched = askItself(url, request: request, fetcher: fetcher, &refresh) else { return nil }
+            return verified(fetched, from: url, expectedNonce: request.nonce, asked: true, &refresh)
+        }
+        switch shared {
+        case .failure(let failure):
+            // Counted once, by the output that asked; a failure for this one all the same.
+            refresh.failures.append(failure)
+            return nil
+        case .success(let fetched):
+            return verified(fetched, from: url, expectedNonce: nil, asked: false, &refresh)
+        }
+    }
+
+    /// Sends the request to `url` (kept for the round's other outputs of the certificate).
+    private func askItself(_ url: String, request: OCSPRequest, fetcher: OCSPFetcher, _ refresh: inout LockedRefresh)
+        -> OCSPFetcher.Fetched?
+    {
         let deadline: TimeInterval
         switch refresh.budget.admit(.responder, at: monotonic()) {
         case .failure(let refusal):
@@ -36,29 +55,37 @@ extension Refresher {
             return nil
         case .success(let until): deadline = until
         }
-        let fetched: OCSPFetcher.Fetched
-        switch fetcher.fetch(request, from: url, deadline: deadline) {
+        let result = fetcher.fetch(request, from: url, deadline: deadline)
+        keepForTheRound(result, from: url, refresh)
+        switch result {
         case .failure(let failure):
             logger.debug("\(failure)")
             refresh.failures.append(failure)
             if !failure.wasNotSent { refresh.state.countRequest(to: url) } else { refresh.budget.refund(.responder) }
             refresh.state.countFailure(at: url, reason: failure.category)
             return nil
-        case .success(let result):
+        case .success(let fetched):
             refresh.state.countRequest(to: url)
-            fetched = result
+            for warning in fetched.warnings { logger.warning("\(warning)") }
+            return fetched
         }
-        for warning in fetched.warnings { logger.warning("\(warning)") }
+    }
+
+    /// `fetched` verified for this output's certificate, at this refresh's moment, or nil with
+    /// the rejection counted (in the counters only by the output that `asked`: one request).
+    func verified(
+        _ fetched: OCSPFetcher.Fetched, from url: String, expectedNonce: [UInt8]?, asked: Bool, _ refresh: inout LockedRefresh
+    ) -> Answer? {
         let verified = StapleVerifier.verify(
             fetched.response, for: refresh.subject, at: refresh.now, extraCertificates: refresh.extraCertificates,
-            expectedNonce: request.nonce, assumedValidity: refresh.job.timing.assumedValidity)
+            expectedNonce: expectedNonce, assumedValidity: refresh.job.timing.assumedValidity)
         switch verified {
         case .failure(let failure):
             let retryAfter = failure == .unsuccessful(.tryLater) ? fetched.http.retryAfter : nil
             let rejected = ResponderFailure(url: url, method: fetched.method, reason: .rejected(failure), retryAfter: retryAfter)
             logger.debug("\(rejected)")
             refresh.failures.append(rejected)
-            refresh.state.countFailure(at: url, reason: rejected.category)
+            if asked { refresh.state.countFailure(at: url, reason: rejected.category) }
             return nil
         case .success(let staple):
             return Answer(staple: staple, fetched: fetched, url: url)
@@ -66,7 +93,7 @@ extension Refresher {
     }
 
     /// The outcome `answer` ends the refresh with, or nil to ask the next responder.
-    private func act(on answer: Answer, _ refresh: inout LockedRefresh) -> RefreshOutcome? {
+    func act(on answer: Answer, _ refresh: inout LockedRefresh) -> RefreshOutcome? {
         let staple = answer.staple
         // A hold (certificateHold) is acted on while its proof is current, never recorded.
         if staple.status.isFinalRevocation {

@@ -24,6 +24,7 @@ extension Refresher {
             subject: StapleSubject(leaf: pending.chain.leaf, issuer: issuer), extraCertificates: extra,
             ledger: RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath), now: now, state: state,
             budget: budget)
+        refresh.sharing = sharing(of: pending, subject: refresh.subject)
         defer {
             state = refresh.state
             hints = refresh.hints
@@ -43,18 +44,20 @@ extension Refresher {
             consecutiveFailures: refresh.state.consecutiveFailures, nextAttempt: refresh.state.nextAttempt,
             leafNotAfter: refresh.chain.leaf.notAfter, now: refresh.now)
         let decision = RefreshDecision.beforeFetch(facts)
+        if decision != .leafExpired {
+            refresh.state.certificate = certificate
+            // Not due, and offered the round's answer: taken if it settles this output.
+            if let outcome = takeOffer(&refresh) { return outcome }
+        }
         switch decision {
         case .leafExpired:
             let leaf = refresh.chain.leaf
             return fail(.leafExpired(certificate: leaf.description, notAfter: RFC3339.string(leaf.notAfter)), &refresh)
         case .fresh(let until):
-            refresh.state.certificate = certificate
             return keepFresh(until: until, &refresh)
         case .backingOff(let until, let failures):
-            refresh.state.certificate = certificate
             return fail(.backingOff(until: RFC3339.string(until), failures: failures), &refresh)
         case .fetch:
-            refresh.state.certificate = certificate
             return fetchAndDecide(&refresh)
         }
     }
