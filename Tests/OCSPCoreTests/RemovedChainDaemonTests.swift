@@ -117,6 +117,31 @@ import Testing
         #expect(second.stderr.contains("removed its staple \(staple)"), "\(second.stderr)")
     }
 
+    /// A `staples:` entry whose output lies where a folder chain's staple would (`out/NAME.ocsp`
+    /// for a folder with `output-dir: out`) is no chain of that folder: taken out of the
+    /// configuration, its staple is left in place like any removed entry's, though no chain
+    /// of that name is in the folder.
+    @Test func aRemovedStaplesEntryWhoseOutputLiesWhereAFolderChainsWouldKeepsItsStaple() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let out = "\(scenario.folder)/out"
+        for folder in [chains, out] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/web.pem")
+        let staple = "\(out)/mail.pem.ocsp"
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let folderLine = "directories: [ { path: \(chains), output-dir: \(out), target: exim } ]\n"
+        try
+            "state-dir: \(scenario.stateDirectory)\n\(folderLine)staples: [ { chain: \(try scenario.chainFile()), output: \(staple), target: exim } ]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        #expect(exists(staple))
+        try "state-dir: \(scenario.stateDirectory)\n\(folderLine)".write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

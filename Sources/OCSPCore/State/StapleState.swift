@@ -22,10 +22,14 @@ public struct StapleState: Codable, Sendable, Equatable {
     public var verified: VerifiedRecord?
     /// The `on-failure` events delivered (`FailureAlert`); absent in files older ocspd wrote.
     public var alert: FailureAlert?
+    /// The chain file (absolute) the output was last refreshed for: the cleanup of a chain
+    /// removed while no daemon watched (`GoneChainSweep`) acts only on an output that was that
+    /// chain's. Absent in files older ocspd wrote.
+    public var chainPath: String?
 
     private enum CodingKeys: String, CodingKey {
         case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests,
-            failures, verified, alert
+            failures, verified, alert, chainPath
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +48,7 @@ public struct StapleState: Codable, Sendable, Equatable {
         verified = try? container.decodeIfPresent(VerifiedRecord.self, forKey: .verified)
         // One that cannot be read costs at most a repeated event, never the state.
         alert = try? container.decodeIfPresent(FailureAlert.self, forKey: .alert)
+        chainPath = try? container.decodeIfPresent(String.self, forKey: .chainPath)
     }
 
     /// Saturating, as every count read from a file (`CounterArithmetic`).

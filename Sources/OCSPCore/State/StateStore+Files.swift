@@ -32,15 +32,21 @@ extension StateStore {
     /// The output a state file records, when ocspd believes the file (`StateFileTrust`): a
     /// file someone else wrote names nothing ocspd acts on.
     static func recordedOutput(of name: String, in folder: SafeFolder) -> String? {
+        recorded(name, in: folder)?.outputPath
+    }
+
+    /// The output and the chain (nil in files older ocspd wrote) a believed state file records.
+    static func recorded(_ name: String, in folder: SafeFolder) -> (outputPath: String, chainPath: String?)? {
         guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
             StateFileTrust.believable(read.status),
             let file = try? JSONDecoder().decode(RecordedOutput.self, from: Data(read.bytes))
         else { return nil }
-        return file.outputPath
+        return (file.outputPath, file.chainPath)
     }
 
     private struct RecordedOutput: Decodable {
         let outputPath: String
+        let chainPath: String?
     }
 
     /// Unlinks the state file `name`, when it is still the file last looked at (same inode,
