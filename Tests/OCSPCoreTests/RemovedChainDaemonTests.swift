@@ -182,8 +182,7 @@ import Testing
         let store = StateStore(directory: scenario.stateDirectory)
         #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: scenario.output)) }, "\(daemon.text)")
         #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: kept)) }, "\(daemon.text)")
-        try FileManager.default.setAttributes(
-            [.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: store.statePath(for: scenario.output))
+        try StateCollectionTests.age(store, output: scenario.output, by: 2 * 86_400)
         try both.split(separator: "\n").dropLast(2).joined(separator: "\n").appending(
             "\n  - { chain: \(try scenario.chainFile()), output: \(kept), target: exim }\n"
         ).write(toFile: config, atomically: true, encoding: .utf8)

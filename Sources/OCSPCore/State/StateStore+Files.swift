@@ -35,18 +35,30 @@ extension StateStore {
         recorded(name, in: folder)?.outputPath
     }
 
-    /// The output and the chain (nil in files older ocspd wrote) a believed state file records.
-    static func recorded(_ name: String, in folder: SafeFolder) -> (outputPath: String, chainPath: String?)? {
+    /// What a believed state file records: its output, its chain (nil in files older ocspd
+    /// wrote) and its next planned attempt.
+    static func recorded(_ name: String, in folder: SafeFolder) -> RecordedOutput? {
         guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
-            StateFileTrust.believable(read.status),
-            let file = try? JSONDecoder().decode(RecordedOutput.self, from: Data(read.bytes))
+            StateFileTrust.believable(read.status)
         else { return nil }
-        return (file.outputPath, file.chainPath)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(RecordedOutput.self, from: Data(read.bytes))
     }
 
-    private struct RecordedOutput: Decodable {
+    struct RecordedOutput: Decodable {
         let outputPath: String
         let chainPath: String?
+        let nextAttempt: Date?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            outputPath = try container.decode(String.self, forKey: .outputPath)
+            chainPath = try? container.decodeIfPresent(String.self, forKey: .chainPath)
+            nextAttempt = try? container.decodeIfPresent(Date.self, forKey: .nextAttempt)
+        }
+
+        private enum CodingKeys: String, CodingKey { case outputPath, chainPath, nextAttempt }
     }
 
     /// Unlinks the state file `name`, when it is still the file last looked at (same inode,
