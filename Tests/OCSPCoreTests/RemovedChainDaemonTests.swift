@@ -142,6 +142,27 @@ import Testing
         #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
     }
 
+    /// A watched folder that is itself missing (a share not mounted, a folder renamed away for
+    /// a moment) says nothing about its chains: their staples, written elsewhere, stay.
+    @Test func aConfiguredFolderThatIsMissingLosesNoneOfItsStaples() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let out = "\(scenario.folder)/out"
+        for folder in [chains, out] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), output-dir: \(out), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        let staple = "\(out)/mail.pem.ocsp"
+        #expect(exists(staple))
+        try FileManager.default.moveItem(atPath: chains, toPath: "\(scenario.folder)/crt.away")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

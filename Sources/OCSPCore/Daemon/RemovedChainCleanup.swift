@@ -85,9 +85,14 @@ struct RemovedChainCleanup {
         }
     }
 
-    /// Nothing at the chain's name, not even a dangling link.
+    /// Nothing at the chain's name, not even a dangling link, in a folder that is there: a
+    /// missing folder (a share not mounted, a folder renamed away for a moment) says nothing
+    /// about the chains it holds.
     static func isGone(_ chainPath: String) -> Bool {
         var status = stat()
-        return lstat(chainPath, &status) != 0 && errno == ENOENT
+        guard lstat(chainPath, &status) != 0, errno == ENOENT else { return false }
+        let folder = (chainPath as NSString).deletingLastPathComponent
+        var folderStatus = stat()
+        return stat(folder.isEmpty ? "." : folder, &folderStatus) == 0 && folderStatus.st_mode & S_IFMT == S_IFDIR
     }
 }
