@@ -163,6 +163,30 @@ import Testing
         #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
     }
 
+    /// The operator made the staple's name a link (to where a server reads it): ocspd writes
+    /// through it, but did not make it, and the file it leads to may be another name's too.
+    @Test func aStapleWhoseNameIsTheOperatorsLinkIsLeftWhenItsChainIsRemoved() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let served = "\(scenario.folder)/served"
+        for folder in [chains, served] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let staple = "\(chains)/mail.pem.ocsp"
+        #expect(FileManager.default.createFile(atPath: "\(served)/mail.ocsp", contents: Data()))
+        try FileManager.default.createSymbolicLink(atPath: staple, withDestinationPath: "\(served)/mail.ocsp")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let first = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(FileManager.default.contents(atPath: "\(served)/mail.ocsp")?.isEmpty == false, "\(first.stderr)")
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(FileManager.default.fileExists(atPath: "\(served)/mail.ocsp"), "\(second.stderr)")
+        #expect(exists(staple))
+        #expect(second.stderr.contains("its name is a link"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

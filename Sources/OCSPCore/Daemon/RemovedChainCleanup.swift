@@ -36,7 +36,8 @@ struct RemovedChainCleanup {
         let state = store.load(for: output)
         let recorded = PathKey(state.outputPath) == PathKey(StateStore.absolute(output)) ? state.verified?.stapleSHA256 : nil
         let facts = RemovedChainStaple.Facts(
-            target: job.policy.target, chainGone: Self.isGone(job.chainPath), stapleSHA256: staple?.sha256, recordedSHA256: recorded)
+            target: job.policy.target, chainGone: Self.isGone(job.chainPath), stapleSHA256: staple?.sha256, recordedSHA256: recorded,
+            nameIsLink: Self.isLink(output))
         var verdict = RemovedChainStaple.verdict(facts)
         if verdict == .chainBack { return }
         if verdict == .remove, let problem = remove(output, ifStill: staple?.status) {
@@ -83,6 +84,12 @@ struct RemovedChainCleanup {
         if let lock, let problem = lock.unlinkWhileHeld() {
             logger.warning("cannot remove the lock \(lock.path) of \(output): \(problem)")
         }
+    }
+
+    /// Whether the name itself is a symbolic link (the folders on the way may be links).
+    static func isLink(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
     }
 
     /// Nothing at the chain's name, not even a dangling link, in a folder that is there: a
