@@ -187,6 +187,30 @@ import Testing
         #expect(second.stderr.contains("its name is a link"), "\(second.stderr)")
     }
 
+    /// Hosts sharing the state and staple folders each have their own chain folder at one
+    /// path: a chain absent here but refreshed by another host was never here to be removed.
+    @Test func anOutputAnotherHostRefreshedLastIsNotCleanedUpForAChainAbsentHere() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        let staple = "\(chains)/mail.pem.ocsp"
+        let store = StateStore(directory: scenario.stateDirectory)
+        var state = store.load(for: staple)
+        #expect(state.host == StateStore.hostName)
+        state.host = "another-host.example"
+        try store.save(state, for: staple)
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()

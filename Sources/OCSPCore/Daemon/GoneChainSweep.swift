@@ -23,7 +23,9 @@ public enum GoneChainSweep {
         return nil
     }
 
-    /// The remembered outputs no longer configured whose chain is gone from a configured folder.
+    /// The remembered outputs no longer configured whose chain is gone from a configured folder,
+    /// last refreshed by this host: on a state folder several hosts share, another host's
+    /// output is the staple of a chain in that host's folder, which may never have been here.
     static func find(store: StateStore, configuration: Configuration, configuredJobs jobs: [RefreshJob]) -> [RefreshJob] {
         guard !configuration.directories.isEmpty, let listing = store.stateFiles() else { return [] }
         let configured = store.configured(jobs)
@@ -33,6 +35,7 @@ public enum GoneChainSweep {
                 !configured.outputs.contains(PathKey(recorded.outputPath)),
                 let job = job(forOutput: recorded.outputPath, directories: configuration.directories),
                 wasRefreshed(for: job, recordedChain: recorded.chainPath),
+                recorded.host.map({ $0 == StateStore.hostName }) ?? true,
                 RemovedChainCleanup.isGone(job.chainPath)
             else { return nil }
             return job
