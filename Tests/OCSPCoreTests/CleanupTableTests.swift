@@ -87,6 +87,9 @@ import Testing
         .init(
             facts: .init(target: .exim, chainGone: true, stapleSHA256: nil, recordedSHA256: "aa"), expected: .nothingThere,
             why: "no staple there"),
+        .init(
+            facts: .init(target: .exim, chainGone: true, stapleSHA256: "aa", recordedSHA256: "aa", nameIsLink: true),
+            expected: .nameIsLink, why: "our bytes, but through the operator's link"),
     ]
 
     @Test(arguments: stapleRows) func aGoneChainsStapleIsRemovedOnlyWhenOcspdsRecordProvesItsBytes(_ row: StapleRow) {

@@ -208,6 +208,22 @@ import Testing
         #expect(found.count == 1)
         #expect(found.first?.hasPrefix("staples[0].assume-validity@4") == true, "\(found)")
     }
+
+    /// `inf` and `1e300d` parse as numbers; a duration that large trapped when shown
+    /// (`DurationText.describe`) and would put a staple's expiry beyond any date.
+    @Test(arguments: ["inf", "infinity", "1e300d", "1e20"])
+    func anEndlessOrAbsurdAssumeValidityIsAProblemNotACrash(text: String) {
+        let found = problems(
+            """
+            staples:
+              - chain: \(chain)
+                output: \(folder)/a.der
+                target: nginx
+                assume-validity: \(text)
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("staples[0].assume-validity@5") == true, "\(found)")
+    }
 }
 
 /// Exim stops stapling a proof without nextUpdate 15 days after its thisUpdate (measured with

@@ -95,6 +95,38 @@ import Testing
         #expect(runs.count == 1, "on-revoked ran \(runs.count) times across two processes\n\(second.stderr)")
     }
 
+    /// The record beside the staple lies in the server's folder, which others may write: once
+    /// the certificate is revoked, anyone can fetch its proof and plant a record saying the
+    /// hook was started. Only a record ocspd would believe as its own (`StateFileTrust`) says so.
+    @Test func aRecordSomeoneElsePlantedBesideTheStapleSayingTheHookRanDoesNotStopIt() throws {
+        let chain = try scenario.chainFile()
+        var quiet = job(chain: chain)
+        quiet.events.onRevoked = nil
+        let elsewhere = Refresher(
+            transport: CurlTransport(), stateStore: StateStore(directory: "\(scenario.folder)/other-state"),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(elsewhere.refresh(quiet).exitCode == ExitStatus.revoked)
+        let ledger = RevocationLedger(stateDirectory: scenario.stateDirectory, outputPath: scenario.output)
+        let beside = try #require(ledger.recordPaths(for: scenario.subject).last)
+        let proof = try #require(FileManager.default.contents(atPath: beside))
+        let planted = RevocationEvidence.markingHookStarted(Array(proof), at: Date(), while: scenario.output)
+        unlink(beside)
+        try Data(planted).write(to: URL(fileURLWithPath: beside))
+        #expect(chown(beside, 65534, 65534) == 0)
+        #expect(!ledger.read(scenario.subject).hookStarted, "a planted mark is believed")
+
+        // The refresh that first sees the revocation with on-revoked configured (forced: the
+        // revoked proof in place is current) copies the record into its state folder.
+        let captured = CapturedLog()
+        let refresher = Refresher(
+            transport: CurlTransport(), stateStore: StateStore(directory: scenario.stateDirectory), logger: captured.logger)
+        var first = job(chain: chain)
+        first.force = true
+        #expect(refresher.refresh(first).exitCode == ExitStatus.revoked)
+        #expect(runs.count == 1, "on-revoked did not run: \(captured.text)")
+        #expect(ledger.read(scenario.subject).hookStarted, "ocspd's own mark is made")
+    }
+
     /// The example hook (examples/ocspd-renew-trigger), started as ocspd starts hooks (its
     /// file checked, the fixed environment), drops the request the systemd path unit watches.
     @Test func theRenewalTriggerExampleDropsARequestNamingTheChain() throws {

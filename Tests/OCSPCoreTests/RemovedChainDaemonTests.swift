@@ -117,6 +117,100 @@ import Testing
         #expect(second.stderr.contains("removed its staple \(staple)"), "\(second.stderr)")
     }
 
+    /// A `staples:` entry whose output lies where a folder chain's staple would (`out/NAME.ocsp`
+    /// for a folder with `output-dir: out`) is no chain of that folder: taken out of the
+    /// configuration, its staple is left in place like any removed entry's, though no chain
+    /// of that name is in the folder.
+    @Test func aRemovedStaplesEntryWhoseOutputLiesWhereAFolderChainsWouldKeepsItsStaple() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let out = "\(scenario.folder)/out"
+        for folder in [chains, out] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/web.pem")
+        let staple = "\(out)/mail.pem.ocsp"
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let folderLine = "directories: [ { path: \(chains), output-dir: \(out), target: exim } ]\n"
+        try
+            "state-dir: \(scenario.stateDirectory)\n\(folderLine)staples: [ { chain: \(try scenario.chainFile()), output: \(staple), target: exim } ]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        #expect(exists(staple))
+        try "state-dir: \(scenario.stateDirectory)\n\(folderLine)".write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
+    /// A watched folder that is itself missing (a share not mounted, a folder renamed away for
+    /// a moment) says nothing about its chains: their staples, written elsewhere, stay.
+    @Test func aConfiguredFolderThatIsMissingLosesNoneOfItsStaples() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let out = "\(scenario.folder)/out"
+        for folder in [chains, out] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), output-dir: \(out), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        let staple = "\(out)/mail.pem.ocsp"
+        #expect(exists(staple))
+        try FileManager.default.moveItem(atPath: chains, toPath: "\(scenario.folder)/crt.away")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
+    /// The operator made the staple's name a link (to where a server reads it): ocspd writes
+    /// through it, but did not make it, and the file it leads to may be another name's too.
+    @Test func aStapleWhoseNameIsTheOperatorsLinkIsLeftWhenItsChainIsRemoved() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        let served = "\(scenario.folder)/served"
+        for folder in [chains, served] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let staple = "\(chains)/mail.pem.ocsp"
+        #expect(FileManager.default.createFile(atPath: "\(served)/mail.ocsp", contents: Data()))
+        try FileManager.default.createSymbolicLink(atPath: staple, withDestinationPath: "\(served)/mail.ocsp")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let first = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(FileManager.default.contents(atPath: "\(served)/mail.ocsp")?.isEmpty == false, "\(first.stderr)")
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(FileManager.default.fileExists(atPath: "\(served)/mail.ocsp"), "\(second.stderr)")
+        #expect(exists(staple))
+        #expect(second.stderr.contains("its name is a link"), "\(second.stderr)")
+    }
+
+    /// Hosts sharing the state and staple folders each have their own chain folder at one
+    /// path: a chain absent here but refreshed by another host was never here to be removed.
+    @Test func anOutputAnotherHostRefreshedLastIsNotCleanedUpForAChainAbsentHere() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        let staple = "\(chains)/mail.pem.ocsp"
+        let store = StateStore(directory: scenario.stateDirectory)
+        var state = store.load(for: staple)
+        #expect(state.host == StateStore.hostName)
+        state.host = "another-host.example"
+        try store.save(state, for: staple)
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists(staple), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
+    }
+
     @Test func aChainOfAListedEntryThatDisappearsKeepsItsStaple() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
@@ -157,8 +251,7 @@ import Testing
         let store = StateStore(directory: scenario.stateDirectory)
         #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: scenario.output)) }, "\(daemon.text)")
         #expect(eventually(15) { FileManager.default.fileExists(atPath: store.statePath(for: kept)) }, "\(daemon.text)")
-        try FileManager.default.setAttributes(
-            [.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: store.statePath(for: scenario.output))
+        try StateCollectionTests.age(store, output: scenario.output, by: 2 * 86_400)
         try both.split(separator: "\n").dropLast(2).joined(separator: "\n").appending(
             "\n  - { chain: \(try scenario.chainFile()), output: \(kept), target: exim }\n"
         ).write(toFile: config, atomically: true, encoding: .utf8)

@@ -52,4 +52,24 @@ import Testing
         #expect(round.response(for: Self.key("b/2"), at: Self.url, output: "/x") != nil)
         #expect(round.response(for: Self.key("c/3"), at: Self.url, output: "/x") != nil)
     }
+
+    @Test func aTimeoutCutShortByTheAskersBudgetIsNotSharedWithAnOutputWithMoreTimeLeft() {
+        let round = SharedFetchRound()
+        // The first output had 2 s left of its budget (a short refresh-budget, or one spent on
+        // an earlier responder) when it asked; the responder answers in 5 s.
+        round.keep(
+            Self.failure(.transport(.timedOut("timed out after 2000 ms"))), for: Self.key("a/1"), at: Self.url,
+            job: Self.job("/exim"), certificate: "A/1", allowed: 2)
+        #expect(round.response(for: Self.key("a/1"), at: Self.url, output: "/nginx", timeLeft: 30) == nil)
+        // An output with no more time than the asker had takes the timeout: no second wait.
+        #expect(round.response(for: Self.key("a/1"), at: Self.url, output: "/haproxy", timeLeft: 2.5) != nil)
+    }
+
+    @Test func aFailureOtherThanATimeoutIsSharedWhateverTheTimeLeft() {
+        let round = SharedFetchRound()
+        round.keep(
+            Self.failure(.httpStatus(500, retryAfter: nil)), for: Self.key("a/1"), at: Self.url, job: Self.job("/exim"),
+            certificate: "A/1", allowed: 2)
+        #expect(round.response(for: Self.key("a/1"), at: Self.url, output: "/nginx", timeLeft: 30) != nil)
+    }
 }

@@ -15,8 +15,18 @@ import Testing
         let result = try scenario.runRefresh(["--target", "exim"])
         #expect(result.status == 0, "\(result.stderr)")
         let store = StateStore(directory: scenario.stateDirectory)
-        try backdate(store.statePath(for: scenario.output), by: age)
+        try Self.age(store, output: scenario.output, by: age)
         return (scenario, store)
+    }
+
+    /// The state of `output` as if last written `age` ago, its next attempt planned for then
+    /// (unless `plannedAttempt` says otherwise): a host that stopped refreshing it then.
+    static func age(_ store: StateStore, output: String, by age: TimeInterval, plannedAttempt: Date? = nil) throws {
+        var state = store.load(for: output)
+        state.nextAttempt = plannedAttempt ?? Date().addingTimeInterval(-age)
+        try store.save(state, for: output)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: store.statePath(for: output))
     }
 
     private func backdate(_ path: String, by seconds: TimeInterval) throws {
@@ -51,6 +61,19 @@ import Testing
         #expect(exists(store.lockPath(for: scenario.output)))
     }
 
+    /// Another host sharing the state folder refreshes a proof valid 14 days after 7 ± 1.4 days,
+    /// and writes the state only then: untouched for 8 days, its planned attempt still ahead.
+    @Test func theStateOfAnOutputAnotherHostPlansToRefreshIsKeptUntilForgetAfterPastThatPlan() throws {
+        let (scenario, store) = try refreshedScenario(stateAge: 0)
+        try Self.age(store, output: scenario.output, by: 8 * 86_400, plannedAttempt: Date().addingTimeInterval(86_400))
+        let log = CapturedLog()
+        let collector = StateCollector(store: store, forgetAfter: Self.week, logger: log.logger)
+        #expect(collector.collect(configuredJobs: [], at: Date()).forgotten.isEmpty, "\(log.text)")
+        #expect(FileManager.default.fileExists(atPath: store.statePath(for: scenario.output)))
+        let summary = collector.collect(configuredJobs: [], at: Date().addingTimeInterval(86_400 + Self.week + 60))
+        #expect(summary.forgotten == [StateStore.absolute(scenario.output)], "\(log.text)")
+    }
+
     @Test func theStateOfAConfiguredOutputIsKeptHoweverOld() throws {
         let (scenario, store) = try refreshedScenario(stateAge: 365 * 86_400)
         let job = RefreshJob(chainPath: try scenario.chainFile(), outputPath: scenario.output)
@@ -69,6 +92,7 @@ import Testing
         let store = StateStore(directory: scenario.stateDirectory)
         let records = try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory).filter { $0.hasPrefix("revoked-") }
         #expect(records.count == 1)
+        try Self.age(store, output: scenario.output, by: 365 * 86_400)
         for name in try FileManager.default.contentsOfDirectory(atPath: scenario.stateDirectory) {
             try backdate("\(scenario.stateDirectory)/\(name)", by: 365 * 86_400)
         }
@@ -88,7 +112,7 @@ import Testing
         let output = "\(sub)/site.ocsp"
         #expect(try scenario.runRefresh(["--target", "exim"], output: output).status == 0)
         let store = StateStore(directory: scenario.stateDirectory)
-        try backdate(store.statePath(for: output), by: Self.week + 60)
+        try Self.age(store, output: output, by: Self.week + 60)
         try FileManager.default.removeItem(atPath: sub)
         let summary = StateCollector(store: store, forgetAfter: Self.week, logger: CapturedLog().logger).collect(
             configuredJobs: [], at: Date())

@@ -40,7 +40,7 @@ struct ConfigurationReader {
 
     mutating func duration(_ node: Node, at keyPath: String) -> TimeInterval? {
         guard let text = node.scalar?.string, let value = DurationText.parse(text) else {
-            problem(keyPath, node, "expected a duration such as 300, 30s, 5m, 1h or 2d")
+            problem(keyPath, node, "expected a duration such as 300, 30s, 5m, 1h or 2d, at most 36500d")
             return nil
         }
         return value

@@ -23,19 +23,31 @@ public enum GoneChainSweep {
         return nil
     }
 
-    /// The remembered outputs no longer configured whose chain is gone from a configured folder.
+    /// The remembered outputs no longer configured whose chain is gone from a configured folder,
+    /// last refreshed by this host: on a state folder several hosts share, another host's
+    /// output is the staple of a chain in that host's folder, which may never have been here.
     static func find(store: StateStore, configuration: Configuration, configuredJobs jobs: [RefreshJob]) -> [RefreshJob] {
         guard !configuration.directories.isEmpty, let listing = store.stateFiles() else { return [] }
         let configured = store.configured(jobs)
         return listing.files.compactMap { file -> RefreshJob? in
             guard !configured.stateNames.contains(file.name),
-                let output = StateStore.recordedOutput(of: file.name, in: listing.folder),
-                !configured.outputs.contains(PathKey(output)),
-                let job = job(forOutput: output, directories: configuration.directories),
+                let recorded = StateStore.recorded(file.name, in: listing.folder),
+                !configured.outputs.contains(PathKey(recorded.outputPath)),
+                let job = job(forOutput: recorded.outputPath, directories: configuration.directories),
+                wasRefreshed(for: job, recordedChain: recorded.chainPath),
+                recorded.host.map({ $0 == StateStore.hostName }) ?? true,
                 RemovedChainCleanup.isGone(job.chainPath)
             else { return nil }
             return job
         }
+    }
+
+    /// Whether the output was that folder chain's: a `staples:` entry's output may lie where a
+    /// folder chain's would, and a removed entry's staple stays. A state file older ocspd
+    /// wrote names no chain: the staple's recorded digest is then the only proof asked for.
+    static func wasRefreshed(for job: RefreshJob, recordedChain: String?) -> Bool {
+        guard let recordedChain else { return true }
+        return PathKey(recordedChain) == PathKey(StateStore.absolute(job.chainPath))
     }
 
     /// `refresh --config`: finds such chains, and when there are any, looks again after the

@@ -36,7 +36,8 @@ struct RemovedChainCleanup {
         let state = store.load(for: output)
         let recorded = PathKey(state.outputPath) == PathKey(StateStore.absolute(output)) ? state.verified?.stapleSHA256 : nil
         let facts = RemovedChainStaple.Facts(
-            target: job.policy.target, chainGone: Self.isGone(job.chainPath), stapleSHA256: staple?.sha256, recordedSHA256: recorded)
+            target: job.policy.target, chainGone: Self.isGone(job.chainPath), stapleSHA256: staple?.sha256, recordedSHA256: recorded,
+            nameIsLink: Self.isLink(output))
         var verdict = RemovedChainStaple.verdict(facts)
         if verdict == .chainBack { return }
         if verdict == .remove, let problem = remove(output, ifStill: staple?.status) {
@@ -85,9 +86,20 @@ struct RemovedChainCleanup {
         }
     }
 
-    /// Nothing at the chain's name, not even a dangling link.
+    /// Whether the name itself is a symbolic link (the folders on the way may be links).
+    static func isLink(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// Nothing at the chain's name, not even a dangling link, in a folder that is there: a
+    /// missing folder (a share not mounted, a folder renamed away for a moment) says nothing
+    /// about the chains it holds.
     static func isGone(_ chainPath: String) -> Bool {
         var status = stat()
-        return lstat(chainPath, &status) != 0 && errno == ENOENT
+        guard lstat(chainPath, &status) != 0, errno == ENOENT else { return false }
+        let folder = (chainPath as NSString).deletingLastPathComponent
+        var folderStatus = stat()
+        return stat(folder.isEmpty ? "." : folder, &folderStatus) == 0 && folderStatus.st_mode & S_IFMT == S_IFDIR
     }
 }

@@ -17,12 +17,15 @@ public enum RemovedChainStaple {
         public var stapleSHA256: String?
         /// SHA-256 (hex) of the staple ocspd recorded for this output, nil without a believable record.
         public var recordedSHA256: String?
+        /// The staple's name is a link (the operator's: ocspd never makes one), followed to the file.
+        public var nameIsLink: Bool
 
-        public init(target: Target, chainGone: Bool, stapleSHA256: String?, recordedSHA256: String?) {
+        public init(target: Target, chainGone: Bool, stapleSHA256: String?, recordedSHA256: String?, nameIsLink: Bool = false) {
             self.target = target
             self.chainGone = chainGone
             self.stapleSHA256 = stapleSHA256
             self.recordedSHA256 = recordedSHA256
+            self.nameIsLink = nameIsLink
         }
     }
 
@@ -37,6 +40,9 @@ public enum RemovedChainStaple {
         case noRecord
         /// The file is not the proof ocspd last put or verified there.
         case notOurs
+        /// The name is the operator's link: ocspd wrote through it, but the file it leads to
+        /// is where the operator put it, and may be read under other names.
+        case nameIsLink
 
         public var description: String {
             switch self {
@@ -50,6 +56,8 @@ public enum RemovedChainStaple {
                     "left in place: ocspd holds no record of writing it (no state for it, or a proof it does not record), so it may be someone else's"
             case .notOurs:
                 return "left in place: it is not the proof ocspd last wrote there, so it is someone else's"
+            case .nameIsLink:
+                return "left in place: its name is a link ocspd did not make, and the file it leads to may be read under other names"
             }
         }
     }
@@ -61,6 +69,7 @@ public enum RemovedChainStaple {
         case .nginx, .generic: return .targetNeverRemoves(facts.target)
         case .exim, .haproxy: break
         }
+        if facts.nameIsLink { return .nameIsLink }
         guard let recorded = facts.recordedSHA256 else { return .noRecord }
         return recorded == staple ? .remove : .notOurs
     }

@@ -45,15 +45,19 @@ public enum StateCollection {
     }
 
     /// The verdict on the file `name`, last written at `modified`, for `output` (the path the
-    /// file records; nil when not read yet: judged by name alone).
+    /// file records; nil when not read yet: judged by name alone), whose next attempt is
+    /// planned for `plannedAttempt`. A host maintaining the output writes its state at each
+    /// attempt, not in between: a proof valid 14 days is refreshed after 7 ± 1.4, so the grace
+    /// runs from the later of the last write and the planned attempt.
     public static func verdict(
-        name: String, output: String?, modified: Date, configured: Configured, at now: Date, forgetAfter: TimeInterval
+        name: String, output: String?, modified: Date, plannedAttempt: Date? = nil, configured: Configured, at now: Date,
+        forgetAfter: TimeInterval
     ) -> Verdict {
         guard isStateFileName(name) else { return .notStateFile }
         if configured.stateNames.contains(name) { return .configured }
         // Keys made by other rules (an older ocspd) name a configured output by its record.
         if let output, configured.outputs.contains(PathKey(output)) { return .configured }
-        let forgetOn = modified.addingTimeInterval(forgetAfter)
+        let forgetOn = max(modified, plannedAttempt ?? modified).addingTimeInterval(forgetAfter)
         return now >= forgetOn ? .abandoned : .recent(forgetOn: forgetOn)
     }
 }

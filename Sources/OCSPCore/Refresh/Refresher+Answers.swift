@@ -55,8 +55,9 @@ extension Refresher {
             return nil
         case .success(let until): deadline = until
         }
+        let allowed = deadline - monotonic()
         let result = fetcher.fetch(request, from: url, deadline: deadline)
-        keepForTheRound(result, from: url, refresh)
+        keepForTheRound(result, from: url, allowed: allowed, refresh)
         switch result {
         case .failure(let failure):
             logger.debug("\(failure)")

@@ -37,11 +37,12 @@ extension Refresher {
     /// What `url` already gave in this round for this certificate, or nil to ask it.
     func sharedResponse(from url: String, _ refresh: inout LockedRefresh) -> Result<OCSPFetcher.Fetched, ResponderFailure>? {
         guard let (use, key) = refresh.sharing,
-            let response = use.round.response(for: key, at: url, output: refresh.job.outputPath)
+            let response = use.round.response(
+                for: key, at: url, output: refresh.job.outputPath, timeLeft: refresh.budget.timeLeft(at: monotonic()))
         else { return nil }
         let output = refresh.job.outputPath
         switch response {
-        case .failed(let failure, let other):
+        case .failed(let failure, let other, _):
             logger.debug("\(output): \(url) failed for \(other) in this round; not asked again: \(failure)")
             return .failure(failure)
         case .fetched(let der, let method, let http, let other):
@@ -53,9 +54,14 @@ extension Refresher {
     }
 
     /// Keeps what `url` gave this refresh for the round's other outputs of its certificate.
-    func keepForTheRound(_ result: Result<OCSPFetcher.Fetched, ResponderFailure>, from url: String, _ refresh: LockedRefresh) {
+    /// `allowed`: the seconds this refresh's budget gave the transfer.
+    func keepForTheRound(
+        _ result: Result<OCSPFetcher.Fetched, ResponderFailure>, from url: String, allowed: TimeInterval, _ refresh: LockedRefresh
+    ) {
         guard let (use, key) = refresh.sharing else { return }
-        use.round.keep(result, for: key, at: url, job: refresh.job, certificate: PendingRefresh.issuerNameAndSerial(of: refresh.chain))
+        use.round.keep(
+            result, for: key, at: url, job: refresh.job, certificate: PendingRefresh.issuerNameAndSerial(of: refresh.chain),
+            allowed: allowed)
     }
 
     /// An output not yet due takes a verified answer of the round that settles it (written,

@@ -148,6 +148,8 @@ public struct Refresher: Sendable {
         StapleWriter.removeStaleTemporary(besides: stateStore.statePath(for: job.outputPath))
         let loaded = stateStore.load(for: job.outputPath)
         var state = loaded
+        state.chainPath = StateStore.absolute(job.chainPath)
+        state.host = StateStore.hostName
         var hints = ScheduleHints()
         let outcome = refreshLocked(pending, state: &state, hints: &hints, at: moment)
         var random = self.random

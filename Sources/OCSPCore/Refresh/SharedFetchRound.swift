@@ -12,14 +12,20 @@ public final class SharedFetchRound: @unchecked Sendable {
     /// What one responder URL gave, for every output of the key.
     enum Response {
         case fetched(der: [UInt8], method: HTTPRequest.Method, http: HTTPResponse, forOutput: String)
-        case failed(ResponderFailure, forOutput: String)
+        /// `allowed`: the seconds the asker's budget gave the transfer, when a timeout is the
+        /// failure (it says as much about that budget as about the responder).
+        case failed(ResponderFailure, forOutput: String, allowed: TimeInterval? = nil)
 
         var forOutput: String {
             switch self {
-            case .fetched(_, _, _, let output), .failed(_, let output): return output
+            case .fetched(_, _, _, let output), .failed(_, let output, _): return output
             }
         }
     }
+
+    /// How much more time than the asker had an output must have left to ask again after a
+    /// timeout: outputs of equal budgets share the timeout, one the asker's budget cut short does not.
+    static let timeoutMargin: TimeInterval = 1
 
     /// Certificates whose answers are kept at once: a round over thousands of certificates
     /// must not hold every response it fetched. The oldest goes first; an output of it that
@@ -43,10 +49,14 @@ public final class SharedFetchRound: @unchecked Sendable {
     }
 
     /// What `url` gave for `key` earlier in the round; the output asking counts as served.
-    func response(for key: SharedFetchKey, at url: String, output: String) -> Response? {
+    /// A timeout is not shared with an output that has clearly more time left (`timeLeft`)
+    /// than the asker gave the transfer: its own budget, not the responder, may have ended it.
+    func response(for key: SharedFetchKey, at url: String, output: String, timeLeft: TimeInterval? = nil) -> Response? {
         lock.withLock {
             outputsServed.insert(PathKey(output))
-            return responses[key]?[url]
+            let response = responses[key]?[url]
+            if case .failed(_, _, let allowed?)? = response, let timeLeft, timeLeft > allowed + Self.timeoutMargin { return nil }
+            return response
         }
     }
 
@@ -54,7 +64,7 @@ public final class SharedFetchRound: @unchecked Sendable {
     /// was asked, and the next output may have the budget to ask.
     func keep(
         _ result: Result<OCSPFetcher.Fetched, ResponderFailure>, for key: SharedFetchKey, at url: String, job: RefreshJob,
-        certificate: String
+        certificate: String, allowed: TimeInterval? = nil
     ) {
         let response: Response
         switch result {
@@ -67,7 +77,9 @@ public final class SharedFetchRound: @unchecked Sendable {
             response = .fetched(der: fetched.response.derBytes, method: fetched.method, http: facts, forOutput: job.outputPath)
         case .failure(let failure):
             guard !failure.wasNotSent else { return }
-            response = .failed(failure, forOutput: job.outputPath)
+            var timedOut = false
+            if case .transport(.timedOut) = failure.reason { timedOut = true }
+            response = .failed(failure, forOutput: job.outputPath, allowed: timedOut ? allowed : nil)
         }
         lock.withLock {
             if responses[key] == nil { admit(key) }

@@ -77,6 +77,15 @@ enum RevocationEvidence {
         return header.split(separator: UInt8(ascii: "\n")).contains { $0.starts(with: hookStartedPrefix) }
     }
 
+    /// `record` without any header line saying the `on-revoked` hook was started: a record
+    /// ocspd does not believe as its own is copied as evidence, never as a mark.
+    static func withoutHookMark(_ record: [UInt8]) -> [UInt8] {
+        guard saysHookStarted(record), let start = firstIndex(of: proofStart, in: record) else { return record }
+        let lines = record[..<start].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let kept = lines.filter { !$0.starts(with: hookStartedPrefix) }
+        return Array(kept.joined(separator: [UInt8(ascii: "\n")])) + record[start...]
+    }
+
     /// `record` with the line saying the `on-revoked` hook was started at `moment`, just
     /// before its proof (the proof is unchanged, so the record verifies as before).
     static func markingHookStarted(_ record: [UInt8], at moment: Date, while output: String) -> [UInt8] {

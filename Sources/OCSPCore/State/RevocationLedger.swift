@@ -73,18 +73,22 @@ public struct RevocationLedger: Sendable {
     public func read(_ subject: StapleSubject) -> Reading {
         var reading = Reading()
         for path in recordPaths(for: subject) {
-            switch SafeFileRead.read(path, maximum: LocalFileLimit.revocationRecord) {
+            switch SafeFileRead.readWithStatus(path, maximum: LocalFileLimit.revocationRecord) {
             case .failure(.missing):
                 reading.lacking.append(path)
             case .failure(let reason):
                 reading.rejected.append((path, reason.description))
                 reading.lacking.append(path)
-            case .success(let bytes):
+            case .success(let (bytes, status)):
                 switch RevocationEvidence.verify(bytes, for: subject) {
                 case .success:
                     reading.verified.append(path)
-                    if RevocationEvidence.saysHookStarted(bytes) { reading.hookStarted = true }
-                    if reading.evidence == nil { reading.evidence = (path, bytes) }
+                    // The proof is the CA's, whoever wrote the file; the mark is not signed: only
+                    // a record ocspd would believe as its own (`StateFileTrust`) says the hook
+                    // ran, and copies of another are made without it.
+                    let ours = StateFileTrust.believable(status)
+                    if ours, RevocationEvidence.saysHookStarted(bytes) { reading.hookStarted = true }
+                    if reading.evidence == nil { reading.evidence = (path, ours ? bytes : RevocationEvidence.withoutHookMark(bytes)) }
                 case .failure(let problem):
                     reading.rejected.append((path, problem.description))
                     reading.lacking.append(path)

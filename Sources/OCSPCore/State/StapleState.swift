@@ -22,10 +22,18 @@ public struct StapleState: Codable, Sendable, Equatable {
     public var verified: VerifiedRecord?
     /// The `on-failure` events delivered (`FailureAlert`); absent in files older ocspd wrote.
     public var alert: FailureAlert?
+    /// The chain file (absolute) the output was last refreshed for: the cleanup of a chain
+    /// removed while no daemon watched (`GoneChainSweep`) acts only on an output that was that
+    /// chain's. Absent in files older ocspd wrote.
+    public var chainPath: String?
+    /// The host that last refreshed the output (`StateStore.hostName`): on a state folder
+    /// several hosts share, the sweep of removed chains acts only on this host's outputs (the
+    /// chain folders are each host's own). Absent in files older ocspd wrote.
+    public var host: String?
 
     private enum CodingKeys: String, CodingKey {
         case outputPath, lastAttempt, lastSuccess, consecutiveFailures, nextAttempt, revokedCertificates, issuer, certificate, requests,
-            failures, verified, alert
+            failures, verified, alert, chainPath, host
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +52,8 @@ public struct StapleState: Codable, Sendable, Equatable {
         verified = try? container.decodeIfPresent(VerifiedRecord.self, forKey: .verified)
         // One that cannot be read costs at most a repeated event, never the state.
         alert = try? container.decodeIfPresent(FailureAlert.self, forKey: .alert)
+        chainPath = try? container.decodeIfPresent(String.self, forKey: .chainPath)
+        host = try? container.decodeIfPresent(String.self, forKey: .host)
     }
 
     /// Saturating, as every count read from a file (`CounterArithmetic`).

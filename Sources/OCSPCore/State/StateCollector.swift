@@ -53,12 +53,14 @@ public struct StateCollector: Sendable {
     private func forget(_ name: String, lookedAt status: stat, in folder: SafeFolder, configured: StateCollection.Configured, at now: Date)
         -> String?
     {
-        guard let output = StateStore.recordedOutput(of: name, in: folder) else {
+        guard let recorded = StateStore.recorded(name, in: folder) else {
             logger.debug("\(folder.shown(name)) is not a state file ocspd believes; left as it is")
             return nil
         }
+        let output = recorded.outputPath
         let verdict = StateCollection.verdict(
-            name: name, output: output, modified: status.modified, configured: configured, at: now, forgetAfter: forgetAfter)
+            name: name, output: output, modified: status.modified, plannedAttempt: recorded.nextAttempt, configured: configured, at: now,
+            forgetAfter: forgetAfter)
         guard verdict == .abandoned else { return nil }
         let lock: RemovableLock?
         do {

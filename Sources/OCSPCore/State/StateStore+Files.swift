@@ -32,15 +32,38 @@ extension StateStore {
     /// The output a state file records, when ocspd believes the file (`StateFileTrust`): a
     /// file someone else wrote names nothing ocspd acts on.
     static func recordedOutput(of name: String, in folder: SafeFolder) -> String? {
-        guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
-            StateFileTrust.believable(read.status),
-            let file = try? JSONDecoder().decode(RecordedOutput.self, from: Data(read.bytes))
-        else { return nil }
-        return file.outputPath
+        recorded(name, in: folder)?.outputPath
     }
 
-    private struct RecordedOutput: Decodable {
+    /// This host's name, as the state records who refreshed an output last.
+    static let hostName = ProcessInfo.processInfo.hostName
+
+    /// What a believed state file records: its output, its chain and host (nil in files older
+    /// ocspd wrote) and its next planned attempt.
+    static func recorded(_ name: String, in folder: SafeFolder) -> RecordedOutput? {
+        guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
+            StateFileTrust.believable(read.status)
+        else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(RecordedOutput.self, from: Data(read.bytes))
+    }
+
+    struct RecordedOutput: Decodable {
         let outputPath: String
+        let chainPath: String?
+        let host: String?
+        let nextAttempt: Date?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            outputPath = try container.decode(String.self, forKey: .outputPath)
+            chainPath = try? container.decodeIfPresent(String.self, forKey: .chainPath)
+            host = try? container.decodeIfPresent(String.self, forKey: .host)
+            nextAttempt = try? container.decodeIfPresent(Date.self, forKey: .nextAttempt)
+        }
+
+        private enum CodingKeys: String, CodingKey { case outputPath, chainPath, host, nextAttempt }
     }
 
     /// Unlinks the state file `name`, when it is still the file last looked at (same inode,
