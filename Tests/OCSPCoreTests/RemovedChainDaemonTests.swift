@@ -6,14 +6,16 @@ import Testing
 /// The real daemon, a real `openssl ocsp` responder, a watched `directories:` folder: a chain
 /// removed from it loses the staple ocspd put beside it, after a second look, and only that.
 @Suite struct RemovedChainDaemonTests {
-    /// A watched folder holding `names` (copies of the scenario's chain), watched by a daemon
-    /// of target `target` that checks the folder only hourly (only the watch sees changes).
+    /// A watched folder holding `names` (copies of the scenario's chain) and one more chain
+    /// that stays (a folder left with no chain at all keeps every staple: it is what an
+    /// unmounted share looks like), watched by a daemon of target `target` that checks the
+    /// folder only hourly (only the watch sees changes).
     private func watchedFolder(_ names: [String], target: String) throws -> (Scenario, String, RunningDaemon) {
         let scenario = try Scenario()
         try scenario.startResponder()
         let chains = "\(scenario.folder)/crt"
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        for name in names {
+        for name in names + [Self.stayingChain] {
             try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
         }
         let daemon = try RunningDaemon(
@@ -29,6 +31,8 @@ import Testing
         }
         return (scenario, chains, daemon)
     }
+
+    static let stayingChain = "stays.pem"
 
     private func exists(_ path: String) -> Bool {
         var status = stat()
@@ -103,7 +107,9 @@ import Testing
         try scenario.startResponder()
         let chains = "\(scenario.folder)/crt"
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        for name in ["mail.pem", Self.stayingChain] {
+            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
+        }
         let config = "\(scenario.folder)/ocspd.yaml"
         try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
             toFile: config, atomically: true, encoding: .utf8)
@@ -171,7 +177,9 @@ import Testing
         let chains = "\(scenario.folder)/crt"
         let served = "\(scenario.folder)/served"
         for folder in [chains, served] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        for name in ["mail.pem", Self.stayingChain] {
+            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
+        }
         let staple = "\(chains)/mail.pem.ocsp"
         #expect(FileManager.default.createFile(atPath: "\(served)/mail.ocsp", contents: Data()))
         try FileManager.default.createSymbolicLink(atPath: staple, withDestinationPath: "\(served)/mail.ocsp")
@@ -194,7 +202,9 @@ import Testing
         try scenario.startResponder()
         let chains = "\(scenario.folder)/crt"
         try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        for name in ["mail.pem", Self.stayingChain] {
+            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
+        }
         let config = "\(scenario.folder)/ocspd.yaml"
         try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
             toFile: config, atomically: true, encoding: .utf8)
@@ -261,5 +271,36 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: store.statePath(for: kept)))
         #expect(scenario.stapleBytes != nil, "its staple is left in place")
         #expect(daemon.terminate() == 0)
+    }
+}
+
+/// A folder left with no chain at all is what an unmounted share looks like: nothing in it is cleaned up.
+extension RemovedChainDaemonTests {
+    @Test func aFolderThatLosesEveryChainAtOnceKeepsEveryStapleAndSaysWhy() throws {
+        let (scenario, chains, daemon) = try watchedFolder(["mail.pem"], target: "exim")
+        defer { withExtendedLifetime(scenario) {} }
+        for name in ["mail.pem", Self.stayingChain] { unlink("\(chains)/\(name)") }
+        #expect(daemon.logs("holds no chain any more (a share not mounted?)", within: 15), "\(daemon.text)")
+        Thread.sleep(forTimeInterval: GoneChains.secondLookDelay + 2)
+        #expect(exists("\(chains)/mail.pem.ocsp"), "\(daemon.text)")
+        #expect(exists("\(chains)/\(Self.stayingChain).ocsp"), "\(daemon.text)")
+        #expect(!daemon.text.contains("removed its staple"), "\(daemon.text)")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func refreshWithConfigLeavesTheStaplesOfAFolderWithNoChainLeft() throws {
+        let scenario = try Scenario()
+        try scenario.startResponder()
+        let chains = "\(scenario.folder)/crt"
+        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
+        let config = "\(scenario.folder)/ocspd.yaml"
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
+        unlink("\(chains)/mail.pem")
+        let second = try OCSPDBinary.run(["refresh", "--config", config])
+        #expect(exists("\(chains)/mail.pem.ocsp"), "\(second.stderr)")
+        #expect(!second.stderr.contains("removed its staple"), "\(second.stderr)")
     }
 }

@@ -18,6 +18,10 @@ extension DaemonState {
             logger.notice(
                 "the chain \(job.chainPath) is gone from its folder; no longer maintaining \(output); looking again in \(Int(GoneChains.secondLookDelay)) s before cleaning up its staple and state"
             )
+        } else if RemovedChainCleanup.leftAnEmptyFolder(job.chainPath) {
+            logger.warning(
+                "the chain \(job.chainPath) is gone and its folder holds no chain any more (a share not mounted?); no longer maintaining \(output), whose staple and state stay"
+            )
         } else {
             logger.notice("no longer maintaining \(output)")
         }
@@ -27,9 +31,7 @@ extension DaemonState {
     /// at the folders comes no later than the next second look.
     func lookAgainAtGoneChains(at moment: Date, outputs: Set<PathKey>, logger: Logger) {
         let cleanup = RemovedChainCleanup(store: StateStore(directory: configuration.stateDirectory), logger: logger)
-        for job in goneChains.due(at: moment, outputs: outputs) where RemovedChainCleanup.isGone(job.chainPath) {
-            cleanup.clean(job)
-        }
+        for job in goneChains.due(at: moment, outputs: outputs) { cleanup.lookAgain(job) }
         if let next = goneChains.nextLook { nextWatch = min(nextWatch, next) }
     }
 }

@@ -61,6 +61,6 @@ public enum GoneChainSweep {
         )
         Thread.sleep(forTimeInterval: GoneChains.secondLookDelay)
         let cleanup = RemovedChainCleanup(store: store, logger: logger)
-        for job in gone where RemovedChainCleanup.isGone(job.chainPath) { cleanup.clean(job) }
+        for job in gone { cleanup.lookAgain(job) }
     }
 }

@@ -92,14 +92,43 @@ struct RemovedChainCleanup {
         return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
     }
 
-    /// Nothing at the chain's name, not even a dangling link, in a folder that is there: a
-    /// missing folder (a share not mounted, a folder renamed away for a moment) says nothing
-    /// about the chains it holds.
+    /// Nothing at the chain's name, not even a dangling link, in a folder that is there and
+    /// still holds another chain. A missing folder (a share not mounted, a folder renamed away
+    /// for a moment) says nothing about the chains it holds, and neither does a folder with no
+    /// chain left at all: an unmounted mount point is an empty folder, so a folder that lost
+    /// every chain at once keeps every staple (the last chain of a folder is never cleaned up).
     static func isGone(_ chainPath: String) -> Bool {
         var status = stat()
         guard lstat(chainPath, &status) != 0, errno == ENOENT else { return false }
         let folder = (chainPath as NSString).deletingLastPathComponent
-        var folderStatus = stat()
-        return stat(folder.isEmpty ? "." : folder, &folderStatus) == 0 && folderStatus.st_mode & S_IFMT == S_IFDIR
+        return holdsAChain(folder.isEmpty ? "." : folder)
+    }
+
+    /// The chain is missing from a folder that holds no chain at all: not cleaned up, and
+    /// worth a warning, since it is what an unmounted share looks like.
+    static func leftAnEmptyFolder(_ chainPath: String) -> Bool {
+        var status = stat()
+        guard lstat(chainPath, &status) != 0, errno == ENOENT else { return false }
+        let folder = (chainPath as NSString).deletingLastPathComponent
+        return !holdsAChain(folder.isEmpty ? "." : folder)
+    }
+
+    /// The second look: cleans up a chain still gone; leaves, with a warning, the staple of
+    /// one whose folder now holds no chain.
+    func lookAgain(_ job: RefreshJob) {
+        if Self.isGone(job.chainPath) {
+            clean(job)
+        } else if Self.leftAnEmptyFolder(job.chainPath) {
+            let folder = (job.chainPath as NSString).deletingLastPathComponent
+            logger.warning(
+                "the folder \(folder) holds no chain any more (a share not mounted?); the staple \(job.outputPath) and its state stay: remove them by hand if the chains are gone for good"
+            )
+        }
+    }
+
+    /// Whether `folder` can be listed and names at least one chain (`isChainName`).
+    static func holdsAChain(_ folder: String) -> Bool {
+        guard case .success(let names) = FolderListing.names(in: folder) else { return false }
+        return names.contains(where: Configuration.DirectorySource.isChainName)
     }
 }
