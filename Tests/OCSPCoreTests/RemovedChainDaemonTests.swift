@@ -34,6 +34,25 @@ import Testing
 
     static let stayingChain = "stays.pem"
 
+    /// A folder `crt` holding `names` (copies of the scenario's chain) and a configuration
+    /// watching it for target exim, its staples beside the chains or in `outputFolder`.
+    private func configuredFolder(
+        _ scenario: Scenario, holding names: [String], outputFolder: String? = nil
+    ) throws -> (chains: String, config: String) {
+        let chains = "\(scenario.folder)/crt"
+        for folder in [chains] + (outputFolder.map { [$0] } ?? []) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        for name in names {
+            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
+        }
+        let config = "\(scenario.folder)/ocspd.yaml"
+        let output = outputFolder.map { ", output-dir: \($0)" } ?? ""
+        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains)\(output), target: exim } ]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        return (chains, config)
+    }
+
     private func exists(_ path: String) -> Bool {
         var status = stat()
         return lstat(path, &status) == 0
@@ -105,14 +124,7 @@ import Testing
     @Test func refreshWithConfigCleansUpAfterAChainRemovedFromAConfiguredFolder() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/crt"
-        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        for name in ["mail.pem", Self.stayingChain] {
-            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
-        }
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        let (chains, config) = try configuredFolder(scenario, holding: ["mail.pem", Self.stayingChain])
         #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
         let staple = "\(chains)/mail.pem.ocsp"
         #expect(exists(staple))
@@ -153,13 +165,8 @@ import Testing
     @Test func aConfiguredFolderThatIsMissingLosesNoneOfItsStaples() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/crt"
         let out = "\(scenario.folder)/out"
-        for folder in [chains, out] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), output-dir: \(out), target: exim } ]\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        let (chains, config) = try configuredFolder(scenario, holding: ["mail.pem"], outputFolder: out)
         #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
         let staple = "\(out)/mail.pem.ocsp"
         #expect(exists(staple))
@@ -200,14 +207,7 @@ import Testing
     @Test func anOutputAnotherHostRefreshedLastIsNotCleanedUpForAChainAbsentHere() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/crt"
-        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        for name in ["mail.pem", Self.stayingChain] {
-            try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/\(name)")
-        }
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        let (chains, config) = try configuredFolder(scenario, holding: ["mail.pem", Self.stayingChain])
         #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
         let staple = "\(chains)/mail.pem.ocsp"
         let store = StateStore(directory: scenario.stateDirectory)
@@ -291,12 +291,7 @@ extension RemovedChainDaemonTests {
     @Test func refreshWithConfigLeavesTheStaplesOfAFolderWithNoChainLeft() throws {
         let scenario = try Scenario()
         try scenario.startResponder()
-        let chains = "\(scenario.folder)/crt"
-        try FileManager.default.createDirectory(atPath: chains, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try scenario.chainFile(), toPath: "\(chains)/mail.pem")
-        let config = "\(scenario.folder)/ocspd.yaml"
-        try "state-dir: \(scenario.stateDirectory)\ndirectories: [ { path: \(chains), target: exim } ]\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        let (chains, config) = try configuredFolder(scenario, holding: ["mail.pem"])
         #expect(try OCSPDBinary.run(["refresh", "--config", config]).status == 0)
         unlink("\(chains)/mail.pem")
         let second = try OCSPDBinary.run(["refresh", "--config", config])
