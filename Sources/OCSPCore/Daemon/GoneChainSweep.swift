@@ -27,11 +27,14 @@ public enum GoneChainSweep {
     /// last refreshed by this host: on a state folder several hosts share, another host's
     /// output is the staple of a chain in that host's folder, which may never have been here.
     static func find(store: StateStore, configuration: Configuration, configuredJobs jobs: [RefreshJob]) -> [RefreshJob] {
-        guard !configuration.directories.isEmpty, let listing = store.stateFiles() else { return [] }
-        let configured = store.configured(jobs)
+        find(store: store, configuration: configuration, configured: store.configured(jobs))
+    }
+
+    static func find(store: StateStore, configuration: Configuration, configured: StateCollection.Configured) -> [RefreshJob] {
+        // A configured output's state file is passed over by its name, without a look.
+        guard !configuration.directories.isEmpty, let listing = store.stateFiles(skipping: configured.stateNames) else { return [] }
         return listing.files.compactMap { file -> RefreshJob? in
-            guard !configured.stateNames.contains(file.name),
-                let recorded = StateStore.recorded(file.name, in: listing.folder),
+            guard let recorded = StateStore.recorded(file.name, in: listing.folder),
                 !configured.outputs.contains(PathKey(recorded.outputPath)),
                 let job = job(forOutput: recorded.outputPath, directories: configuration.directories),
                 wasRefreshed(for: job, recordedChain: recorded.chainPath),
@@ -53,8 +56,14 @@ public enum GoneChainSweep {
     /// `refresh --config`: finds such chains, and when there are any, looks again after the
     /// second-look delay (a renewal deleting and writing the chain again keeps its staple) and
     /// cleans up those still gone. A run with none costs a listing and waits for nothing.
-    public static func cleanUp(_ configuration: Configuration, store: StateStore, logger: Logger) {
-        let gone = find(store: store, configuration: configuration, configuredJobs: configuration.jobs())
+    /// `configured`: what the run's configured jobs make (`StateStore.configured`), when the
+    /// caller has it; else made here from `configuration.jobs()`. Without watched folders
+    /// there is nothing to sweep, and nothing is computed.
+    public static func cleanUp(
+        _ configuration: Configuration, store: StateStore, logger: Logger, configured: StateCollection.Configured? = nil
+    ) {
+        guard !configuration.directories.isEmpty else { return }
+        let gone = find(store: store, configuration: configuration, configured: configured ?? store.configured(configuration.jobs()))
         guard !gone.isEmpty else { return }
         logger.notice(
             "\(gone.count) chain(s) ocspd maintained are gone from their folders (\(gone[0].chainPath) among them); looking again in \(Int(GoneChains.secondLookDelay)) s before cleaning up their staples and state"

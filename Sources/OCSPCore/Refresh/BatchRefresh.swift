@@ -20,7 +20,17 @@ public enum BatchRefresh {
         _ configuration: Configuration, refresher: Refresher, force: Bool = false,
         expiryMargin: TimeInterval? = nil
     ) -> Int32 {
-        let (templates, failures) = configuration.expansion()
+        run(configuration, expansion: configuration.expansion(), refresher: refresher, force: force, expiryMargin: expiryMargin)
+    }
+
+    /// The same over `expansion`, the configuration's `expansion()` the caller made once for
+    /// the whole run (the collection and the sweep after the round use it too: at thousands of
+    /// entries, each expansion resolves every output and chain path).
+    public static func run(
+        _ configuration: Configuration, expansion: (jobs: [RefreshJob], failures: [Configuration.EntryFailure]), refresher: Refresher,
+        force: Bool = false, expiryMargin: TimeInterval? = nil
+    ) -> Int32 {
+        let (templates, failures) = expansion
         let jobs = templates.map { template in
             var job = template
             job.followsSchedule = true

@@ -29,9 +29,16 @@ public struct StateCollector: Sendable {
     /// One collection, judged at `now` against the outputs `jobs` maintain.
     @discardableResult
     public func collect(configuredJobs jobs: [RefreshJob], at now: Date) -> Summary {
+        collect(configured: store.configured(jobs), at: now)
+    }
+
+    /// The same, against what `StateStore.configured` made of the jobs (`refresh --config`
+    /// makes it once for the collection and the sweep).
+    @discardableResult
+    public func collect(configured: StateCollection.Configured, at now: Date) -> Summary {
         var summary = Summary()
-        guard let listing = store.stateFiles() else { return summary }
-        let configured = store.configured(jobs)
+        // A configured output's state file is `.configured` by its name: not even looked at.
+        guard let listing = store.stateFiles(skipping: configured.stateNames) else { return summary }
         for (name, status) in listing.files {
             let byName = StateCollection.verdict(
                 name: name, output: nil, modified: status.modified, configured: configured, at: now, forgetAfter: forgetAfter)

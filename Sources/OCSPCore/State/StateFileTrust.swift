@@ -12,7 +12,11 @@ import Foundation
 /// were read from. What a distrusted file is still used for is bounded elsewhere (`StoredPlan`
 /// caps its plans; a cached issuer must still sign the leaf).
 enum StateFileTrust {
-    static func believable(_ status: stat, runningAs user: uid_t = geteuid()) -> Bool {
+    /// The user ocspd runs as: nothing in ocspd changes it, so it is asked once, not once
+    /// per state file read.
+    static let processUser = geteuid()
+
+    static func believable(_ status: stat, runningAs user: uid_t = processUser) -> Bool {
         status.st_mode & S_IFMT == S_IFREG && status.st_nlink == 1 && (status.st_uid == 0 || status.st_uid == user)
     }
 }

@@ -15,13 +15,16 @@ extension StateStore {
     }
 
     /// The names in the state folder that may be state files, with the status of each (not
-    /// following a link; regular files only). Nil when the folder cannot be opened or listed.
-    func stateFiles() -> (folder: SafeFolder, files: [(name: String, status: stat)])? {
+    /// following a link; regular files only). Names in `skipped` are passed over without a
+    /// look: the collection and the sweep leave a configured output's state file alone by its
+    /// name, and at thousands of staples a `stat` each was most of what a run with nothing to
+    /// collect cost. Nil when the folder cannot be opened or listed.
+    func stateFiles(skipping skipped: Set<String> = []) -> (folder: SafeFolder, files: [(name: String, status: stat)])? {
         guard let folder = stateFolder(), case .success(let names) = FolderListing.names(in: directory) else { return nil }
         var files: [(name: String, status: stat)] = []
         for bytes in names {
             // A name that is not UTF-8 is no state file ocspd wrote.
-            guard let name = ByteText.utf8(bytes), StateCollection.isStateFileName(name),
+            guard let name = ByteText.utf8(bytes), StateCollection.isStateFileName(name), !skipped.contains(name),
                 case .success(let status) = folder.entry(name), status.st_mode & S_IFMT == S_IFREG
             else { continue }
             files.append((name, status))
@@ -44,8 +47,7 @@ extension StateStore {
         guard case .success(let read) = SafeFileRead.readWithStatus(name, in: folder, maximum: LocalFileLimit.bytes),
             StateFileTrust.believable(read.status)
         else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = StateDates.decoder()
         return try? decoder.decode(RecordedOutput.self, from: Data(read.bytes))
     }
 

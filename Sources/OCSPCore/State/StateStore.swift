@@ -69,8 +69,12 @@ public struct StateStore: Sendable {
     /// `NAME-HASH`: readable, and unique per absolute output path.
     func key(for output: String) -> String {
         let absolute = Self.absolute(output)
-        let name = absolute.split(separator: "/").last.map(String.init)?.filter { $0.isLetter || $0.isNumber || "._-".contains($0) } ?? ""
-        return "\(SidecarName.prefix(of: name, bytes: Self.readableKeyLength))-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
+        let name =
+            StateKeyText.readableName(ofAbsolute: absolute)
+            ?? absolute.split(separator: "/").last.map(String.init)?.filter { $0.isLetter || $0.isNumber || "._-".contains($0) } ?? ""
+        // A name within the length is its own prefix (every character fits).
+        let readable = name.utf8.count <= Self.readableKeyLength ? name : SidecarName.prefix(of: name, bytes: Self.readableKeyLength)
+        return "\(readable)-\(Hex.string(Digest.sha256(Array(absolute.utf8)).prefix(8)))"
     }
 
     public func statePath(for output: String) -> String { "\(directory)/\(key(for: output)).json" }
@@ -86,8 +90,7 @@ public struct StateStore: Sendable {
         else {
             return StapleState(outputPath: Self.absolute(output))
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = StateDates.decoder()
         guard var state = try? decoder.decode(StapleState.self, from: Data(read.bytes)) else {
             return StapleState(outputPath: Self.absolute(output))
         }
@@ -119,6 +122,7 @@ public struct StateStore: Sendable {
     /// merged, symlinks left as they are. Resolving symlinks would give one output two state
     /// files, one from before the file existed and one from after.
     static func absolute(_ path: String) -> String {
+        if StateKeyText.isPlainAbsolute(path) { return path }
         let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var parts: [Substring] = []
         for part in full.split(separator: "/", omittingEmptySubsequences: true) {

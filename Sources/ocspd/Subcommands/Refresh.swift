@@ -116,13 +116,17 @@ extension OCSPD {
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
                 let refresher = Refresher(
                     transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
-                let exitCode = BatchRefresh.run(configuration, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
-                // Each run, as the daemon at start: a listing and a stat per state file.
+                // Expanded once for the round, the collection, the sweep and the metrics.
+                let expansion = configuration.expansion()
+                let exitCode = BatchRefresh.run(
+                    configuration, expansion: expansion, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                // Each run, as the daemon at start: a listing, and a stat per state file not configured.
+                let configured = refresher.stateStore.configured(expansion.jobs)
                 StateCollector(store: refresher.stateStore, forgetAfter: configuration.forgetAfter, logger: logger)
-                    .collect(configuredJobs: configuration.jobs(), at: Date())
-                GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger)
+                    .collect(configured: configured, at: Date())
+                GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger, configured: configured)
                 if let metricsFile = logging.metricsFile {
-                    MetricsWriting.write(configuration.jobs(), store: refresher.stateStore, to: metricsFile, logger: logger)
+                    MetricsWriting.write(expansion.jobs, store: refresher.stateStore, to: metricsFile, logger: logger)
                 }
                 throw ExitCode(exitCode)
             }
