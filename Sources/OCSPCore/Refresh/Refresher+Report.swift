@@ -36,6 +36,13 @@ extension Refresher {
     /// `--log-format json`), at a level cron and journald treat sensibly. `moment` is the
     /// refresh's reading of the clock (for the warning when little validity is left).
     func report(_ outcome: RefreshOutcome, job: RefreshJob, leaf: LeafIdentity?, nextAttempt: Date?, at moment: Date) -> RefreshOutcome {
+        // An unchanged good staple logs at info only (and warns when running out): under
+        // --quiet its line is not even built, for it is most of a cron run at scale.
+        if case .unchanged(let staple, _) = outcome, !staple.status.isRevoked, logger.logLevel > .info,
+            !RefreshSchedule.needsAttention(staple, at: moment, timing: job.timing)
+        {
+            return outcome
+        }
         var line = OutcomeLine(job: job, leaf: leaf, nextAttempt: nextAttempt)
         let target = job.policy.target
         switch outcome {
