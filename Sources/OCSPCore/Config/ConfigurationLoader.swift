@@ -27,6 +27,9 @@ public enum ConfigurationLoader {
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
         "assume-validity", "refresh-budget", "max-responder-urls", "on-revoked", "on-failure", "failure-threshold", "failure-hook-interval",
     ]
+    /// The keys of a `staples:` entry and of a `directories:` entry: made once, not per entry.
+    static let stapleKeys = entryKeys.union(["chain", "output"])
+    static let directoryKeys = entryKeys.union(["path", "output-dir"])
     static let topKeys: Set<String> = [
         "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
         "responder-rate", "failure-hooks-per-round", "forget-after", "defaults", "staples", "directories",
