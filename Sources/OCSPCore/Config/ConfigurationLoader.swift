@@ -74,11 +74,15 @@ public enum ConfigurationLoader {
 
     /// The document's top-level mapping; a document that is not valid YAML, empty or not a
     /// mapping refuses the whole configuration.
-    private static func topMapping(_ text: String, reader: inout ConfigurationReader) throws(ConfigurationError) -> Node.Mapping {
+    private static func topMapping(_ text: String, reader: inout ConfigurationReader) throws(ConfigurationError) -> KeyedMapping {
         let path = reader.file
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // Tags are not resolved (`Resolver.basic`): ocspd reads every value as its text, and
+            // the default resolver runs regular expressions over every key (Yams hashes each
+            // to find duplicates), 70% of the parse. Duplicates are still keys with one text
+            // and one tag: every key ocspd knows resolves to `!!str` either way.
+            root = try Yams.compose(yaml: text, Resolver.basic)
         } catch {
             throw ConfigurationError(problems: [
                 .init(file: path, keyPath: "", line: syntaxLine(error), message: "not valid YAML: \(error)")

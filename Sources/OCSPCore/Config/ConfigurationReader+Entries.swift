@@ -10,7 +10,7 @@ extension ConfigurationReader {
     typealias EntryPlace = (keyPath: String, node: Node?)
 
     /// The per-entry settings every entry starts from.
-    mutating func defaults(_ top: Node.Mapping) -> RefreshJob {
+    mutating func defaults(_ top: KeyedMapping) -> RefreshJob {
         var defaults = RefreshJob(chainPath: "", outputPath: "")
         if let node = top[key: "defaults"], let mapping = mapping(node, at: "defaults") {
             checkKeys(mapping, allowed: ConfigurationLoader.entryKeys, at: "defaults")
@@ -20,7 +20,7 @@ extension ConfigurationReader {
     }
 
     /// The `staples:` entries that name a chain and an output.
-    mutating func staples(_ top: Node.Mapping, defaults: RefreshJob) -> [(job: RefreshJob, output: StapleOutput)] {
+    mutating func staples(_ top: KeyedMapping, defaults: RefreshJob) -> [(job: RefreshJob, output: StapleOutput)] {
         guard let node = top[key: "staples"], let list = sequence(node, at: "staples") else { return [] }
         var entries: [(job: RefreshJob, output: StapleOutput)] = []
         for (index, item) in list.enumerated() {
@@ -40,12 +40,24 @@ extension ConfigurationReader {
         job.chainPath = chain
         job.outputPath = output
         checkFile(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
-        checkFolder((output as NSString).deletingLastPathComponent, at: "\(keyPath).output", node: mapping[key: "output"])
+        checkFolder(Self.folder(of: output), at: "\(keyPath).output", node: mapping[key: "output"])
         return (job, (output, "\(keyPath).output", mapping[key: "output"]))
     }
 
+    /// The folder an output is written in, as `deletingLastPathComponent` answers; its slash
+    /// handling costs more than the rest of an entry, so a path with a `/` after its first
+    /// byte and before its last, and no `//`, is cut at its last `/` here (the same answer).
+    static func folder(of path: String) -> String {
+        let bytes = path.utf8
+        let slash = UInt8(ascii: "/")
+        guard let last = bytes.lastIndex(of: slash), last != bytes.startIndex, bytes.index(after: last) != bytes.endIndex,
+            !zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == slash })
+        else { return (path as NSString).deletingLastPathComponent }
+        return String(path[..<last])
+    }
+
     /// The `directories:` entries that name a folder.
-    mutating func directories(_ top: Node.Mapping, defaults: RefreshJob) -> [(source: Configuration.DirectorySource, place: EntryPlace)] {
+    mutating func directories(_ top: KeyedMapping, defaults: RefreshJob) -> [(source: Configuration.DirectorySource, place: EntryPlace)] {
         guard let node = top[key: "directories"], let list = sequence(node, at: "directories") else { return [] }
         // HAProxy's convention (NAME.ocsp beside NAME) makes haproxy the natural default here.
         let defaultsNameTarget = top[key: "defaults"]?.mapping?[key: "target"] != nil

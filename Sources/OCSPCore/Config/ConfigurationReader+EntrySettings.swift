@@ -5,7 +5,7 @@ import Yams
 extension ConfigurationReader {
     /// Applies the settings `mapping` names to `job`, in the order of the keys' documentation;
     /// a key not named keeps what `job` had (the defaults' value, or the built-in one).
-    mutating func apply(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+    mutating func apply(_ mapping: KeyedMapping, to job: inout RefreshJob, at keyPath: String) {
         applyTarget(mapping, to: &job, at: keyPath)
         applySources(mapping, to: &job, at: keyPath)
         applyHook(mapping, to: &job, at: keyPath)
@@ -16,7 +16,7 @@ extension ConfigurationReader {
 
     /// The merged `assume-validity` against the merged target, reported once: where this
     /// mapping sets one of the two keys.
-    private mutating func checkAssumedValidity(_ mapping: Node.Mapping, of job: RefreshJob, at keyPath: String) {
+    private mutating func checkAssumedValidity(_ mapping: KeyedMapping, of job: RefreshJob, at keyPath: String) {
         guard let message = job.policy.target.assumedValidityProblem(job.timing.assumedValidity),
             let key = ["assume-validity", "target"].first(where: { mapping[key: $0] != nil })
         else { return }
@@ -24,7 +24,7 @@ extension ConfigurationReader {
     }
 
     /// `target` and `expiry-margin`: which proofs the server takes.
-    private mutating func applyTarget(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+    private mutating func applyTarget(_ mapping: KeyedMapping, to job: inout RefreshJob, at keyPath: String) {
         if let node = mapping[key: "target"], let text = string(node, at: "\(keyPath).target") {
             if let target = Target(rawValue: text) {
                 job.policy = TargetPolicy(target: target, expiryMargin: job.policy.expiryMargin)
@@ -38,7 +38,7 @@ extension ConfigurationReader {
     }
 
     /// `issuer`, `responder`, `responder-cert` and `nonce`: where the proof comes from.
-    private mutating func applySources(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+    private mutating func applySources(_ mapping: KeyedMapping, to job: inout RefreshJob, at keyPath: String) {
         if let node = mapping[key: "issuer"], let value = string(node, at: "\(keyPath).issuer") {
             checkFile(value, at: "\(keyPath).issuer", node: node)
             job.issuerPath = value
@@ -61,7 +61,7 @@ extension ConfigurationReader {
 
     /// `hook`, `on-revoked`, `on-failure` and `hook-timeout` (the timeout of all three): what
     /// runs after a staple changed, a certificate was found revoked, or refreshing failed.
-    private mutating func applyHook(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+    private mutating func applyHook(_ mapping: KeyedMapping, to job: inout RefreshJob, at keyPath: String) {
         let timeout = job.hook?.timeout ?? Hook.defaultTimeout
         if let node = mapping[key: "hook"], let hook = command(node, at: "\(keyPath).hook", timeout: timeout) { job.hook = hook }
         if let node = mapping[key: "on-revoked"], let hook = command(node, at: "\(keyPath).on-revoked", timeout: timeout) {
@@ -95,7 +95,7 @@ extension ConfigurationReader {
     }
 
     /// When to refresh and how to back off (`Timing`).
-    private mutating func applyTiming(_ mapping: Node.Mapping, to timing: inout Timing, at keyPath: String) {
+    private mutating func applyTiming(_ mapping: KeyedMapping, to timing: inout Timing, at keyPath: String) {
         func at(_ key: String) -> String { "\(keyPath).\(key)" }
         if let node = mapping[key: "refresh-at"], let value = fraction(node, at: at("refresh-at")) { timing.refreshAt = value }
         if let node = mapping[key: "jitter"], let value = fraction(node, at: at("jitter")) { timing.jitter = value }
@@ -124,7 +124,7 @@ extension ConfigurationReader {
     }
 
     /// `refresh-budget` and `max-responder-urls`: how much one refresh may spend.
-    private mutating func applyBudget(_ mapping: Node.Mapping, to job: inout RefreshJob, at keyPath: String) {
+    private mutating func applyBudget(_ mapping: KeyedMapping, to job: inout RefreshJob, at keyPath: String) {
         if let node = mapping[key: "refresh-budget"], let value = duration(node, at: "\(keyPath).refresh-budget") {
             job.budget = RefreshBudget(maximumURLs: job.budget.maximumURLs, seconds: value)
         }

@@ -3,7 +3,7 @@ import Yams
 
 /// The keys that apply to the whole configuration, not to one entry.
 extension ConfigurationReader {
-    mutating func applyGlobalKeys(_ top: Node.Mapping, to configuration: inout Configuration) {
+    mutating func applyGlobalKeys(_ top: KeyedMapping, to configuration: inout Configuration) {
         if let node = top[key: "state-dir"], let value = string(node, at: "state-dir") {
             configuration.stateDirectory = value
         }

@@ -16,12 +16,12 @@ struct ConfigurationReader {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
     }
 
-    mutating func mapping(_ node: Node, at keyPath: String) -> Node.Mapping? {
+    mutating func mapping(_ node: Node, at keyPath: String) -> KeyedMapping? {
         guard let mapping = node.mapping else {
             problem(keyPath, node, "expected a mapping of keys to values")
             return nil
         }
-        return mapping
+        return KeyedMapping(mapping)
     }
 
     mutating func sequence(_ node: Node, at keyPath: String) -> Node.Sequence? {
@@ -80,7 +80,7 @@ struct ConfigurationReader {
         }
     }
 
-    mutating func required(_ mapping: Node.Mapping, _ key: String, at keyPath: String) -> String? {
+    mutating func required(_ mapping: KeyedMapping, _ key: String, at keyPath: String) -> String? {
         guard let node = mapping[key: key] else {
             problem(keyPath, nil, "missing required key '\(key)'")
             return nil
@@ -88,7 +88,7 @@ struct ConfigurationReader {
         return string(node, at: "\(keyPath).\(key)")
     }
 
-    mutating func checkKeys(_ mapping: Node.Mapping, allowed: Set<String>, at keyPath: String) {
+    mutating func checkKeys(_ mapping: KeyedMapping, allowed: Set<String>, at keyPath: String) {
         for (key, _) in mapping {
             let name = key.scalar?.string ?? "?"
             if !allowed.contains(name) {
