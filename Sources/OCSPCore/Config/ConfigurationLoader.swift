@@ -80,7 +80,7 @@ public enum ConfigurationLoader {
         do {
             // Tags are not resolved (`Resolver.basic`): ocspd reads every value as its text, and
             // the default resolver runs regular expressions over every key (Yams hashes each
-            // to find duplicates), 70% of the parse. Duplicates are still keys with one text
+            // to find duplicates), 60% of the parse. Duplicates are still keys with one text
             // and one tag: every key ocspd knows resolves to `!!str` either way.
             root = try Yams.compose(yaml: text, Resolver.basic)
         } catch {

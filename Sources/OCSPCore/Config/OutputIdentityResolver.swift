@@ -2,7 +2,7 @@ import Foundation
 
 /// `OutputIdentity.of` for many paths at once, with the folders' resolutions remembered: a
 /// configuration of 10,000 entries names a few folders, and `realpath` reads every link on
-/// every component of every path (about 35 system calls per entry). A path whose last
+/// every component of every path (66 readlink calls per entry measured). A path whose last
 /// component is not a symlink (or does not exist) is the same file as its resolved folder
 /// followed by its name, which is what `OutputIdentity.of` answers too; anything else (the
 /// last component a symlink, a name `.` or `..`, a folder that does not resolve, a `lstat`
