@@ -19,11 +19,19 @@ extension Configuration {
     /// which of the two is meant cannot be known, and a folder's content changes at any time,
     /// so the others must go on. Outputs are compared by their bytes (`OutputIdentity`).
     public func expansion() -> (jobs: [RefreshJob], failures: [EntryFailure]) {
-        let listed = listedJobs()
-        let found = foundChains()
+        var resolver = OutputIdentityResolver()
+        return expansion(using: &resolver)
+    }
+
+    /// `expansion()`, with the folders `resolver` resolved already.
+    func expansion(using resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], failures: [EntryFailure]) {
+        let listed = listedJobs(&resolver)
+        let found = foundChains(&resolver)
         var jobs = listed.jobs
         var failures = found.failures
-        let chains = Set((staples.map(\.chainPath) + found.chains.map(\.job.chainPath)).map(OutputIdentity.of))
+        // Only a found chain is judged against the chains: none found, none to resolve.
+        let chainPaths = found.chains.isEmpty ? [] : staples.map(\.chainPath) + found.chains.map(\.job.chainPath)
+        let chains = Set(chainPaths.map { resolver.identity(of: $0) })
         var writers: [PathKey: [RefreshJob]] = [:]
         for entry in found.chains { writers[entry.identity, default: []].append(entry.job) }
         for entry in found.chains {
@@ -42,11 +50,11 @@ extension Configuration {
     }
 
     /// The listed entries, the first of each output only, and the entry owning each output.
-    private func listedJobs() -> (jobs: [RefreshJob], owners: [PathKey: RefreshJob]) {
+    private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [PathKey: RefreshJob]) {
         var owners: [PathKey: RefreshJob] = [:]
         var jobs: [RefreshJob] = []
         for job in staples {
-            let identity = OutputIdentity.of(job.outputPath)
+            let identity = resolver.identity(of: job.outputPath)
             guard owners[identity] == nil else { continue }
             owners[identity] = job
             jobs.append(job)
@@ -55,13 +63,13 @@ extension Configuration {
     }
 
     /// The chains the folders hold now, and the names that cannot be taken.
-    private func foundChains() -> (chains: [FoundChain], failures: [EntryFailure]) {
+    private func foundChains(_ resolver: inout OutputIdentityResolver) -> (chains: [FoundChain], failures: [EntryFailure]) {
         var failures: [EntryFailure] = []
         var found: [FoundChain] = []
         for (index, directory) in directories.enumerated() {
             let scan = directory.scan()
             failures += scan.failures.map { EntryFailure(directory: index, message: $0) }
-            found += scan.jobs.map { (index, $0, OutputIdentity.of($0.outputPath)) }
+            for job in scan.jobs { found.append((index, job, resolver.identity(of: job.outputPath))) }
         }
         return (found, failures)
     }

@@ -27,6 +27,9 @@ public enum ConfigurationLoader {
         "refresh-at", "jitter", "min-interval", "deadline-min", "deadline-fraction", "backoff-min", "backoff-max", "warning-fraction",
         "assume-validity", "refresh-budget", "max-responder-urls", "on-revoked", "on-failure", "failure-threshold", "failure-hook-interval",
     ]
+    /// The keys of a `staples:` entry and of a `directories:` entry: made once, not per entry.
+    static let stapleKeys = entryKeys.union(["chain", "output"])
+    static let directoryKeys = entryKeys.union(["path", "output-dir"])
     static let topKeys: Set<String> = [
         "state-dir", "watch-interval", "refuse-private-addresses", "max-concurrent", "max-per-responder",
         "responder-rate", "failure-hooks-per-round", "forget-after", "defaults", "staples", "directories",
@@ -71,11 +74,15 @@ public enum ConfigurationLoader {
 
     /// The document's top-level mapping; a document that is not valid YAML, empty or not a
     /// mapping refuses the whole configuration.
-    private static func topMapping(_ text: String, reader: inout ConfigurationReader) throws(ConfigurationError) -> Node.Mapping {
+    private static func topMapping(_ text: String, reader: inout ConfigurationReader) throws(ConfigurationError) -> KeyedMapping {
         let path = reader.file
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // Tags are not resolved (`Resolver.basic`): ocspd reads every value as its text, and
+            // the default resolver runs regular expressions over every key (Yams hashes each
+            // to find duplicates), 60% of the parse. Duplicates are still keys with one text
+            // and one tag: every key ocspd knows resolves to `!!str` either way.
+            root = try Yams.compose(yaml: text, Resolver.basic)
         } catch {
             throw ConfigurationError(problems: [
                 .init(file: path, keyPath: "", line: syntaxLine(error), message: "not valid YAML: \(error)")

@@ -10,9 +10,9 @@ extension ConfigurationReader {
     typealias EntryPlace = (keyPath: String, node: Node?)
 
     /// The per-entry settings every entry starts from.
-    mutating func defaults(_ top: Node.Mapping) -> RefreshJob {
+    mutating func defaults(_ top: KeyedMapping) -> RefreshJob {
         var defaults = RefreshJob(chainPath: "", outputPath: "")
-        if let node = top["defaults"], let mapping = mapping(node, at: "defaults") {
+        if let node = top[key: "defaults"], let mapping = mapping(node, at: "defaults") {
             checkKeys(mapping, allowed: ConfigurationLoader.entryKeys, at: "defaults")
             apply(mapping, to: &defaults, at: "defaults")
         }
@@ -20,8 +20,8 @@ extension ConfigurationReader {
     }
 
     /// The `staples:` entries that name a chain and an output.
-    mutating func staples(_ top: Node.Mapping, defaults: RefreshJob) -> [(job: RefreshJob, output: StapleOutput)] {
-        guard let node = top["staples"], let list = sequence(node, at: "staples") else { return [] }
+    mutating func staples(_ top: KeyedMapping, defaults: RefreshJob) -> [(job: RefreshJob, output: StapleOutput)] {
+        guard let node = top[key: "staples"], let list = sequence(node, at: "staples") else { return [] }
         var entries: [(job: RefreshJob, output: StapleOutput)] = []
         for (index, item) in list.enumerated() {
             if let entry = staple(item, at: "staples[\(index)]", defaults: defaults) { entries.append(entry) }
@@ -31,7 +31,7 @@ extension ConfigurationReader {
 
     private mutating func staple(_ item: Node, at keyPath: String, defaults: RefreshJob) -> (job: RefreshJob, output: StapleOutput)? {
         guard let mapping = mapping(item, at: keyPath) else { return nil }
-        checkKeys(mapping, allowed: ConfigurationLoader.entryKeys.union(["chain", "output"]), at: keyPath)
+        checkKeys(mapping, allowed: ConfigurationLoader.stapleKeys, at: keyPath)
         var job = defaults
         apply(mapping, to: &job, at: keyPath)
         guard let chain = required(mapping, "chain", at: keyPath), let output = required(mapping, "output", at: keyPath) else {
@@ -39,21 +39,33 @@ extension ConfigurationReader {
         }
         job.chainPath = chain
         job.outputPath = output
-        checkFile(chain, at: "\(keyPath).chain", node: mapping["chain"])
-        checkFolder((output as NSString).deletingLastPathComponent, at: "\(keyPath).output", node: mapping["output"])
-        return (job, (output, "\(keyPath).output", mapping["output"]))
+        checkFile(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
+        checkFolder(Self.folder(of: output), at: "\(keyPath).output", node: mapping[key: "output"])
+        return (job, (output, "\(keyPath).output", mapping[key: "output"]))
+    }
+
+    /// The folder an output is written in, as `deletingLastPathComponent` answers; its slash
+    /// handling costs more than the rest of an entry, so a path with a `/` after its first
+    /// byte and before its last, and no `//`, is cut at its last `/` here (the same answer).
+    static func folder(of path: String) -> String {
+        let bytes = path.utf8
+        let slash = UInt8(ascii: "/")
+        guard let last = bytes.lastIndex(of: slash), last != bytes.startIndex, bytes.index(after: last) != bytes.endIndex,
+            !zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == slash })
+        else { return (path as NSString).deletingLastPathComponent }
+        return String(path[..<last])
     }
 
     /// The `directories:` entries that name a folder.
-    mutating func directories(_ top: Node.Mapping, defaults: RefreshJob) -> [(source: Configuration.DirectorySource, place: EntryPlace)] {
-        guard let node = top["directories"], let list = sequence(node, at: "directories") else { return [] }
+    mutating func directories(_ top: KeyedMapping, defaults: RefreshJob) -> [(source: Configuration.DirectorySource, place: EntryPlace)] {
+        guard let node = top[key: "directories"], let list = sequence(node, at: "directories") else { return [] }
         // HAProxy's convention (NAME.ocsp beside NAME) makes haproxy the natural default here.
-        let defaultsNameTarget = top["defaults"]?.mapping?["target"] != nil
+        let defaultsNameTarget = top[key: "defaults"]?.mapping?[key: "target"] != nil
         var entries: [(source: Configuration.DirectorySource, place: EntryPlace)] = []
         for (index, item) in list.enumerated() {
             let keyPath = "directories[\(index)]"
             if let source = directory(item, at: keyPath, defaults: defaults, defaultsNameTarget: defaultsNameTarget) {
-                entries.append((source, (keyPath, item.mapping?["path"])))
+                entries.append((source, (keyPath, item.mapping?[key: "path"])))
             }
         }
         return entries
@@ -63,16 +75,16 @@ extension ConfigurationReader {
         _ item: Node, at keyPath: String, defaults: RefreshJob, defaultsNameTarget: Bool
     ) -> Configuration.DirectorySource? {
         guard let mapping = mapping(item, at: keyPath) else { return nil }
-        checkKeys(mapping, allowed: ConfigurationLoader.entryKeys.union(["path", "output-dir"]), at: keyPath)
+        checkKeys(mapping, allowed: ConfigurationLoader.directoryKeys, at: keyPath)
         var job = defaults
-        if mapping["target"] == nil && !defaultsNameTarget {
+        if mapping[key: "target"] == nil && !defaultsNameTarget {
             job.policy = TargetPolicy(target: .haproxy, expiryMargin: job.policy.expiryMargin)
         }
         apply(mapping, to: &job, at: keyPath)
         guard let folder = required(mapping, "path", at: keyPath) else { return nil }
-        checkFolder(folder, at: "\(keyPath).path", node: mapping["path"])
+        checkFolder(folder, at: "\(keyPath).path", node: mapping[key: "path"])
         var outputDirectory: String? = nil
-        if let node = mapping["output-dir"], let value = string(node, at: "\(keyPath).output-dir") {
+        if let node = mapping[key: "output-dir"], let value = string(node, at: "\(keyPath).output-dir") {
             checkFolder(value, at: "\(keyPath).output-dir", node: node)
             outputDirectory = value
         }

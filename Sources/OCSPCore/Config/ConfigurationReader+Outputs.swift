@@ -7,15 +7,17 @@ extension ConfigurationReader {
     /// refused. An output that is a configured chain (`site.pem` for `site.pem.ocsp`) would
     /// replace the certificate with a proof. Chains found in folders count as chains here; a
     /// found chain whose own output collides fails alone (`Configuration.expansion`), as a
-    /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`).
+    /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`), each folder resolved once
+    /// (`OutputIdentityResolver`).
     mutating func checkOneEntryPerOutput(
         staples: [StapleOutput], configuration: Configuration, directories: [EntryPlace]
     ) {
         var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
+        var resolver = OutputIdentityResolver()
         let folderChains = configuration.directories.flatMap { $0.scan().jobs.map(\.chainPath) }
-        let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map(OutputIdentity.of))
+        let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map { resolver.identity(of: $0) })
         for (output, keyPath, node) in staples {
-            let identity = OutputIdentity.of(output)
+            let identity = resolver.identity(of: output)
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {
@@ -27,7 +29,9 @@ extension ConfigurationReader {
                 owners[identity] = (keyPath, node?.mark?.line, output)
             }
         }
-        for failure in configuration.expansion().failures where directories.indices.contains(failure.directory) {
+        // Only a folder's chain fails alone; with no folder there is nothing to expand.
+        guard !configuration.directories.isEmpty else { return }
+        for failure in configuration.expansion(using: &resolver).failures where directories.indices.contains(failure.directory) {
             let place = directories[failure.directory]
             fileProblem(place.keyPath, place.node, "\(failure.message); the other entries proceed")
         }

@@ -9,17 +9,19 @@ struct ConfigurationReader {
     var problems: [ConfigurationError.Problem] = []
     /// Missing or unreadable files and folders: the entry's failure, not the configuration's.
     var fileProblems: [ConfigurationError.Problem] = []
+    /// Whether each folder checked so far is one: 10,000 entries name a few folders.
+    var folderExists: [PathKey: Bool] = [:]
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
     }
 
-    mutating func mapping(_ node: Node, at keyPath: String) -> Node.Mapping? {
+    mutating func mapping(_ node: Node, at keyPath: String) -> KeyedMapping? {
         guard let mapping = node.mapping else {
             problem(keyPath, node, "expected a mapping of keys to values")
             return nil
         }
-        return mapping
+        return KeyedMapping(mapping)
     }
 
     mutating func sequence(_ node: Node, at keyPath: String) -> Node.Sequence? {
@@ -78,15 +80,15 @@ struct ConfigurationReader {
         }
     }
 
-    mutating func required(_ mapping: Node.Mapping, _ key: String, at keyPath: String) -> String? {
-        guard let node = mapping[key] else {
+    mutating func required(_ mapping: KeyedMapping, _ key: String, at keyPath: String) -> String? {
+        guard let node = mapping[key: key] else {
             problem(keyPath, nil, "missing required key '\(key)'")
             return nil
         }
         return string(node, at: "\(keyPath).\(key)")
     }
 
-    mutating func checkKeys(_ mapping: Node.Mapping, allowed: Set<String>, at keyPath: String) {
+    mutating func checkKeys(_ mapping: KeyedMapping, allowed: Set<String>, at keyPath: String) {
         for (key, _) in mapping {
             let name = key.scalar?.string ?? "?"
             if !allowed.contains(name) {
@@ -107,9 +109,16 @@ struct ConfigurationReader {
     }
 
     mutating func checkFolder(_ path: String, at keyPath: String, node: Node?) {
-        var isDirectory: ObjCBool = false
         let folder = path.isEmpty ? "." : path
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
+        let key = PathKey(folder)
+        let exists =
+            folderExists[key]
+            ?? {
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue
+            }()
+        folderExists[key] = exists
+        if !exists {
             fileProblem(keyPath, node, "the folder \(folder) does not exist")
         }
     }

@@ -23,7 +23,7 @@ enum OutputIdentity {
 
     /// What `realpath` answers, as the bytes it gave: a folder on the way may have a name
     /// that is not UTF-8.
-    private static func realPath(_ path: String) -> [UInt8]? {
+    static func realPath(_ path: String) -> [UInt8]? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         let length = strlen(resolved)
