@@ -49,7 +49,8 @@ public enum DisplayText {
     /// Every `scheme://user:password@` in `text` becomes `scheme://user:***@`, wherever the URL
     /// stands in the text. A user name alone is kept (it is not a secret, and says which account).
     public static func redactingPasswords(_ text: String) -> String {
-        guard text.contains("://") else { return text }
+        // No `@`, no user information: most lines, and cheap to tell (a scan of the bytes).
+        guard text.utf8.contains(UInt8(ascii: "@")), text.contains("://") else { return text }
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         var index = 0
