@@ -49,13 +49,11 @@ enum StapleAssembler {
             certificates = try children(of: certsField[0]).map(\.encodedBytes)
         }
 
-        /// The response again, its signed part byte for byte, with `certificates` as `certs`
-        /// (none: without the field).
+        /// The response again, its signed part byte for byte, with `certificates` as `certs`.
         func serialized(certificates: [ArraySlice<UInt8>]) -> [UInt8] {
             var basicSerializer = DER.Serializer()
             basicSerializer.appendConstructedNode(identifier: .sequence) { body in
                 for field in basic.prefix(3) { body.serializeRawBytes(field.encodedBytes) }
-                guard !certificates.isEmpty else { return }
                 body.appendConstructedNode(identifier: certsTag) { tagged in
                     tagged.appendConstructedNode(identifier: .sequence) { list in
                         for certificate in certificates { list.serializeRawBytes(certificate) }
