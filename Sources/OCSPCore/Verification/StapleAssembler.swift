@@ -19,7 +19,7 @@ enum StapleAssembler {
     }
 
     /// The response taken apart down to the BasicOCSPResponse's fields.
-    struct Parts {
+    private struct Parts {
         /// OCSPResponse ::= SEQUENCE { responseStatus, [0] EXPLICIT ResponseBytes }
         let outer: [ASN1Node]
         /// ResponseBytes ::= SEQUENCE { responseType OID, response OCTET STRING }
