@@ -26,20 +26,25 @@ public struct BasicOCSPResponse: Sendable {
 
     let object: BasicResponseObject
 
-    init(object: BasicResponseObject) throws(OCSPDecodingError) {
+    /// - Parameter certificates: those the response carries, when OpenSSL decoded it without them.
+    init(object: BasicResponseObject, certificates known: [Certificate]? = nil) throws(OCSPDecodingError) {
         self.object = object
         responderID = try object.responderID()
         producedAt = try object.producedAt()
         responses = try object.singleResponses()
         signatureAlgorithm = object.signatureAlgorithm
-        var certificates: [Certificate] = []
-        for certificate in object.certificates {
-            guard let decoded = Certificate(object: certificate) else {
-                throw .malformedBasicResponse("an embedded certificate has invalid validity dates")
+        if let known {
+            certificates = known
+        } else {
+            var certificates: [Certificate] = []
+            for certificate in object.certificates {
+                guard let decoded = Certificate(object: certificate) else {
+                    throw .malformedBasicResponse("an embedded certificate has invalid validity dates")
+                }
+                certificates.append(decoded)
             }
-            certificates.append(decoded)
+            self.certificates = certificates
         }
-        self.certificates = certificates
         nonce = object.nonce
     }
 }

@@ -52,7 +52,7 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(derBytes)
+        DERKey.hash(derBytes, into: &hasher)
     }
 
     public var description: String {

@@ -20,15 +20,32 @@ public struct OCSPResponse: Sendable, Hashable {
     public let basic: BasicOCSPResponse?
 
     /// Decodes a DER OCSPResponse; nothing may follow it.
+    ///
+    /// The certificates a response carries (the delegated responder's, the same in every proof)
+    /// are taken from `SharedCertificates`, decoded once per process, and OpenSSL decodes the
+    /// rest; the checks are those of decoding the response whole, which is what happens when the
+    /// response cannot be taken apart so (and what decides the error a malformed one gets).
     public init(derBytes: [UInt8]) throws(OCSPDecodingError) {
-        guard !derBytes.isEmpty else { throw .empty }
-        guard let object = OCSPResponseObject(derBytes: derBytes) else {
-            throw derBytes.first == 0x30 ? .malformed : .notOCSP(firstBytes: Array(derBytes.prefix(16)))
+        if let split = ResponseCertificates.split(derBytes), let shared = ResponseCertificates.shared(split.certificates),
+            let decoded = try? OCSPResponse(decoding: split.withoutCertificates, keeping: derBytes, certificates: shared)
+        {
+            self = decoded
+            return
+        }
+        try self.init(decoding: derBytes, keeping: derBytes, certificates: nil)
+    }
+
+    /// Decodes `der` with OpenSSL and keeps `original` as the response's bytes; `certificates`
+    /// are the ones `original` carries when `der` is it without them.
+    private init(decoding der: [UInt8], keeping original: [UInt8], certificates: [Certificate]?) throws(OCSPDecodingError) {
+        guard !der.isEmpty else { throw .empty }
+        guard let object = OCSPResponseObject(derBytes: der) else {
+            throw der.first == 0x30 ? .malformed : .notOCSP(firstBytes: Array(der.prefix(16)))
         }
         guard let status = ResponseStatus(rawValue: Int(object.status)) else {
             throw .unknownResponseStatus(Int(object.status))
         }
-        self.derBytes = derBytes
+        self.derBytes = original
         self.status = status
         guard status == .successful else {
             basic = nil
@@ -37,7 +54,7 @@ public struct OCSPResponse: Sendable, Hashable {
         guard let basicObject = object.basic() else {
             throw .notBasicResponse
         }
-        basic = try BasicOCSPResponse(object: basicObject)
+        basic = try BasicOCSPResponse(object: basicObject, certificates: certificates)
     }
 
     /// Decodes DER, or PEM with a `-----BEGIN OCSP RESPONSE-----` block.

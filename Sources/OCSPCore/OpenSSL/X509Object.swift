@@ -1,11 +1,15 @@
 internal import COpenSSL
 internal import CShims
 import Foundation
+import Synchronization
 
 /// The one owner of an OpenSSL `X509*`. Never mutated after creation, so it is shared
 /// freely between threads (OpenSSL 3 guards its lazily computed extension cache itself).
 final class X509Object: @unchecked Sendable {
     private let pointer: OpaquePointer
+    typealias IssuerHashes = (nameHash: [UInt8], keyHash: [UInt8])
+    /// `issuerHashes(algorithm:)`, by algorithm name.
+    private let knownIssuerHashes = Mutex<[String: IssuerHashes]>([:])
 
     /// Takes over a reference the caller owns (from `d2i_X509`, `X509_dup`, ...).
     private init(takingOwnershipOf pointer: OpaquePointer) {
@@ -30,6 +34,11 @@ final class X509Object: @unchecked Sendable {
 
     deinit {
         X509_free(pointer)
+    }
+
+    /// Whether both hold the very same OpenSSL certificate (not merely an equal one).
+    func isSameObject(as other: X509Object) -> Bool {
+        pointer == other.pointer
     }
 
     /// Lends the `X509*` to another owner's OpenSSL call (`OCSP_cert_to_id`, a stack).
@@ -134,7 +143,16 @@ final class X509Object: @unchecked Sendable {
 
     /// The CertID hashes of this certificate as an issuer (RFC 6960 §4.1.1): over the DER
     /// subject name, and over the subjectPublicKey bits (without tag, length or unused-bits octet).
+    /// Remembered per algorithm: an issuer's hashes are asked for at every proof about its
+    /// certificates (the request's CertID, then the answer's), and never change.
     func issuerHashes(algorithm: String) -> (nameHash: [UInt8], keyHash: [UInt8])? {
+        if let known = knownIssuerHashes.withLock({ $0[algorithm] }) { return known }
+        guard let computed = computeIssuerHashes(algorithm: algorithm) else { return nil }
+        knownIssuerHashes.withLock { $0[algorithm] = computed }
+        return computed
+    }
+
+    private func computeIssuerHashes(algorithm: String) -> IssuerHashes? {
         guard let digest = EVP_get_digestbyname(algorithm) else { return nil }
         var nameHash = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var keyHash = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

@@ -10,28 +10,29 @@ enum SharedCertificates {
     /// Enough for every issuer and responder of a large installation; the table starts over when full.
     static let capacity = 256
 
-    private static let decoded = Mutex<[[UInt8]: Certificate]>([:])
+    private static let decoded = Mutex<[DERKey: Certificate]>([:])
     private static let signatures = Mutex<[SignedPair: Bool]>([:])
 
     private struct SignedPair: Hashable {
-        let subject: [UInt8]
-        let issuer: [UInt8]
+        let subject: DERKey
+        let issuer: DERKey
     }
 
     /// The certificate for `derBytes`, decoded once.
     static func certificate(derBytes: [UInt8]) -> Certificate? {
-        if let known = decoded.withLock({ $0[derBytes] }) { return known }
+        let key = DERKey(derBytes)
+        if let known = decoded.withLock({ $0[key] }) { return known }
         guard let certificate = Certificate(derBytes: derBytes) else { return nil }
         decoded.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[derBytes] = certificate
+            table[key] = certificate
         }
         return certificate
     }
 
     /// `subject.isSigned(by: issuer)`, checked once per pair.
     static func isSigned(_ subject: Certificate, by issuer: Certificate) -> Bool {
-        let pair = SignedPair(subject: subject.derBytes, issuer: issuer.derBytes)
+        let pair = SignedPair(subject: DERKey(subject.derBytes), issuer: DERKey(issuer.derBytes))
         if let known = signatures.withLock({ $0[pair] }) { return known }
         let signed = subject.isSigned(by: issuer)
         signatures.withLock { table in

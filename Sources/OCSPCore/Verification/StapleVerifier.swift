@@ -154,8 +154,12 @@ public enum StapleVerifier {
 
     /// OpenSSL's own responderID lookup (byName or byKey), over the response's
     /// certificates first, then `candidates`.
+    /// The certificates the response carries are searched as OpenSSL holds them or, when it
+    /// decoded the response without them (`ResponseCertificates`), as the first candidates.
     private static func findSigner(_ basic: BasicOCSPResponse, candidates: [Certificate]) -> Certificate? {
-        basic.object.signer(among: candidates.map(\.object)).flatMap { Certificate(object: $0) }
+        let searched = basic.certificates + candidates
+        guard let found = basic.object.signer(among: searched.map(\.object)) else { return nil }
+        return searched.first { $0.object.isSameObject(as: found) } ?? Certificate(object: found)
     }
 
     /// Checks only the signature with `signer`'s key; who may sign is decided above.
