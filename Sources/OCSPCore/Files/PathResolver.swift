@@ -32,12 +32,33 @@ enum PathResolver {
             guard let working = workingFolder() else { return .failure(.system(path: ".", code: errno)) }
             absolute = working + "/" + path
         }
-        switch SafeFolder.start(absolute: true) {
-        case .failure(let error): return .failure(.system(path: "/", code: error.code))
-        case .success(let root):
-            var walk = Walk(root: root, trust: trust, wholePath: wholePath, given: path)
-            return walk.run(components(absolute))
+        if let resolutions = FolderResolutions.current {
+            return resolutions.resolve(absolute, given: path, trust: trust, wholePath: wholePath)
         }
+        return walk(components(absolute), given: path, trust: trust, wholePath: wholePath).result
+    }
+
+    /// Resolves `components` from `/`. `folders` is the walk as it stood once every folder
+    /// before the last name was passed (nil when the walk stopped before): where any other
+    /// name in that folder resolves from.
+    static func walk(
+        _ components: [String], given: String, trust: PathTrust, wholePath: Bool
+    ) -> (result: Result<ResolvedPath, PathError>, folders: FolderWalk?) {
+        switch SafeFolder.start(absolute: true) {
+        case .failure(let error): return (.failure(.system(path: "/", code: error.code)), nil)
+        case .success(let root):
+            var walk = Walk(root: root, trust: trust, wholePath: wholePath, given: given)
+            let result = walk.run(components)
+            return (result, walk.beforeLastName)
+        }
+    }
+
+    /// Resolves the last name `name` from a walk that passed its folders already.
+    static func resume(_ folders: FolderWalk, name: String, given: String, trust: PathTrust, wholePath: Bool) -> Result<
+        ResolvedPath, PathError
+    > {
+        var walk = Walk(resuming: folders, trust: trust, wholePath: wholePath, given: given)
+        return walk.run([name])
     }
 
     /// Whether `path` ends in `/`, `/.` or `/..` (or is `.` or `..`): it names a folder, so
@@ -47,8 +68,20 @@ enum PathResolver {
         path.hasSuffix("/") || path == "." || path == ".." || path.hasSuffix("/.") || path.hasSuffix("/..")
     }
 
+    /// Split at every `/` byte, as the kernel does: splitting the String would compare
+    /// Characters, and a `/` followed by a combining mark is one Character.
     static func components(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A walk stopped once it has passed every folder before the last name: the folders
+    /// open on the way (`/` first), and the links it followed to get there.
+    struct FolderWalk: @unchecked Sendable {
+        // SafeFolder is immutable and Sendable; the array is never changed once made.
+        let root: SafeFolder
+        let folders: [SafeFolder]
+        let links: Int
+        let firstLink: String?
     }
 
     private static func workingFolder() -> String? {
@@ -69,12 +102,27 @@ enum PathResolver {
         /// The link that supplied the last name, when the given path ends in one.
         var finalLink: String? = nil
 
+        /// The walk as it stood before the given path's last name was looked at.
+        var beforeLastName: FolderWalk? = nil
+        private var passedFolders = false
+
         init(root: SafeFolder, trust: PathTrust, wholePath: Bool, given: String) {
             self.root = root
             self.trust = trust
             self.wholePath = wholePath
             self.given = given
             folders = [root]
+        }
+
+        init(resuming walk: FolderWalk, trust: PathTrust, wholePath: Bool, given: String) {
+            root = walk.root
+            self.trust = trust
+            self.wholePath = wholePath
+            self.given = given
+            folders = walk.folders
+            links = walk.links
+            firstLink = walk.firstLink
+            passedFolders = true
         }
 
         mutating func run(_ start: [String]) -> Result<ResolvedPath, PathError> {
@@ -97,7 +145,14 @@ enum PathResolver {
 
         private mutating func walk(_ start: [String]) -> Result<ResolvedPath, PathError> {
             var pending = Array(start.reversed())
-            while let name = pending.popLast() {
+            while true {
+                // The given path's last name lies at the bottom of the stack: it alone is left
+                // the first time the stack holds one name (a link's target goes on top).
+                if pending.count == 1, !passedFolders {
+                    passedFolders = true
+                    beforeLastName = FolderWalk(root: root, folders: folders, links: links, firstLink: firstLink)
+                }
+                guard let name = pending.popLast() else { break }
                 let current = folders[folders.count - 1]
                 let isLast = pending.isEmpty
                 if name == "." || name == ".." {

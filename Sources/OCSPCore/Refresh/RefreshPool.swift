@@ -79,10 +79,12 @@ public final class RefreshPool: @unchecked Sendable {
         let state = PoolState<Pending, Output>(count: jobs.count)
         let workers = min(limits.global, jobs.count)
         let group = DispatchGroup()
+        // One round: its staples share their folders' resolutions (`FolderResolutions`).
+        let resolutions = FolderResolutions()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
-                work(jobs, state: state, prepare: prepare, fetch: fetch)
+                resolutions.whileCurrent { work(jobs, state: state, prepare: prepare, fetch: fetch) }
                 group.leave()
             }
             thread.stackSize = 1 << 20

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import OCSPCore
+
+/// A round of refreshes resolves each folder once (`FolderResolutions`): every answer is the
+/// one a walk from `/` gives, only the walk to the folder is remembered, and the last name is
+/// looked at anew each time.
+@Suite final class FolderResolutionsTests {
+    let folder: String
+
+    init() throws {
+        folder = try TestPKI.scratchFolder("resolutions")
+        try FileSystemFixtures.folder("\(folder)/out")
+        try FileSystemFixtures.folder("\(folder)/real")
+        try FileSystemFixtures.file("\(folder)/out/staple.der", [1, 2, 3])
+        try FileSystemFixtures.file("\(folder)/real/staple.der", [4, 5])
+        try FileSystemFixtures.link("\(folder)/linked", to: "real")
+        try FileSystemFixtures.link("\(folder)/out/alias.der", to: "staple.der")
+        try FileSystemFixtures.link("\(folder)/out/dangling.der", to: "gone.der")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// What a test compares of a resolution: everything but the descriptors.
+    private struct Seen: Equatable {
+        let folder: String
+        let folderInode: ino_t
+        let name: String
+        let inode: ino_t?
+        let path: String
+        let link: String?
+        let danglingLink: String?
+
+        init(_ result: Result<ResolvedPath, PathError>) throws {
+            let resolved = try result.get()
+            folder = resolved.folder.path
+            folderInode = resolved.folder.status.st_ino
+            name = resolved.name
+            inode = resolved.entry?.st_ino
+            path = resolved.path
+            link = resolved.link
+            danglingLink = resolved.danglingLink
+        }
+    }
+
+    @Test(arguments: [
+        "out/staple.der", "out/missing.der", "linked/staple.der", "out/alias.der", "out/dangling.der", "real/../out/staple.der",
+        "out/./staple.der", "linked/../out/staple.der",
+    ])
+    func aRoundResolvesEveryPathAsAWalkFromTheRootDoes(relative: String) throws {
+        let path = "\(folder)/\(relative)"
+        let walked = try Seen(PathResolver.resolve(path))
+        let resolutions = FolderResolutions()
+        let first = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
+        let remembered = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
+        #expect(first == walked)
+        #expect(remembered == walked)
+    }
+
+    @Test func theLastNameIsLookedAtAnewEachTime() throws {
+        let path = "\(folder)/out/later.der"
+        let resolutions = FolderResolutions()
+        let before = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }
+        #expect(before.entry == nil)
+        try FileSystemFixtures.file(path, [9])
+        let after = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }
+        #expect(after.kind == .regularFile)
+    }
+
+    /// A folder renamed away during the round is still the folder checked and used until the
+    /// round ends: everything the round does there happens in one folder. The next round
+    /// (new resolutions) walks again and finds the new one.
+    @Test func aFolderIsWalkedOncePerRound() throws {
+        let path = "\(folder)/out/staple.der"
+        let resolutions = FolderResolutions()
+        let original = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        #expect(rename("\(folder)/out", "\(folder)/out-old") == 0)
+        try FileSystemFixtures.folder("\(folder)/out")
+        let sameRound = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        let nextRound = try FolderResolutions().whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        #expect(sameRound == original)
+        #expect(nextRound != original)
+    }
+
+    @Test func moreFoldersThanItKeepsStillResolveRightly() throws {
+        let count = FolderResolutions.capacity + 4
+        for index in 0..<count {
+            try FileSystemFixtures.folder("\(folder)/f\(index)")
+            try FileSystemFixtures.file("\(folder)/f\(index)/staple.der", [UInt8(index)])
+        }
+        let resolutions = FolderResolutions()
+        for _ in 0..<2 {
+            for index in 0..<count {
+                let path = "\(folder)/f\(index)/staple.der"
+                let resolved = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
+                #expect(resolved == (try Seen(PathResolver.resolve(path))))
+            }
+        }
+    }
+
+    /// A link in a folder anyone may write is refused on every resolution of the round, the
+    /// remembered ones too: the folder's check travels with what is remembered.
+    @Test func aLinkInAFolderOthersCanWriteIsRefusedEveryTime() throws {
+        try FileSystemFixtures.folder("\(folder)/open", mode: 0o777)
+        try FileSystemFixtures.link("\(folder)/open/planted", to: "../real")
+        let path = "\(folder)/open/planted/staple.der"
+        let resolutions = FolderResolutions()
+        for _ in 0..<2 {
+            let result = resolutions.whileCurrent { PathResolver.resolve(path) }
+            guard case .failure(.untrustedLink) = result else {
+                Issue.record("expected an untrusted link, got \(result)")
+                return
+            }
+        }
+    }
+
+    @Test func resolutionsAreCurrentOnlyWhileTheirBodyRuns() {
+        let resolutions = FolderResolutions()
+        #expect(FolderResolutions.current == nil)
+        resolutions.whileCurrent { #expect(FolderResolutions.current === resolutions) }
+        #expect(FolderResolutions.current == nil)
+    }
+
+    /// The kernel splits a path at every `/` byte; a `/` followed by a combining mark is one
+    /// Character to Swift, and must still separate two names.
+    @Test func componentsSplitAtEverySlashByte() {
+        #expect(PathResolver.components("/a/\u{301}b//c/") == ["a", "\u{301}b", "c"])
+    }
+}
