@@ -162,7 +162,7 @@ enum PathResolver {
                 }
                 let entry: stat
                 switch current.entry(name) {
-                case .failure(ENOENT) where isLast: return finish(name: name)
+                case .failure(ENOENT) where isLast: return finish(name: name, seen: .some(nil))
                 case .failure(ENOENT): return .failure(.missingFolder(path: current.shown(name)))
                 case .failure(let error): return .failure(.system(path: current.shown(name), code: error.code))
                 case .success(let status): entry = status
@@ -179,7 +179,7 @@ enum PathResolver {
                     case .success(let folder): folders.append(folder)
                     }
                 case _ where isLast:
-                    return finish(name: name)
+                    return finish(name: name, seen: entry)
                 case let kind:
                     return .failure(.notAFolder(path: current.shown(name), kind: kind))
                 }
@@ -212,14 +212,20 @@ enum PathResolver {
         }
 
         /// The end of the walk: `name` in the current folder (`.` when the path ends in a folder).
-        private mutating func finish(name: String?) -> Result<ResolvedPath, PathError> {
+        /// - Parameter seen: what the walk just found at `name` (nil inside: nothing there),
+        ///   when it looked; otherwise it is looked at here.
+        private mutating func finish(name: String?, seen: stat?? = nil) -> Result<ResolvedPath, PathError> {
             let holder = folders[folders.count - 1]
             let last = name ?? "."
             var entry: stat? = nil
-            switch holder.entry(last) {
-            case .success(let status): entry = status
-            case .failure(ENOENT): entry = nil
-            case .failure(let error): return .failure(.system(path: holder.shown(last), code: error.code))
+            if let seen {
+                entry = seen
+            } else {
+                switch holder.entry(last) {
+                case .success(let status): entry = status
+                case .failure(ENOENT): entry = nil
+                case .failure(let error): return .failure(.system(path: holder.shown(last), code: error.code))
+                }
             }
             if wholePath || firstLink != nil {
                 if let problem = untrustedFolder(endingWith: entry?.st_uid) { return .failure(problem) }

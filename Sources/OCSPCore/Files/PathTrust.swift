@@ -17,7 +17,8 @@ public struct PathTrust: Sendable, Equatable {
     }
 
     /// For the files ocspd writes: root and the user it runs as.
-    public static var outputs: PathTrust { PathTrust(owners: [0, geteuid()]) }
+    /// (ocspd never changes its user: read once, not in every resolution.)
+    public static let outputs = PathTrust(owners: [0, geteuid()])
     /// For what root runs or reads as instructions (configuration, hooks): root only.
     public static let rootOnly = PathTrust(owners: [0])
 
