@@ -1,0 +1,75 @@
+import Foundation
+
+extension VerifiedRecord {
+    /// A record as `init(from:)` reads it, from an object holding every key that reads, each
+    /// once, with a value of the kind ocspd writes; nil for anything else (see
+    /// `StapleState.fromStateJSON`).
+    static func read(from reader: inout StateJSONReader) -> VerifiedRecord? {
+        var fields = VerifiedRecordFields()
+        guard reader.object({ fields.read($1, from: &$0) }) else { return nil }
+        return fields.record
+    }
+
+    /// Every field empty, for `VerifiedRecordFields` to fill.
+    fileprivate init() {
+        chainSHA256 = ""
+        chainRules = 1
+        stapleSHA256 = ""
+        thisUpdate = .distantPast
+        effectiveExpiry = .distantPast
+        expiryLimit = ""
+        singleIndex = 0
+        singleResponseCount = 0
+        certIDHashAlgorithm = ""
+        signerNotBefore = .distantPast
+        leafSubject = ""
+        leafSerialNumber = ""
+        leafMustStaple = false
+        leafHasResponder = false
+    }
+}
+
+/// The members of a `verified` object.
+private struct VerifiedRecordFields {
+    private var decoded = VerifiedRecord()
+    private var seen = SeenKeys()
+
+    /// The keys `init(from:)` requires (`decode`, not `decodeIfPresent`), by number.
+    private static let required = [0, 2, 3, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16]
+
+    /// The record, once the object had every required key.
+    var record: VerifiedRecord? { Self.required.allSatisfy(seen.contains) ? decoded : nil }
+
+    mutating func read(_ key: String, from reader: inout StateJSONReader) -> Bool {
+        switch key {
+        case "chainSHA256": return set(0, reader.string()) { $0.chainSHA256 = $1 }
+        case "chainRules": return set(1, reader.integer()) { $0.chainRules = $1 }
+        case "stapleSHA256": return set(2, reader.string()) { $0.stapleSHA256 = $1 }
+        case "thisUpdate": return set(3, reader.date()) { $0.thisUpdate = $1 }
+        case "nextUpdate": return set(4, reader.date()) { $0.nextUpdate = $1 }
+        // Whole seconds, as ocspd writes a validity: an integer within 18 digits is exact.
+        case "assumedValidity": return set(5, reader.integer()) { $0.assumedValidity = TimeInterval($1) }
+        case "effectiveExpiry": return set(6, reader.date()) { $0.effectiveExpiry = $1 }
+        case "expiryLimit": return set(7, reader.string()) { $0.expiryLimit = $1 }
+        case "singleIndex": return set(8, reader.integer()) { $0.singleIndex = $1 }
+        case "singleResponseCount": return set(9, reader.integer()) { $0.singleResponseCount = $1 }
+        case "certIDHashAlgorithm": return set(10, reader.string()) { $0.certIDHashAlgorithm = $1 }
+        case "signerNotBefore": return set(11, reader.date()) { $0.signerNotBefore = $1 }
+        case "signerNotAfter": return set(12, reader.date()) { $0.signerNotAfter = $1 }
+        case "leafSubject": return set(13, reader.string()) { $0.leafSubject = $1 }
+        case "leafSerialNumber": return set(14, reader.string()) { $0.leafSerialNumber = $1 }
+        case "leafMustStaple": return set(15, reader.bool()) { $0.leafMustStaple = $1 }
+        case "leafHasResponder": return set(16, reader.bool()) { $0.leafHasResponder = $1 }
+        case "revocationName": return set(17, reader.string()) { $0.revocationName = $1 }
+        default: return false
+        }
+    }
+
+    /// Stores the value of key number `bit`, read only when the key comes for the first time.
+    private mutating func set<Value>(_ bit: Int, _ value: @autoclosure () -> Value?, _ store: (inout VerifiedRecord, Value) -> Void) -> Bool
+    {
+        guard seen.first(bit), let value = value() else { return false }
+        store(&decoded, value)
+        return true
+    }
+}
