@@ -148,6 +148,7 @@ struct StateJSONTests {
         #"{"outputPath": "/o", "revokedCertificates": ["a",]}"#, #"{"outputPath": "/o", "verified": {}}"#,
         #"{"outputPath": "/o", "alert": {"failing": "unknown"}}"#, #"{"outputPath": "/o", "issuer": {"source": "s"}}"#,
         #"{"outputPath": "/o", "issuer": {"source": "s", "der": "!!"}}"#, "\u{feff}{\"outputPath\": \"/o\"}", "",
+        #"{"output\u0050ath": "/o"}"#, #"{"outputPath": "/o", "ho\u0073t": "h"}"#,
         #"{"outputPath": "/o", "lastAttempt": "2026-11-29T19:07:11\u005a"}"#, #"{"outputPath": "/o", "consecutiveFailures": true}"#,
     ])
     func otherTextsAreLeftToJSONDecoder(text: String) throws {
@@ -157,7 +158,7 @@ struct StateJSONTests {
 
     /// Texts JSON allows that ocspd does not write the same way: read, and as JSONDecoder reads them.
     @Test(arguments: [
-        #"{"outputPath":"/o"}"#, " \r\n\t{ \"outputPath\" : \"/o\" } \n", #"{"output\u0050ath": "/\u00e9\/x"}"#,
+        #"{"outputPath":"/o"}"#, " \r\n\t{ \"outputPath\" : \"/o\" } \n", #"{"outputPath": "/\u00e9\/x\u0000\u001F"}"#,
         #"{"outputPath": "/o", "consecutiveFailures": 0, "requests": {}, "revokedCertificates": []}"#,
         #"{"outputPath": "/o", "alert": {}}"#, #"{"outputPath": "/o", "issuer": {"der": "", "source": ""}}"#,
     ])

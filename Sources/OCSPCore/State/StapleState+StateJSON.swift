@@ -13,7 +13,7 @@ extension StapleState {
         bytes.withUnsafeBufferPointer { buffer in
             var reader = StateJSONReader(buffer)
             var fields = StapleStateFields()
-            guard reader.object({ fields.read($1, from: &$0) }), reader.atEnd() else { return nil }
+            guard reader.object(names: StapleStateFields.names, { fields.read($1, from: &$0) }), reader.atEnd() else { return nil }
             return fields.state
         }
     }
@@ -42,24 +42,29 @@ private struct StapleStateFields {
     /// The state, once the object had its one required key (`outputPath`).
     var state: StapleState? { seen.contains(0) ? decoded : nil }
 
-    mutating func read(_ key: String, from reader: inout StateJSONReader) -> Bool {
+    /// The keys `init(from:)` reads, numbered by their place here.
+    static let names: [StaticString] = [
+        "outputPath", "lastAttempt", "lastSuccess", "consecutiveFailures", "nextAttempt", "revokedCertificates", "issuer",
+        "certificate", "requests", "failures", "verified", "alert", "chainPath", "host",
+    ]
+
+    mutating func read(_ key: Int, from reader: inout StateJSONReader) -> Bool {
         switch key {
-        case "outputPath": return set(0, reader.string()) { $0.outputPath = $1 }
-        case "lastAttempt": return set(1, reader.date()) { $0.lastAttempt = $1 }
-        case "lastSuccess": return set(2, reader.date()) { $0.lastSuccess = $1 }
-        case "consecutiveFailures": return set(3, reader.integer()) { $0.consecutiveFailures = max(0, $1) }
-        case "nextAttempt": return set(4, reader.date()) { $0.nextAttempt = $1 }
-        case "revokedCertificates": return set(5, reader.strings()) { $0.revokedCertificates = $1 }
-        case "issuer": return set(6, StapleState.CachedIssuer.read(from: &reader)) { $0.issuer = $1 }
-        case "certificate": return set(7, reader.string()) { $0.certificate = $1 }
+        case 0: return set(0, reader.string()) { $0.outputPath = $1 }
+        case 1: return set(1, reader.date()) { $0.lastAttempt = $1 }
+        case 2: return set(2, reader.date()) { $0.lastSuccess = $1 }
+        case 3: return set(3, reader.integer()) { $0.consecutiveFailures = max(0, $1) }
+        case 4: return set(4, reader.date()) { $0.nextAttempt = $1 }
+        case 5: return set(5, reader.strings()) { $0.revokedCertificates = $1 }
+        case 6: return set(6, StapleState.CachedIssuer.read(from: &reader)) { $0.issuer = $1 }
+        case 7: return set(7, reader.string()) { $0.certificate = $1 }
         // Counts ocspd never writes (a negative one) make the set someone else's: dropped.
-        case "requests": return set(8, reader.counts()) { $0.requests = CounterArithmetic.plausible($1) ?? [:] }
-        case "failures": return set(9, reader.counts()) { $0.failures = CounterArithmetic.plausible($1) ?? [:] }
-        case "verified": return set(10, VerifiedRecord.read(from: &reader)) { $0.verified = $1 }
-        case "alert": return set(11, FailureAlert.read(from: &reader)) { $0.alert = $1 }
-        case "chainPath": return set(12, reader.string()) { $0.chainPath = $1 }
-        case "host": return set(13, reader.string()) { $0.host = $1 }
-        default: return false
+        case 8: return set(8, reader.counts()) { $0.requests = CounterArithmetic.plausible($1) ?? [:] }
+        case 9: return set(9, reader.counts()) { $0.failures = CounterArithmetic.plausible($1) ?? [:] }
+        case 10: return set(10, VerifiedRecord.read(from: &reader)) { $0.verified = $1 }
+        case 11: return set(11, FailureAlert.read(from: &reader)) { $0.alert = $1 }
+        case 12: return set(12, reader.string()) { $0.chainPath = $1 }
+        default: return set(13, reader.string()) { $0.host = $1 }
         }
     }
 
@@ -76,13 +81,15 @@ extension StapleState.CachedIssuer {
     static func read(from reader: inout StateJSONReader) -> Self? {
         var source: String?
         var der: Data?
-        let read = reader.object { reader, key in
-            switch key {
-            case "source" where source == nil: source = reader.string()
-            case "der" where der == nil: der = reader.string().flatMap { Data(base64Encoded: $0) }
-            default: return false
+        let read = reader.object(names: ["source", "der"]) { reader, key in
+            if key == 0 {
+                guard source == nil else { return false }
+                source = reader.string()
+                return source != nil
             }
-            return key == "source" ? source != nil : der != nil
+            guard der == nil else { return false }
+            der = reader.string().flatMap { Data(base64Encoded: $0) }
+            return der != nil
         }
         guard read, let source, let der else { return nil }
         return Self(source: source, der: der)
@@ -94,15 +101,14 @@ extension FailureAlert {
     static func read(from reader: inout StateJSONReader) -> Self? {
         var alert = FailureAlert()
         var seen = SeenKeys()
-        let read = reader.object { reader, key in
-            switch key {
-            case "failing":
-                guard seen.first(0), let reason = reader.string().flatMap(FailureEvents.Reason.init(rawValue:)) else { return false }
+        let read = reader.object(names: ["failing", "lastFailing"]) { reader, key in
+            guard seen.first(key) else { return false }
+            if key == 0 {
+                guard let reason = reader.string().flatMap(FailureEvents.Reason.init(rawValue:)) else { return false }
                 alert.failing = reason
-            case "lastFailing":
-                guard seen.first(1), let date = reader.date() else { return false }
+            } else {
+                guard let date = reader.date() else { return false }
                 alert.lastFailing = date
-            default: return false
             }
             return true
         }

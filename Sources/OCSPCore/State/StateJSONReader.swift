@@ -42,15 +42,41 @@ struct StateJSONReader {
         return true
     }
 
-    /// An object: `member` reads the value of each key (unescaped) and says whether it did.
-    /// False when a member is not read, a separator is missing or one is too many.
-    mutating func object(_ member: (inout StateJSONReader, String) -> Bool) -> Bool {
+    /// An object whose keys are among `names`: `member` reads the value of the key with the
+    /// given number and says whether it did. False for another key (even one that only
+    /// unescapes to a name: JSONDecoder would read it, this leaves it to JSONDecoder), a member
+    /// not read, a separator missing or one too many.
+    mutating func object(names: [StaticString], _ member: (inout StateJSONReader, Int) -> Bool) -> Bool {
+        members(key: { $0.name(among: names) }, member)
+    }
+
+    /// An object, its keys read by `key`.
+    private mutating func members<Key>(key: (inout StateJSONReader) -> Key?, _ member: (inout StateJSONReader, Key) -> Bool) -> Bool {
         guard take(UInt8(ascii: "{")) else { return false }
         if take(UInt8(ascii: "}")) { return true }
         repeat {
-            guard let key = string(), take(UInt8(ascii: ":")), member(&self, key) else { return false }
+            guard let read = key(&self), take(UInt8(ascii: ":")), member(&self, read) else { return false }
         } while take(UInt8(ascii: ","))
         return take(UInt8(ascii: "}"))
+    }
+
+    /// The number of the name among `names` that the next string spells, without escapes.
+    private mutating func name(among names: [StaticString]) -> Int? {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == Self.quote else { return nil }
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] != Self.quote, bytes[end] != Self.backslash { end += 1 }
+        guard end < bytes.count, bytes[end] == Self.quote else { return nil }
+        let count = end - start
+        for (number, name) in names.enumerated() where name.utf8CodeUnitCount == count {
+            let spelled = UnsafeBufferPointer(start: name.utf8Start, count: count)
+            if spelled.elementsEqual(bytes[start..<end]) {
+                index = end + 1
+                return number
+            }
+        }
+        return nil
     }
 
     /// An array of strings.
@@ -68,7 +94,7 @@ struct StateJSONReader {
     /// An object of unsigned integers, by key; nil when a key comes twice.
     mutating func counts() -> [String: Int]? {
         var counts: [String: Int] = [:]
-        let read = object { reader, key in
+        let read = members(key: { $0.string() }) { reader, key in
             guard counts[key] == nil, let count = reader.integer() else { return false }
             counts[key] = count
             return true
@@ -125,14 +151,16 @@ struct StateJSONReader {
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         index += 1
         let start = index
+        var all: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == Self.quote {
                 index += 1
-                return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), as: UTF8.self)
+                return Self.text(UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), ascii: all < 0x80)
             }
             if byte == Self.backslash { return escapedString(from: start) }
             if byte < 0x20 { return nil }
+            all |= byte
             index += 1
         }
         return nil
@@ -140,18 +168,27 @@ struct StateJSONReader {
 
     /// The rest of a string with escapes in it, from its first byte at `start`.
     private mutating func escapedString(from start: Int) -> String? {
-        var text = Array(bytes[start..<index])
+        var text: [UInt8] = []
+        // Most are paths: the capacity grows for longer ones.
+        text.reserveCapacity(min(bytes.count - start, 256))
+        text.append(contentsOf: bytes[start..<index])
         while index < bytes.count {
-            let byte = bytes[index]
+            let run = index
+            while index < bytes.count, bytes[index] != Self.quote, bytes[index] != Self.backslash, bytes[index] >= 0x20 { index += 1 }
+            text.append(contentsOf: bytes[run..<index])
+            guard index < bytes.count, bytes[index] != Self.quote else { break }
+            guard bytes[index] == Self.backslash else { return nil }
             index += 1
-            switch byte {
-            case Self.quote: return String(validating: text, as: UTF8.self)
-            case Self.backslash: guard appendEscape(to: &text) else { return nil }
-            case ..<0x20: return nil
-            default: text.append(byte)
-            }
+            guard appendEscape(to: &text) else { return nil }
         }
-        return nil
+        guard index < bytes.count else { return nil }
+        index += 1
+        return text.withUnsafeBufferPointer { Self.text($0, ascii: !$0.contains { $0 >= 0x80 }) }
+    }
+
+    /// The text of UTF-8 `bytes`, nil when they are not UTF-8 (ASCII always is).
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
+        ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
     }
 
     /// The character escaped after a backslash, in UTF-8; false for an unknown escape and

@@ -6,7 +6,7 @@ extension VerifiedRecord {
     /// `StapleState.fromStateJSON`).
     static func read(from reader: inout StateJSONReader) -> VerifiedRecord? {
         var fields = VerifiedRecordFields()
-        guard reader.object({ fields.read($1, from: &$0) }) else { return nil }
+        guard reader.object(names: VerifiedRecordFields.names, { fields.read($1, from: &$0) }) else { return nil }
         return fields.record
     }
 
@@ -40,28 +40,34 @@ private struct VerifiedRecordFields {
     /// The record, once the object had every required key.
     var record: VerifiedRecord? { Self.required.allSatisfy(seen.contains) ? decoded : nil }
 
-    mutating func read(_ key: String, from reader: inout StateJSONReader) -> Bool {
+    /// The keys `init(from:)` reads, numbered by their place here.
+    static let names: [StaticString] = [
+        "chainSHA256", "chainRules", "stapleSHA256", "thisUpdate", "nextUpdate", "assumedValidity", "effectiveExpiry", "expiryLimit",
+        "singleIndex", "singleResponseCount", "certIDHashAlgorithm", "signerNotBefore", "signerNotAfter", "leafSubject", "leafSerialNumber",
+        "leafMustStaple", "leafHasResponder", "revocationName",
+    ]
+
+    mutating func read(_ key: Int, from reader: inout StateJSONReader) -> Bool {
         switch key {
-        case "chainSHA256": return set(0, reader.string()) { $0.chainSHA256 = $1 }
-        case "chainRules": return set(1, reader.integer()) { $0.chainRules = $1 }
-        case "stapleSHA256": return set(2, reader.string()) { $0.stapleSHA256 = $1 }
-        case "thisUpdate": return set(3, reader.date()) { $0.thisUpdate = $1 }
-        case "nextUpdate": return set(4, reader.date()) { $0.nextUpdate = $1 }
+        case 0: return set(0, reader.string()) { $0.chainSHA256 = $1 }
+        case 1: return set(1, reader.integer()) { $0.chainRules = $1 }
+        case 2: return set(2, reader.string()) { $0.stapleSHA256 = $1 }
+        case 3: return set(3, reader.date()) { $0.thisUpdate = $1 }
+        case 4: return set(4, reader.date()) { $0.nextUpdate = $1 }
         // Whole seconds, as ocspd writes a validity: an integer within 18 digits is exact.
-        case "assumedValidity": return set(5, reader.integer()) { $0.assumedValidity = TimeInterval($1) }
-        case "effectiveExpiry": return set(6, reader.date()) { $0.effectiveExpiry = $1 }
-        case "expiryLimit": return set(7, reader.string()) { $0.expiryLimit = $1 }
-        case "singleIndex": return set(8, reader.integer()) { $0.singleIndex = $1 }
-        case "singleResponseCount": return set(9, reader.integer()) { $0.singleResponseCount = $1 }
-        case "certIDHashAlgorithm": return set(10, reader.string()) { $0.certIDHashAlgorithm = $1 }
-        case "signerNotBefore": return set(11, reader.date()) { $0.signerNotBefore = $1 }
-        case "signerNotAfter": return set(12, reader.date()) { $0.signerNotAfter = $1 }
-        case "leafSubject": return set(13, reader.string()) { $0.leafSubject = $1 }
-        case "leafSerialNumber": return set(14, reader.string()) { $0.leafSerialNumber = $1 }
-        case "leafMustStaple": return set(15, reader.bool()) { $0.leafMustStaple = $1 }
-        case "leafHasResponder": return set(16, reader.bool()) { $0.leafHasResponder = $1 }
-        case "revocationName": return set(17, reader.string()) { $0.revocationName = $1 }
-        default: return false
+        case 5: return set(5, reader.integer()) { $0.assumedValidity = TimeInterval($1) }
+        case 6: return set(6, reader.date()) { $0.effectiveExpiry = $1 }
+        case 7: return set(7, reader.string()) { $0.expiryLimit = $1 }
+        case 8: return set(8, reader.integer()) { $0.singleIndex = $1 }
+        case 9: return set(9, reader.integer()) { $0.singleResponseCount = $1 }
+        case 10: return set(10, reader.string()) { $0.certIDHashAlgorithm = $1 }
+        case 11: return set(11, reader.date()) { $0.signerNotBefore = $1 }
+        case 12: return set(12, reader.date()) { $0.signerNotAfter = $1 }
+        case 13: return set(13, reader.string()) { $0.leafSubject = $1 }
+        case 14: return set(14, reader.string()) { $0.leafSerialNumber = $1 }
+        case 15: return set(15, reader.bool()) { $0.leafMustStaple = $1 }
+        case 16: return set(16, reader.bool()) { $0.leafHasResponder = $1 }
+        default: return set(17, reader.string()) { $0.revocationName = $1 }
         }
     }
 
