@@ -94,12 +94,12 @@ struct StateJSONReader {
     /// An object of unsigned integers, by key; nil when a key comes twice.
     mutating func counts() -> [String: Int]? {
         var counts: [String: Int] = [:]
-        let read = members(key: { $0.string() }) { reader, key in
+        let member = { (reader: inout StateJSONReader, key: String) -> Bool in
             guard counts[key] == nil, let count = reader.integer() else { return false }
             counts[key] = count
             return true
         }
-        return read ? counts : nil
+        return members(key: { $0.string() }, member) ? counts : nil
     }
 
     /// `true` or `false`.
