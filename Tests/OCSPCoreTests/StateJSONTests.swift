@@ -115,6 +115,25 @@ struct StateJSONTests {
         #expect(try Self.agrees(bytes))
     }
 
+    /// Each key of a verified record taken out: the optional ones are read, the required
+    /// ones (JSONDecoder drops the record) are left to JSONDecoder.
+    @Test(arguments: [
+        "assumedValidity", "certIDHashAlgorithm", "chainRules", "chainSHA256", "effectiveExpiry", "expiryLimit", "leafHasResponder",
+        "leafMustStaple", "leafSerialNumber", "leafSubject", "nextUpdate", "revocationName", "signerNotAfter", "signerNotBefore",
+        "singleIndex", "singleResponseCount", "stapleSHA256", "thisUpdate",
+    ])
+    func aRecordWithoutARequiredKeyIsLeftToJSONDecoder(key: String) throws {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(try Self.encoded(Self.full()))) as? [String: Any])
+        var record = try #require(object["verified"] as? [String: Any])
+        record[key] = nil
+        object["verified"] = record
+        let bytes = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        let optional = ["assumedValidity", "chainRules", "nextUpdate", "revocationName", "signerNotAfter"].contains(key)
+        #expect((StapleState.fromStateJSON(bytes) != nil) == optional)
+        #expect((Self.general(bytes)?.verified != nil) == optional)
+        #expect(try Self.agrees(bytes))
+    }
+
     @Test(arguments: [
         "/a/b\"c\\d/e", "/tab\tnew\nline\r\u{8}\u{c}", "/nul\u{0}unit\u{1f}del\u{7f}", "/café/e\u{301}/😀/\u{2028}", "", " ",
         "/日本語/ファイル.der", "\\/\\/",

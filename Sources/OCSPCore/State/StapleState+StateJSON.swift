@@ -40,31 +40,31 @@ private struct StapleStateFields {
     private var seen = SeenKeys()
 
     /// The state, once the object had its one required key (`outputPath`).
-    var state: StapleState? { seen.contains(0) ? decoded : nil }
+    var state: StapleState? { seen.contains(10) ? decoded : nil }
 
-    /// The keys `init(from:)` reads, numbered by their place here.
+    /// The keys `init(from:)` reads, numbered by their place here: sorted, as ocspd writes them.
     static let names: [StaticString] = [
-        "outputPath", "lastAttempt", "lastSuccess", "consecutiveFailures", "nextAttempt", "revokedCertificates", "issuer",
-        "certificate", "requests", "failures", "verified", "alert", "chainPath", "host",
+        "alert", "certificate", "chainPath", "consecutiveFailures", "failures", "host", "issuer", "lastAttempt", "lastSuccess",
+        "nextAttempt", "outputPath", "requests", "revokedCertificates", "verified",
     ]
 
     mutating func read(_ key: Int, from reader: inout StateJSONReader) -> Bool {
         switch key {
-        case 0: return set(0, reader.string()) { $0.outputPath = $1 }
-        case 1: return set(1, reader.date()) { $0.lastAttempt = $1 }
-        case 2: return set(2, reader.date()) { $0.lastSuccess = $1 }
+        case 0: return set(0, FailureAlert.read(from: &reader)) { $0.alert = $1 }
+        case 1: return set(1, reader.string()) { $0.certificate = $1 }
+        case 2: return set(2, reader.string()) { $0.chainPath = $1 }
         case 3: return set(3, reader.integer()) { $0.consecutiveFailures = max(0, $1) }
-        case 4: return set(4, reader.date()) { $0.nextAttempt = $1 }
-        case 5: return set(5, reader.strings()) { $0.revokedCertificates = $1 }
+        case 4: return set(4, reader.counts()) { $0.failures = CounterArithmetic.plausible($1) ?? [:] }
+        case 5: return set(5, reader.string()) { $0.host = $1 }
         case 6: return set(6, StapleState.CachedIssuer.read(from: &reader)) { $0.issuer = $1 }
-        case 7: return set(7, reader.string()) { $0.certificate = $1 }
+        case 7: return set(7, reader.date()) { $0.lastAttempt = $1 }
+        case 8: return set(8, reader.date()) { $0.lastSuccess = $1 }
+        case 9: return set(9, reader.date()) { $0.nextAttempt = $1 }
+        case 10: return set(10, reader.string()) { $0.outputPath = $1 }
         // Counts ocspd never writes (a negative one) make the set someone else's: dropped.
-        case 8: return set(8, reader.counts()) { $0.requests = CounterArithmetic.plausible($1) ?? [:] }
-        case 9: return set(9, reader.counts()) { $0.failures = CounterArithmetic.plausible($1) ?? [:] }
-        case 10: return set(10, VerifiedRecord.read(from: &reader)) { $0.verified = $1 }
-        case 11: return set(11, FailureAlert.read(from: &reader)) { $0.alert = $1 }
-        case 12: return set(12, reader.string()) { $0.chainPath = $1 }
-        default: return set(13, reader.string()) { $0.host = $1 }
+        case 11: return set(11, reader.counts()) { $0.requests = CounterArithmetic.plausible($1) ?? [:] }
+        case 12: return set(12, reader.strings()) { $0.revokedCertificates = $1 }
+        default: return set(13, VerifiedRecord.read(from: &reader)) { $0.verified = $1 }
         }
     }
 

@@ -46,8 +46,15 @@ struct StateJSONReader {
     /// given number and says whether it did. False for another key (even one that only
     /// unescapes to a name: JSONDecoder would read it, this leaves it to JSONDecoder), a member
     /// not read, a separator missing or one too many.
+    /// `names` in the order ocspd writes them (sorted) finds each key at the first try.
     mutating func object(names: [StaticString], _ member: (inout StateJSONReader, Int) -> Bool) -> Bool {
-        members(key: { $0.name(among: names) }, member)
+        var next = 0
+        return members(
+            key: { reader in
+                let number = reader.name(among: names, from: next)
+                if let number { next = number + 1 }
+                return number
+            }, member)
     }
 
     /// An object, its keys read by `key`.
@@ -60,8 +67,9 @@ struct StateJSONReader {
         return take(UInt8(ascii: "}"))
     }
 
-    /// The number of the name among `names` that the next string spells, without escapes.
-    private mutating func name(among names: [StaticString]) -> Int? {
+    /// The number of the name among `names` that the next string spells, without escapes,
+    /// looked for from number `first` on (and then from the start).
+    private mutating func name(among names: [StaticString], from first: Int) -> Int? {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         let start = index + 1
@@ -69,7 +77,10 @@ struct StateJSONReader {
         while end < bytes.count, bytes[end] != Self.quote, bytes[end] != Self.backslash { end += 1 }
         guard end < bytes.count, bytes[end] == Self.quote else { return nil }
         let count = end - start
-        for (number, name) in names.enumerated() where name.utf8CodeUnitCount == count {
+        for offset in names.indices {
+            let number = (first + offset) % names.count
+            let name = names[number]
+            guard name.utf8CodeUnitCount == count else { continue }
             let spelled = UnsafeBufferPointer(start: name.utf8Start, count: count)
             if spelled.elementsEqual(bytes[start..<end]) {
                 index = end + 1
