@@ -10,6 +10,8 @@ import Foundation
 struct StateJSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    /// Where `name(among:)` looks first: after the key last found in the object being read.
+    private var nextName = 0
 
     private static let quote = UInt8(ascii: "\"")
     private static let backslash = UInt8(ascii: "\\")
@@ -48,13 +50,10 @@ struct StateJSONReader {
     /// not read, a separator missing or one too many.
     /// `names` in the order ocspd writes them (sorted) finds each key at the first try.
     mutating func object(names: [StaticString], _ member: (inout StateJSONReader, Int) -> Bool) -> Bool {
-        var next = 0
-        return members(
-            key: { reader in
-                let number = reader.name(among: names, from: next)
-                if let number { next = number + 1 }
-                return number
-            }, member)
+        let outer = nextName
+        nextName = 0
+        defer { nextName = outer }
+        return members(key: { $0.name(among: names) }, member)
     }
 
     /// An object, its keys read by `key`.
@@ -68,8 +67,8 @@ struct StateJSONReader {
     }
 
     /// The number of the name among `names` that the next string spells, without escapes,
-    /// looked for from number `first` on (and then from the start).
-    private mutating func name(among names: [StaticString], from first: Int) -> Int? {
+    /// looked for from the one after the last found on (and then from the start).
+    private mutating func name(among names: [StaticString]) -> Int? {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == Self.quote else { return nil }
         let start = index + 1
@@ -78,12 +77,13 @@ struct StateJSONReader {
         guard end < bytes.count, bytes[end] == Self.quote else { return nil }
         let count = end - start
         for offset in names.indices {
-            let number = (first + offset) % names.count
+            let number = (nextName + offset) % names.count
             let name = names[number]
             guard name.utf8CodeUnitCount == count else { continue }
             let spelled = UnsafeBufferPointer(start: name.utf8Start, count: count)
             if spelled.elementsEqual(bytes[start..<end]) {
                 index = end + 1
+                nextName = number + 1
                 return number
             }
         }
