@@ -80,14 +80,20 @@ struct StateJSONReader {
             let number = (nextName + offset) % names.count
             let name = names[number]
             guard name.utf8CodeUnitCount == count else { continue }
-            let spelled = UnsafeBufferPointer(start: name.utf8Start, count: count)
-            if spelled.elementsEqual(bytes[start..<end]) {
+            if Self.spells(name, bytes, from: start) {
                 index = end + 1
                 nextName = number + 1
                 return number
             }
         }
         return nil
+    }
+
+    /// Whether `bytes` from `start` on begin with `name`.
+    private static func spells(_ name: StaticString, _ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        let spelled = name.utf8Start
+        for offset in 0..<name.utf8CodeUnitCount where bytes[start + offset] != spelled[offset] { return false }
+        return true
     }
 
     /// An array of strings.
