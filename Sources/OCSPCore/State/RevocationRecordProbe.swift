@@ -29,9 +29,17 @@ extension RevocationLedger {
 
     /// The output's folder as written (not normalised: `..` must be taken after links).
     static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
+        guard let slash = lastSlash(in: path) else { return "." }
         let folder = path[..<slash]
         return folder.isEmpty ? "/" : String(folder)
+    }
+
+    /// Where the last `/` character is. In ASCII text every `/` byte is a character of its
+    /// own (the only ASCII cluster, CR LF, holds none), so the bytes are searched; any other
+    /// text by characters, as before (a character searched for is many times dearer).
+    static func lastSlash(in path: String) -> String.Index? {
+        guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.lastIndex(of: "/") }
+        return path.utf8.lastIndex(of: UInt8(ascii: "/"))
     }
 
     /// Anything at all at the name, or no way to tell (a folder not searchable, a name too

@@ -25,25 +25,35 @@ enum StateDates {
         return text.withUTF8(parse)
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
-            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z"),
-            let year = number(bytes, 0, 4), let month = number(bytes, 5, 2), let day = number(bytes, 8, 2),
-            let hour = number(bytes, 11, 2), let minute = number(bytes, 14, 2), let second = number(bytes, 17, 2),
-            year >= 1970, (1...12).contains(month), day >= 1, day <= days(inMonth: month, of: year), hour < 24, minute < 60, second < 60
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z"), digits(bytes)
+        else { return nil }
+        let year = number(bytes, 0, 4)
+        let month = number(bytes, 5, 2)
+        let day = number(bytes, 8, 2)
+        let hour = number(bytes, 11, 2)
+        let minute = number(bytes, 14, 2)
+        let second = number(bytes, 17, 2)
+        guard year >= 1970, (1...12).contains(month), day >= 1, day <= days(inMonth: month, of: year), hour < 24, minute < 60, second < 60
         else { return nil }
         let seconds = daysSinceEpoch(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
-    /// The decimal number in `count` bytes from `start`, all of them digits.
-    private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
-        var value = 0
-        for index in start..<start + count {
-            let digit = Int(bytes[index]) - Int(UInt8(ascii: "0"))
-            guard (0...9).contains(digit) else { return nil }
-            value = value * 10 + digit
+    /// Whether every byte but the separators (at 4, 7, 10, 13, 16, 19) is a decimal digit.
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let separators: UInt32 = 1 << 4 | 1 << 7 | 1 << 10 | 1 << 13 | 1 << 16 | 1 << 19
+        for index in 0..<20 where separators & (1 << index) == 0 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+            return false
         }
+        return true
+    }
+
+    /// The decimal number in `count` digits from `start`.
+    private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+        var value = 0
+        for index in start..<start + count { value = value * 10 + Int(bytes[index] &- UInt8(ascii: "0")) }
         return value
     }
 

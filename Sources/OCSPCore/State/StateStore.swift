@@ -90,8 +90,11 @@ public struct StateStore: Sendable {
         else {
             return StapleState(outputPath: Self.absolute(output))
         }
-        let decoder = StateDates.decoder()
-        guard var state = try? decoder.decode(StapleState.self, from: Data(read.bytes)) else {
+        // The form ocspd writes is read directly; anything else by JSONDecoder, as before.
+        guard
+            var state = StapleState.fromStateJSON(read.bytes)
+                ?? (try? StateDates.decoder().decode(StapleState.self, from: Data(read.bytes)))
+        else {
             return StapleState(outputPath: Self.absolute(output))
         }
         if !StateFileTrust.believable(read.status) { state.forgetClaims() }
