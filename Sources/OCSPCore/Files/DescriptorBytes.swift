@@ -6,21 +6,28 @@ enum DescriptorBytes {
     /// - Parameter size: the file's size from `fstat` of `descriptor`, to size the reads.
     static func read(_ descriptor: Int32, size: Int, maximum: Int) -> Result<[UInt8], FileReadError> {
         guard size <= maximum else { return .failure(.tooLarge(limit: maximum)) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        // Sized from the file: thousands of small files are read per run.
-        var chunk = [UInt8](repeating: 0, count: min(65536, max(4096, size + 1)))
+        // Read straight into the result, sized from the file and one byte more, so that a
+        // file that did not grow is read in one call: thousands of small files are read per run.
+        var bytes = [UInt8](repeating: 0, count: max(4096, size + 1))
+        var filled = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if filled == bytes.count {
+                bytes.append(contentsOf: repeatElement(0, count: min(65536, maximum + 1 - filled)))
+            }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, buffer.count - filled) } ?? -1
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 return .failure(FileReadError(errno: errno))
             }
-            if count == 0 { return .success(bytes) }
-            bytes.append(contentsOf: chunk.prefix(count))
-            if bytes.count > maximum { return .failure(.tooLarge(limit: maximum)) }
+            if count == 0 { break }
+            filled += count
+            if filled > maximum { return .failure(.tooLarge(limit: maximum)) }
             // A regular file reads short only at its end: no second read to be told so.
-            if count < chunk.count, bytes.count >= size { return .success(bytes) }
+            if filled < bytes.count, filled >= size { break }
         }
+        bytes.removeLast(bytes.count - filled)
+        return .success(bytes)
     }
 }
