@@ -67,7 +67,9 @@ public enum FileBytes {
         var status = stat()
         guard fstat(handle, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
-        switch KernelFileSystem.name(of: handle) {
+        let fileSystem =
+            RoundLookups.current.map { $0.kernelFileSystem(of: handle, device: status.st_dev) } ?? KernelFileSystem.name(of: handle)
+        switch fileSystem {
         case .failure(let error): return .failure(FileReadError(errno: error.code))
         case .success(let kernel?): return .failure(.kernelFile(fileSystem: kernel))
         case .success(nil): break

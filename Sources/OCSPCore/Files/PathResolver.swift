@@ -32,8 +32,8 @@ enum PathResolver {
             guard let working = workingFolder() else { return .failure(.system(path: ".", code: errno)) }
             absolute = working + "/" + path
         }
-        if let resolutions = FolderResolutions.current {
-            return resolutions.resolve(absolute, given: path, trust: trust, wholePath: wholePath)
+        if let lookups = RoundLookups.current {
+            return lookups.resolve(absolute, given: path, trust: trust, wholePath: wholePath)
         }
         return walk(components(absolute), given: path, trust: trust, wholePath: wholePath).result
     }

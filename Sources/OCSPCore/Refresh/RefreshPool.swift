@@ -79,12 +79,12 @@ public final class RefreshPool: @unchecked Sendable {
         let state = PoolState<Pending, Output>(count: jobs.count)
         let workers = min(limits.global, jobs.count)
         let group = DispatchGroup()
-        // One round: its staples share their folders' resolutions (`FolderResolutions`).
-        let resolutions = FolderResolutions()
+        // One round: its staples share what it looked up (`RoundLookups`: folders, file systems).
+        let lookups = RoundLookups()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
-                resolutions.whileCurrent { work(jobs, state: state, prepare: prepare, fetch: fetch) }
+                lookups.whileCurrent { work(jobs, state: state, prepare: prepare, fetch: fetch) }
                 group.leave()
             }
             thread.stackSize = 1 << 20

@@ -1,21 +1,24 @@
 import Foundation
 import Synchronization
 
-/// The folders a round of refreshes has resolved, kept open for the round: thousands of
-/// staples share a handful of folders, and resolving each path from `/` component by
-/// component (four system calls a folder) for each lock, read and write of each staple was
-/// most of a first run's kernel time.
+/// What a round of refreshes looked up in the file system and takes as unchanged until it
+/// ends: the walks to its folders, and the kind of file system on each device.
 ///
-/// Only the walk to a path's folder is remembered; its last name is looked at anew every
-/// time. What the cache keeps is what the walk checked and opened: the folder's descriptor,
-/// so everything done there still happens in the very folder that was checked, as within one
-/// resolution. A folder moved, re-linked or re-permissioned during the round is seen by the
-/// next round (the daemon's, or the next `refresh`); the state folder is remembered the same
-/// way, for a minute (`StateStore`).
+/// Folders: thousands of staples share a handful of folders, and resolving each path from `/`
+/// component by component (four system calls a folder) for each lock, read and write of each
+/// staple was most of a first run's kernel time. Only the walk to a path's folder is
+/// remembered; its last name is looked at anew every time. What is kept is what the walk
+/// checked and opened: the folder's descriptor, so everything done there still happens in
+/// the very folder that was checked, as within one resolution. A folder moved, re-linked or
+/// re-permissioned during the round is seen by the next round (the daemon's, or the next
+/// `refresh`); the state folder is remembered the same way, for a minute (`StateStore`).
 ///
-/// A round installs one on each of its worker threads (`whileCurrent`); resolutions anywhere
-/// else (tests, `inspect`, `check`) resolve every time.
-final class FolderResolutions: Sendable {
+/// File systems: whether a file read lies on a kernel pseudo-file system (`KernelFileSystem`)
+/// is a property of its device, the same for every file on it: asked once per device.
+///
+/// A round installs one on each of its worker threads (`whileCurrent`); lookups anywhere
+/// else (tests, `inspect`, `check`) are made every time.
+final class RoundLookups: Sendable {
     /// Folders kept at once: each holds a descriptor per folder on its path, and a
     /// configuration of one folder per certificate must not run out of descriptors.
     static let capacity = 16
@@ -37,8 +40,18 @@ final class FolderResolutions: Sendable {
     }
 
     private let table = Mutex(Table())
+    /// The kernel file system of each device seen (nil inside: none, a data file system).
+    private let fileSystems = Mutex<[dev_t: String?]>([:])
 
     init() {}
+
+    /// `KernelFileSystem.name(of:)` for a file on `device`, asked of the kernel once per device.
+    func kernelFileSystem(of descriptor: Int32, device: dev_t) -> Result<String?, SystemError> {
+        if let known = fileSystems.withLock({ $0[device] }) { return .success(known) }
+        let asked = KernelFileSystem.name(of: descriptor)
+        if case .success(let name) = asked { fileSystems.withLock { $0[device] = .some(name) } }
+        return asked
+    }
 
     /// `PathResolver.resolve` of `absolute` (which `given` names, for messages).
     func resolve(_ absolute: String, given: String, trust: PathTrust, wholePath: Bool) -> Result<ResolvedPath, PathError> {
@@ -79,21 +92,21 @@ final class FolderResolutions: Sendable {
     }
 }
 
-extension FolderResolutions {
-    /// The key of each thread's current resolutions; nil if the system gave none (every
-    /// resolution then walks from `/`, as outside a round).
+extension RoundLookups {
+    /// The key of each thread's current lookups; nil if the system gave none (every lookup is
+    /// then made every time, as outside a round).
     private static let threadKey: pthread_key_t? = {
         var key = pthread_key_t()
         return pthread_key_create(&key, nil) == 0 ? key : nil
     }()
 
-    /// The resolutions of the round this thread works for, if any.
-    static var current: FolderResolutions? {
+    /// The lookups of the round this thread works for, if any.
+    static var current: RoundLookups? {
         guard let key = threadKey, let pointer = pthread_getspecific(key) else { return nil }
-        return Unmanaged<FolderResolutions>.fromOpaque(pointer).takeUnretainedValue()
+        return Unmanaged<RoundLookups>.fromOpaque(pointer).takeUnretainedValue()
     }
 
-    /// Runs `body` with these resolutions current on this thread.
+    /// Runs `body` with these lookups current on this thread.
     func whileCurrent<T>(_ body: () throws -> T) rethrows -> T {
         guard let key = Self.threadKey else { return try body() }
         let previous = pthread_getspecific(key)

@@ -3,10 +3,11 @@ import Testing
 
 @testable import OCSPCore
 
-/// A round of refreshes resolves each folder once (`FolderResolutions`): every answer is the
+/// A round of refreshes resolves each folder once (`RoundLookups`): every answer is the
 /// one a walk from `/` gives, only the walk to the folder is remembered, and the last name is
-/// looked at anew each time.
-@Suite final class FolderResolutionsTests {
+/// looked at anew each time. It asks each device's file system once: a kernel file is
+/// refused on every read of the round, a data file read every time.
+@Suite final class RoundLookupsTests {
     let folder: String
 
     init() throws {
@@ -51,7 +52,7 @@ import Testing
     func aRoundResolvesEveryPathAsAWalkFromTheRootDoes(relative: String) throws {
         let path = "\(folder)/\(relative)"
         let walked = try Seen(PathResolver.resolve(path))
-        let resolutions = FolderResolutions()
+        let resolutions = RoundLookups()
         let first = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
         let remembered = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
         #expect(first == walked)
@@ -60,7 +61,7 @@ import Testing
 
     @Test func theLastNameIsLookedAtAnewEachTime() throws {
         let path = "\(folder)/out/later.der"
-        let resolutions = FolderResolutions()
+        let resolutions = RoundLookups()
         let before = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }
         #expect(before.entry == nil)
         try FileSystemFixtures.file(path, [9])
@@ -73,23 +74,23 @@ import Testing
     /// (new resolutions) walks again and finds the new one.
     @Test func aFolderIsWalkedOncePerRound() throws {
         let path = "\(folder)/out/staple.der"
-        let resolutions = FolderResolutions()
+        let resolutions = RoundLookups()
         let original = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
         #expect(rename("\(folder)/out", "\(folder)/out-old") == 0)
         try FileSystemFixtures.folder("\(folder)/out")
         let sameRound = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
-        let nextRound = try FolderResolutions().whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        let nextRound = try RoundLookups().whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
         #expect(sameRound == original)
         #expect(nextRound != original)
     }
 
     @Test func moreFoldersThanItKeepsStillResolveRightly() throws {
-        let count = FolderResolutions.capacity + 4
+        let count = RoundLookups.capacity + 4
         for index in 0..<count {
             try FileSystemFixtures.folder("\(folder)/f\(index)")
             try FileSystemFixtures.file("\(folder)/f\(index)/staple.der", [UInt8(index)])
         }
-        let resolutions = FolderResolutions()
+        let resolutions = RoundLookups()
         for _ in 0..<2 {
             for index in 0..<count {
                 let path = "\(folder)/f\(index)/staple.der"
@@ -105,7 +106,7 @@ import Testing
         try FileSystemFixtures.folder("\(folder)/open", mode: 0o777)
         try FileSystemFixtures.link("\(folder)/open/planted", to: "../real")
         let path = "\(folder)/open/planted/staple.der"
-        let resolutions = FolderResolutions()
+        let resolutions = RoundLookups()
         for _ in 0..<2 {
             let result = resolutions.whileCurrent { PathResolver.resolve(path) }
             guard case .failure(.untrustedLink) = result else {
@@ -115,11 +116,27 @@ import Testing
         }
     }
 
-    @Test func resolutionsAreCurrentOnlyWhileTheirBodyRuns() {
-        let resolutions = FolderResolutions()
-        #expect(FolderResolutions.current == nil)
-        resolutions.whileCurrent { #expect(FolderResolutions.current === resolutions) }
-        #expect(FolderResolutions.current == nil)
+    @Test func aKernelFileIsRefusedOnEveryReadOfARound() {
+        let lookups = RoundLookups()
+        for _ in 0..<2 {
+            let read = lookups.whileCurrent { FileBytes.read("/proc/self/status", maximum: 65536) }
+            #expect(read == .failure(.kernelFile(fileSystem: "proc")))
+        }
+    }
+
+    @Test func aDataFileIsReadOnEveryReadOfARound() {
+        let lookups = RoundLookups()
+        for _ in 0..<2 {
+            let read = lookups.whileCurrent { FileBytes.read("\(folder)/out/staple.der", maximum: 65536) }
+            #expect(read == .success([1, 2, 3]))
+        }
+    }
+
+    @Test func lookupsAreCurrentOnlyWhileTheirBodyRuns() {
+        let resolutions = RoundLookups()
+        #expect(RoundLookups.current == nil)
+        resolutions.whileCurrent { #expect(RoundLookups.current === resolutions) }
+        #expect(RoundLookups.current == nil)
     }
 
     /// The kernel splits a path at every `/` byte; a `/` followed by a combining mark is one
