@@ -49,6 +49,15 @@ extension Configuration {
         expansion().jobs
     }
 
+    /// `expansion()` as the load answered it, for a command that acts on the configuration
+    /// as soon as it is loaded (`run --check-config`, `refresh --config`): the load resolved
+    /// every output and listed every folder already, and at 10,000 entries a second expansion
+    /// is 10,000 more `lstat`s. `expansion()` now when the configuration was not loaded by
+    /// `ConfigurationLoader` or its entries changed since. A daemon's later rounds expand anew.
+    public func expansionAtLoad() -> (jobs: [RefreshJob], failures: [EntryFailure]) {
+        loadedExpansion ?? expansion()
+    }
+
     /// The listed entries, the first of each output only, and the entry owning each output.
     private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [PathKey: RefreshJob]) {
         var owners: [PathKey: RefreshJob] = [:]

@@ -11,6 +11,8 @@ struct ConfigurationReader {
     var fileProblems: [ConfigurationError.Problem] = []
     /// Whether each folder checked so far is one: 10,000 entries name a few folders.
     var folderExists: [PathKey: Bool] = [:]
+    /// The files entries name, checked as `FileBytes` reads them (`LoadFileCheck`).
+    var files = LoadFileCheck()
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
@@ -102,10 +104,15 @@ struct ConfigurationReader {
         fileProblems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
     }
 
-    mutating func checkFile(_ path: String, at keyPath: String, node: Node?) {
-        if case .failure(let reason) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
-            fileProblem(keyPath, node, "\(path): \(reason)")
+    /// Reports the file when `FileBytes` cannot read it; answers whether its last component is
+    /// known not to be a symlink (nil: not known), which the output check asks of each chain.
+    @discardableResult
+    mutating func checkFile(_ path: String, at keyPath: String, node: Node?) -> Bool? {
+        let (failure, lastComponentPlain) = files.check(path, maximum: LocalFileLimit.bytes)
+        if let failure {
+            fileProblem(keyPath, node, "\(path): \(failure)")
         }
+        return lastComponentPlain
     }
 
     mutating func checkFolder(_ path: String, at keyPath: String, node: Node?) {

@@ -11,8 +11,11 @@ import Foundation
 struct OutputIdentityResolver {
     private var folders: [PathKey: [UInt8]?] = [:]
 
-    mutating func identity(of path: String) -> PathKey {
-        guard let (folder, name) = Self.split(path), let base = lastComponentIsPlain(path) ? resolved(folder) : nil else {
+    /// - Parameter known: whether the last component is not a symlink (or does not exist), when
+    ///   the caller has just seen it (`LoadFileCheck`); nil to look (`lstat`).
+    mutating func identity(of path: String, lastComponentPlain known: Bool? = nil) -> PathKey {
+        guard let (folder, name) = Self.split(path), let base = (known ?? lastComponentIsPlain(path)) ? resolved(folder) : nil
+        else {
             return OutputIdentity.of(path)
         }
         return PathKey(bytes: (base == [UInt8(ascii: "/")] ? [] : base) + [UInt8(ascii: "/")] + name)

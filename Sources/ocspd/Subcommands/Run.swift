@@ -28,7 +28,8 @@ extension OCSPD {
             let logger = logging.makeLogger()
             let configuration = try ConfigurationLoading.load(config, logger: logger, strict: checkConfig)
             if checkConfig {
-                let jobs = configuration.jobs()
+                // The load expanded the entries already: what it found is what is printed.
+                let jobs = configuration.expansionAtLoad().jobs
                 print(DisplayText.line("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)"))
                 for job in jobs {
                     print("  " + DisplayText.line("\(job.outputPath) <- \(job.chainPath) (target \(job.policy.target))"))
