@@ -10,7 +10,7 @@ struct ConfigurationReader {
     /// Missing or unreadable files and folders: the entry's failure, not the configuration's.
     var fileProblems: [ConfigurationError.Problem] = []
     /// Whether each folder checked so far is one: 10,000 entries name a few folders.
-    var folderExists: [PathKey: Bool] = [:]
+    var folderExists: [HashedPathKey: Bool] = [:]
     /// The files entries name, checked as `FileBytes` reads them (`LoadFileCheck`).
     var files = LoadFileCheck()
 
@@ -34,9 +34,10 @@ struct ConfigurationReader {
         return sequence
     }
 
-    mutating func string(_ node: Node, at keyPath: String) -> String? {
+    /// (Key paths are made only for a problem: 10,000 entries have three each.)
+    mutating func string(_ node: Node, at keyPath: @autoclosure () -> String) -> String? {
         guard let scalar = node.scalar, !scalar.string.isEmpty else {
-            problem(keyPath, node, "expected a non-empty text value")
+            problem(keyPath(), node, "expected a non-empty text value")
             return nil
         }
         return scalar.string
@@ -107,17 +108,17 @@ struct ConfigurationReader {
     /// Reports the file when `FileBytes` cannot read it; answers whether its last component is
     /// known not to be a symlink (nil: not known), which the output check asks of each chain.
     @discardableResult
-    mutating func checkFile(_ path: String, at keyPath: String, node: Node?) -> Bool? {
+    mutating func checkFile(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) -> Bool? {
         let (failure, lastComponentPlain) = files.check(path, maximum: LocalFileLimit.bytes)
         if let failure {
-            fileProblem(keyPath, node, "\(path): \(failure)")
+            fileProblem(keyPath(), node, "\(path): \(failure)")
         }
         return lastComponentPlain
     }
 
-    mutating func checkFolder(_ path: String, at keyPath: String, node: Node?) {
+    mutating func checkFolder(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) {
         let folder = path.isEmpty ? "." : path
-        let key = PathKey(folder)
+        let key = HashedPathKey(folder)
         let exists =
             folderExists[key]
             ?? {
@@ -126,7 +127,7 @@ struct ConfigurationReader {
             }()
         folderExists[key] = exists
         if !exists {
-            fileProblem(keyPath, node, "the folder \(folder) does not exist")
+            fileProblem(keyPath(), node, "the folder \(folder) does not exist")
         }
     }
 }

@@ -10,10 +10,13 @@ import Foundation
 /// - The kernel file system is asked once per device: every file with one `st_dev` lies on one
 ///   mounted file system (one superblock), so on one kind of file system.
 /// The type, the size, the reopening of that very descriptor (`ReadableReopen`) and the read
-/// are FileBytes' own, in its order. For one load: devices are not remembered beyond it.
+/// are FileBytes' own, in its order; the bytes are read as `DescriptorBytes` reads them, into
+/// one buffer, and not kept. For one load: devices are not remembered beyond it.
 struct LoadFileCheck {
     /// For each device seen: the kernel file system it is, nil when it is none.
     private var kernelFileSystems: [UInt64: String?] = [:]
+    /// Where each file is read to.
+    private var buffer: [UInt8] = []
 
     /// Why the file at `path` cannot be read (nil when it can), and whether its last component
     /// is known not to be a symlink (true), known to be one (false), or not known (nil).
@@ -46,7 +49,26 @@ struct LoadFileCheck {
         case .failure(.replaced): return .system(code: ESTALE, message: "it was replaced while being opened; try again")
         case .success(let descriptor):
             defer { close(descriptor) }
-            return Self.failure(of: DescriptorBytes.read(descriptor, size: Int(status.st_size), maximum: maximum))
+            return failure(reading: descriptor, size: Int(status.st_size), maximum: maximum)
+        }
+    }
+
+    /// `DescriptorBytes.read`'s reads, the same sizes and the same answers, into one buffer
+    /// kept for the load: the bytes are not kept, only whether they could be read.
+    private mutating func failure(reading descriptor: Int32, size: Int, maximum: Int) -> FileReadError? {
+        let chunk = min(65536, max(4096, size + 1))
+        if buffer.count < chunk { buffer = [UInt8](repeating: 0, count: chunk) }
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, chunk) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return FileReadError(errno: errno)
+            }
+            if count == 0 { return nil }
+            total += count
+            if total > maximum { return .tooLarge(limit: maximum) }
+            if count < chunk, total >= size { return nil }
         }
     }
 

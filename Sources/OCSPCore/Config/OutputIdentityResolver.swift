@@ -9,11 +9,28 @@ import Foundation
 /// that fails otherwise than "no such file") is resolved by `OutputIdentity.of` itself.
 /// For one load or one expansion: a folder renamed meanwhile is seen at the next one.
 struct OutputIdentityResolver {
-    private var folders: [PathKey: [UInt8]?] = [:]
+    private var folders: [HashedPathKey: [UInt8]?] = [:]
+    /// Each path's answer, when `remembersPaths`: a load with folders resolves the same
+    /// chains and outputs twice (its own check, then the expansion).
+    private var paths: [HashedPathKey: PathKey] = [:]
+    private let remembersPaths: Bool
+
+    init(remembersPaths: Bool = false) {
+        self.remembersPaths = remembersPaths
+    }
 
     /// - Parameter known: whether the last component is not a symlink (or does not exist), when
     ///   the caller has just seen it (`LoadFileCheck`); nil to look (`lstat`).
     mutating func identity(of path: String, lastComponentPlain known: Bool? = nil) -> PathKey {
+        guard remembersPaths else { return resolve(path, lastComponentPlain: known) }
+        let key = HashedPathKey(path)
+        if let answer = paths[key] { return answer }
+        let answer = resolve(path, lastComponentPlain: known)
+        paths[key] = answer
+        return answer
+    }
+
+    private mutating func resolve(_ path: String, lastComponentPlain known: Bool?) -> PathKey {
         guard let (folder, name) = Self.split(path), let base = (known ?? lastComponentIsPlain(path)) ? resolved(folder) : nil
         else {
             return OutputIdentity.of(path)
@@ -41,7 +58,7 @@ struct OutputIdentityResolver {
     }
 
     private mutating func resolved(_ folder: String) -> [UInt8]? {
-        let key = PathKey(folder)
+        let key = HashedPathKey(folder)
         if let known = folders[key] { return known }
         let answer = OutputIdentity.realPath(folder)
         folders[key] = answer
