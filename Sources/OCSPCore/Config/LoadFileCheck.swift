@@ -9,19 +9,23 @@ import Foundation
 ///   (`OutputIdentityResolver`). A symlink is handed to `FileBytes.read` itself.
 /// - The kernel file system is asked once per device: every file with one `st_dev` lies on one
 ///   mounted file system (one superblock), so on one kind of file system.
-/// The type, the size, the reopening of that very descriptor (`ReadableReopen`) and the read
-/// are FileBytes' own, in its order; the bytes are read as `DescriptorBytes` reads them, into
-/// one buffer, and not kept. For one load: devices are not remembered beyond it.
+/// - Files are opened from their folder's descriptor, and reopened from a descriptor of
+///   `/proc/self/fd`, each opened once (`LoadDescriptors`).
+/// The type, the size, the reopening of that very descriptor (`ReadableReopen`'s steps) and
+/// the read are FileBytes' own, in its order; the bytes are read as `DescriptorBytes` reads
+/// them, into one buffer, and not kept. For one load: nothing is remembered beyond it.
 struct LoadFileCheck {
     /// For each device seen: the kernel file system it is, nil when it is none.
     private var kernelFileSystems: [UInt64: String?] = [:]
     /// Where each file is read to.
     private var buffer: [UInt8] = []
+    /// The folders files are opened from, and /proc/self/fd.
+    private let descriptors = LoadDescriptors()
 
     /// Why the file at `path` cannot be read (nil when it can), and whether its last component
     /// is known not to be a symlink (true), known to be one (false), or not known (nil).
     mutating func check(_ path: String, maximum: Int) -> (failure: FileReadError?, lastComponentPlain: Bool?) {
-        let handle = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW)
+        let handle = descriptors.open(path, flags: O_PATH | O_CLOEXEC | O_NOFOLLOW)
         guard handle >= 0 else { return (FileReadError(errno: errno), nil) }
         var status = stat()
         guard fstat(handle, &status) == 0 else {
@@ -43,7 +47,7 @@ struct LoadFileCheck {
         if let refusal = kernelFileSystemRefusal(handle, device: UInt64(status.st_dev)) { return refusal }
         if Int(status.st_size) > maximum { return .tooLarge(limit: maximum) }
         guard status.st_size > 0 else { return nil }
-        switch ReadableReopen.open(handle, checked: status, byName: { openat(AT_FDCWD, path, ReadableReopen.flags) }) {
+        switch descriptors.reopen(handle, checked: status, path: path) {
         case .failure(.system(let code)): return FileReadError(errno: code)
         // FileBytes' words for it.
         case .failure(.replaced): return .system(code: ESTALE, message: "it was replaced while being opened; try again")

@@ -14,6 +14,8 @@ struct OutputIdentityResolver {
     /// chains and outputs twice (its own check, then the expansion).
     private var paths: [HashedPathKey: PathKey] = [:]
     private let remembersPaths: Bool
+    /// Paths are looked at from their folder's descriptor (`LoadDescriptors`).
+    private let descriptors = LoadDescriptors()
 
     init(remembersPaths: Bool = false) {
         self.remembersPaths = remembersPaths
@@ -53,7 +55,7 @@ struct OutputIdentityResolver {
     /// True when the path names nothing (`ENOENT`) or something that is not a symlink.
     private func lastComponentIsPlain(_ path: String) -> Bool {
         var status = stat()
-        if lstat(path, &status) == 0 { return status.st_mode & S_IFMT != S_IFLNK }
+        if descriptors.linkStatus(path, &status) == 0 { return status.st_mode & S_IFMT != S_IFLNK }
         return errno == ENOENT
     }
 
