@@ -92,7 +92,7 @@ struct ConfigurationReader {
     }
 
     mutating func checkKeys(_ mapping: KeyedMapping, allowed: Set<String>, at keyPath: String) {
-        for (key, _) in mapping {
+        for key in mapping.keys {
             let name = key.scalar?.string ?? "?"
             if !allowed.contains(name) {
                 let path = keyPath.isEmpty ? name : "\(keyPath).\(name)"
