@@ -144,4 +144,22 @@ import Yams
             "staples:\n  - chain: \(root)/crt/a.pem\n    output: \(root)/a.der\n", path: "\(root)/ocspd.yaml")
         #expect(listed.expansionAtLoad().jobs.map(\.outputPath) == listed.expansion().jobs.map(\.outputPath))
     }
+
+    /// An entry naming only its chain and output takes the defaults as they are, and a
+    /// problem the defaults make for every entry is still reported for every entry.
+    @Test func entriesWithoutSettingsTakeTheDefaultsAndTheirProblems() throws {
+        let root = try TestPKI.scratchFolder("load-defaults")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: "\(root)/a.pem"))
+        let entries = "staples:\n  - chain: \(root)/a.pem\n    output: \(root)/a.der\n  - {output: \(root)/b.der, chain: \(root)/a.pem}\n"
+        let good = try ConfigurationLoader.parse("defaults: { target: haproxy, jitter: 10% }\n" + entries, path: "\(root)/c.yaml")
+        #expect(good.staples.map(\.policy.target) == [.haproxy, .haproxy])
+        #expect(good.staples.map(\.timing.jitter) == [0.1, 0.1])
+        do {
+            _ = try ConfigurationLoader.parse("defaults: { backoff-min: 2h, backoff-max: 1h }\n" + entries, path: "\(root)/c.yaml")
+            Issue.record("a backoff-min larger than backoff-max was accepted")
+        } catch {
+            #expect(
+                Set(error.problems.map(\.keyPath)) == ["defaults.backoff-min", "staples[0].backoff-min", "staples[1].backoff-min"])
+        }
+    }
 }

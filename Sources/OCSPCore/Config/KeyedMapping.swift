@@ -43,6 +43,13 @@ struct KeyedMapping: Sequence {
         return found.plain ? mapping[found.index].value : mapping[key]
     }
 
+    /// Whether the mapping's keys are `first` and `second` only, each as its text (a scalar
+    /// whose tag is implicit or `!!str`), in any order.
+    func hasOnlyKeys(_ first: String, _ second: String) -> Bool {
+        indexed.isEmpty && places.count == mapping.endIndex - mapping.startIndex && places.allSatisfy(\.plain)
+            && texts.allSatisfy { $0 == first || $0 == second }
+    }
+
     /// The mapping's keys, in order, without the array of pairs Yams' iterator builds.
     var keys: LazyMapSequence<Range<Int>, Node> {
         (mapping.startIndex..<mapping.endIndex).lazy.map { [mapping] in mapping[$0].key }

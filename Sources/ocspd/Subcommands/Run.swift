@@ -33,8 +33,11 @@ extension OCSPD {
                 // One write for the whole list: 10,000 lines printed one by one cost a lock and a
                 // conversion each.
                 var text = DisplayText.line("\(config): OK, \(jobs.count) staple(s), state in \(configuration.stateDirectory)") + "\n"
+                text.reserveCapacity(text.utf8.count + jobs.count * 160)
                 for job in jobs {
-                    text += "  " + DisplayText.line("\(job.outputPath) <- \(job.chainPath) (target \(job.policy.target))") + "\n"
+                    text += "  "
+                    text += DisplayText.line("\(job.outputPath) <- \(job.chainPath) (target \(job.policy.target))")
+                    text += "\n"
                 }
                 print(text, terminator: "")
                 return
