@@ -10,7 +10,7 @@ extension Configuration {
     }
 
     /// A chain found in a folder, with the identity of its output.
-    private typealias FoundChain = (directory: Int, job: RefreshJob, identity: PathKey)
+    private typealias FoundChain = (directory: Int, job: RefreshJob, identity: HashedPathKey)
 
     /// Every staple to maintain now, folders expanded; one entry per output file, whatever
     /// its spelling. Listed entries were checked at load; a chain found in a folder whose
@@ -23,16 +23,19 @@ extension Configuration {
         return expansion(using: &resolver)
     }
 
-    /// `expansion()`, with the folders `resolver` resolved already.
-    func expansion(using resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], failures: [EntryFailure]) {
+    /// `expansion()`, with the folders `resolver` resolved already, and each folder's `scan()`
+    /// when the caller has just made them (one per folder, in order).
+    func expansion(
+        using resolver: inout OutputIdentityResolver, scans: [(jobs: [RefreshJob], failures: [String])]? = nil
+    ) -> (jobs: [RefreshJob], failures: [EntryFailure]) {
         let listed = listedJobs(&resolver)
-        let found = foundChains(&resolver)
+        let found = foundChains(&resolver, scans: scans ?? directories.map { $0.scan() })
         var jobs = listed.jobs
         var failures = found.failures
         // Only a found chain is judged against the chains: none found, none to resolve.
         let chainPaths = found.chains.isEmpty ? [] : staples.map(\.chainPath) + found.chains.map(\.job.chainPath)
-        let chains = Set(chainPaths.map { resolver.identity(of: $0) })
-        var writers: [PathKey: [RefreshJob]] = [:]
+        let chains = Set(chainPaths.map { HashedPathKey(resolver.identity(of: $0)) })
+        var writers: [HashedPathKey: [RefreshJob]] = [:]
         for entry in found.chains { writers[entry.identity, default: []].append(entry.job) }
         for entry in found.chains {
             if let failure = refusal(of: entry, owners: listed.owners, writers: writers, chains: chains) {
@@ -49,12 +52,21 @@ extension Configuration {
         expansion().jobs
     }
 
+    /// `expansion()` as the load answered it, for a command that acts on the configuration
+    /// as soon as it is loaded (`run --check-config`, `refresh --config`): the load resolved
+    /// every output and listed every folder already, and at 10,000 entries a second expansion
+    /// is 10,000 more `lstat`s. `expansion()` now when the configuration was not loaded by
+    /// `ConfigurationLoader` or its entries changed since. A daemon's later rounds expand anew.
+    public func expansionAtLoad() -> (jobs: [RefreshJob], failures: [EntryFailure]) {
+        loadedExpansion ?? expansion()
+    }
+
     /// The listed entries, the first of each output only, and the entry owning each output.
-    private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [PathKey: RefreshJob]) {
-        var owners: [PathKey: RefreshJob] = [:]
+    private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [HashedPathKey: RefreshJob]) {
+        var owners: [HashedPathKey: RefreshJob] = [:]
         var jobs: [RefreshJob] = []
         for job in staples {
-            let identity = resolver.identity(of: job.outputPath)
+            let identity = HashedPathKey(resolver.identity(of: job.outputPath))
             guard owners[identity] == nil else { continue }
             owners[identity] = job
             jobs.append(job)
@@ -63,20 +75,21 @@ extension Configuration {
     }
 
     /// The chains the folders hold now, and the names that cannot be taken.
-    private func foundChains(_ resolver: inout OutputIdentityResolver) -> (chains: [FoundChain], failures: [EntryFailure]) {
+    private func foundChains(
+        _ resolver: inout OutputIdentityResolver, scans: [(jobs: [RefreshJob], failures: [String])]
+    ) -> (chains: [FoundChain], failures: [EntryFailure]) {
         var failures: [EntryFailure] = []
         var found: [FoundChain] = []
-        for (index, directory) in directories.enumerated() {
-            let scan = directory.scan()
+        for (index, scan) in scans.enumerated() {
             failures += scan.failures.map { EntryFailure(directory: index, message: $0) }
-            for job in scan.jobs { found.append((index, job, resolver.identity(of: job.outputPath))) }
+            for job in scan.jobs { found.append((index, job, HashedPathKey(resolver.identity(of: job.outputPath)))) }
         }
         return (found, failures)
     }
 
     /// Why a found chain is not maintained, nil when it is.
     private func refusal(
-        of entry: FoundChain, owners: [PathKey: RefreshJob], writers: [PathKey: [RefreshJob]], chains: Set<PathKey>
+        of entry: FoundChain, owners: [HashedPathKey: RefreshJob], writers: [HashedPathKey: [RefreshJob]], chains: Set<HashedPathKey>
     ) -> EntryFailure? {
         let job = entry.job
         let notMaintained = "the chain \(job.chainPath) found in \(directories[entry.directory].path) is not maintained"

@@ -6,9 +6,11 @@ public struct Configuration: Sendable {
     /// How often chain files are checked for a renewal (and folders for new chains).
     public var watchInterval: TimeInterval
     /// Entries listed one by one.
-    public var staples: [RefreshJob]
+    public var staples: [RefreshJob] { didSet { loadedExpansion = nil } }
     /// Folders whose every PEM chain is maintained.
-    public var directories: [DirectorySource]
+    public var directories: [DirectorySource] { didSet { loadedExpansion = nil } }
+    /// `expansion()` as the load found it (`expansionAtLoad()`); forgotten when the entries change.
+    var loadedExpansion: (jobs: [RefreshJob], failures: [EntryFailure])? = nil
     /// Refuse responder and caIssuers addresses on loopback, private and link-local ranges.
     public var refusePrivateAddresses: Bool = false
     /// How many refreshes run at once, overall and per responder.

@@ -63,12 +63,13 @@ public enum ConfigurationLoader {
         if configuration.staples.isEmpty && configuration.directories.isEmpty && reader.problems.isEmpty {
             reader.problem("", nil, "no entries; list at least one under staples: or directories:")
         }
-        reader.checkOneEntryPerOutput(
+        let expansion = reader.checkOneEntryPerOutput(
             staples: staples.map(\.output), configuration: configuration, directories: directories.map(\.place))
         guard reader.problems.isEmpty else {
             throw ConfigurationError(problems: (reader.problems + reader.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
         configuration.fileProblems = reader.fileProblems
+        configuration.loadedExpansion = expansion
         return configuration
     }
 

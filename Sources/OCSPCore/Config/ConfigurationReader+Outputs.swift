@@ -9,15 +9,26 @@ extension ConfigurationReader {
     /// found chain whose own output collides fails alone (`Configuration.expansion`), as a
     /// file problem of its folder's entry. Paths are compared by their bytes (`PathKey`), each folder resolved once
     /// (`OutputIdentityResolver`).
+    ///
+    /// Answers `configuration.expansion()` as found here: with no folder, the listed entries
+    /// (none of their outputs is another's, or the configuration is refused).
     mutating func checkOneEntryPerOutput(
         staples: [StapleOutput], configuration: Configuration, directories: [EntryPlace]
-    ) {
-        var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
-        var resolver = OutputIdentityResolver()
-        let folderChains = configuration.directories.flatMap { $0.scan().jobs.map(\.chainPath) }
-        let chainFiles = Set((configuration.staples.map(\.chainPath) + folderChains).map { resolver.identity(of: $0) })
-        for (output, keyPath, node) in staples {
-            let identity = resolver.identity(of: output)
+    ) -> (jobs: [RefreshJob], failures: [Configuration.EntryFailure]) {
+        var owners: [HashedPathKey: (keyPath: String, line: Int?, path: String)] = [:]
+        owners.reserveCapacity(staples.count)
+        // With folders, the expansion below resolves the same paths again: remembered.
+        var resolver = OutputIdentityResolver(remembersPaths: !configuration.directories.isEmpty)
+        let scans = configuration.directories.map { $0.scan() }
+        let folderChains = scans.flatMap { $0.jobs.map(\.chainPath) }
+        // A listed chain's last component was seen when the chain was checked.
+        var chainFiles = Set<HashedPathKey>(minimumCapacity: staples.count + folderChains.count)
+        for (job, place) in zip(configuration.staples, staples) {
+            chainFiles.insert(HashedPathKey(resolver.identity(of: job.chainPath, lastComponentPlain: place.chainPlain)))
+        }
+        for chain in folderChains { chainFiles.insert(HashedPathKey(resolver.identity(of: chain))) }
+        for (output, keyPath, node, _) in staples {
+            let identity = HashedPathKey(resolver.identity(of: output))
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {
@@ -30,10 +41,12 @@ extension ConfigurationReader {
             }
         }
         // Only a folder's chain fails alone; with no folder there is nothing to expand.
-        guard !configuration.directories.isEmpty else { return }
-        for failure in configuration.expansion(using: &resolver).failures where directories.indices.contains(failure.directory) {
+        guard !configuration.directories.isEmpty else { return (configuration.staples, []) }
+        let expansion = configuration.expansion(using: &resolver, scans: scans)
+        for failure in expansion.failures where directories.indices.contains(failure.directory) {
             let place = directories[failure.directory]
             fileProblem(place.keyPath, place.node, "\(failure.message); the other entries proceed")
         }
+        return expansion
     }
 }

@@ -10,7 +10,9 @@ struct ConfigurationReader {
     /// Missing or unreadable files and folders: the entry's failure, not the configuration's.
     var fileProblems: [ConfigurationError.Problem] = []
     /// Whether each folder checked so far is one: 10,000 entries name a few folders.
-    var folderExists: [PathKey: Bool] = [:]
+    var folderExists: [HashedPathKey: Bool] = [:]
+    /// The files entries name, checked as `FileBytes` reads them (`LoadFileCheck`).
+    var files = LoadFileCheck()
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
@@ -32,9 +34,10 @@ struct ConfigurationReader {
         return sequence
     }
 
-    mutating func string(_ node: Node, at keyPath: String) -> String? {
+    /// (Key paths are made only for a problem: 10,000 entries have three each.)
+    mutating func string(_ node: Node, at keyPath: @autoclosure () -> String) -> String? {
         guard let scalar = node.scalar, !scalar.string.isEmpty else {
-            problem(keyPath, node, "expected a non-empty text value")
+            problem(keyPath(), node, "expected a non-empty text value")
             return nil
         }
         return scalar.string
@@ -89,7 +92,7 @@ struct ConfigurationReader {
     }
 
     mutating func checkKeys(_ mapping: KeyedMapping, allowed: Set<String>, at keyPath: String) {
-        for (key, _) in mapping {
+        for key in mapping.keys {
             let name = key.scalar?.string ?? "?"
             if !allowed.contains(name) {
                 let path = keyPath.isEmpty ? name : "\(keyPath).\(name)"
@@ -102,15 +105,20 @@ struct ConfigurationReader {
         fileProblems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
     }
 
-    mutating func checkFile(_ path: String, at keyPath: String, node: Node?) {
-        if case .failure(let reason) = FileBytes.read(path, maximum: LocalFileLimit.bytes) {
-            fileProblem(keyPath, node, "\(path): \(reason)")
+    /// Reports the file when `FileBytes` cannot read it; answers whether its last component is
+    /// known not to be a symlink (nil: not known), which the output check asks of each chain.
+    @discardableResult
+    mutating func checkFile(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) -> Bool? {
+        let (failure, lastComponentPlain) = files.check(path, maximum: LocalFileLimit.bytes)
+        if let failure {
+            fileProblem(keyPath(), node, "\(path): \(failure)")
         }
+        return lastComponentPlain
     }
 
-    mutating func checkFolder(_ path: String, at keyPath: String, node: Node?) {
+    mutating func checkFolder(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) {
         let folder = path.isEmpty ? "." : path
-        let key = PathKey(folder)
+        let key = HashedPathKey(folder)
         let exists =
             folderExists[key]
             ?? {
@@ -119,7 +127,7 @@ struct ConfigurationReader {
             }()
         folderExists[key] = exists
         if !exists {
-            fileProblem(keyPath, node, "the folder \(folder) does not exist")
+            fileProblem(keyPath(), node, "the folder \(folder) does not exist")
         }
     }
 }

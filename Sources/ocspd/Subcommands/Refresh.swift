@@ -116,8 +116,8 @@ extension OCSPD {
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
                 let refresher = Refresher(
                     transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
-                // Expanded once for the round, the collection, the sweep and the metrics.
-                let expansion = configuration.expansion()
+                // Expanded once, by the load, for the round, the collection, the sweep and the metrics.
+                let expansion = configuration.expansionAtLoad()
                 let exitCode = BatchRefresh.run(
                     configuration, expansion: expansion, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
                 // Each run, as the daemon at start: a listing, and a stat per state file not configured.
