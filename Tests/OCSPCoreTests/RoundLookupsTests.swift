@@ -116,6 +116,30 @@ import Testing
         }
     }
 
+    /// Reads of a round open a file from its folder's descriptor, opened the second time a
+    /// file there is read: every answer is the one a read by the whole path gives.
+    @Test(arguments: [
+        "out/staple.der", "out/alias.der", "out/dangling.der", "out/missing.der", "linked/staple.der", "real/../out/staple.der",
+        "out/.", "out/..", "out",
+    ])
+    func aRoundReadsEveryFileAsAReadByItsWholePathDoes(relative: String) {
+        let path = "\(folder)/\(relative)"
+        let whole = FileBytes.read(path, maximum: 65536)
+        let lookups = RoundLookups()
+        for _ in 0..<3 {
+            #expect(lookups.whileCurrent { FileBytes.read(path, maximum: 65536) } == whole)
+        }
+    }
+
+    @Test func aRoundReadsTheFileNowAtANameInAFolderItOpened() throws {
+        let path = "\(folder)/out/staple.der"
+        let lookups = RoundLookups()
+        for _ in 0..<2 { _ = lookups.whileCurrent { FileBytes.read(path, maximum: 65536) } }
+        try FileSystemFixtures.file("\(folder)/out/new.der", [7])
+        #expect(rename("\(folder)/out/new.der", path) == 0)
+        #expect(lookups.whileCurrent { FileBytes.read(path, maximum: 65536) } == .success([7]))
+    }
+
     @Test func aKernelFileIsRefusedOnEveryReadOfARound() {
         let lookups = RoundLookups()
         for _ in 0..<2 {

@@ -70,23 +70,8 @@ final class LoadDescriptors {
     /// (its `/proc/self/fd` entry) and the same check of what was opened, from a descriptor
     /// of `/proc/self/fd` opened once; without `/proc`, `ReadableReopen` itself.
     func reopen(_ handle: Int32, checked: stat, path: String) -> Result<Int32, ReadableReopen.Failure> {
-        let byName = { ReadableReopen.open(handle, checked: checked, byName: { openat(AT_FDCWD, path, ReadableReopen.flags) }) }
-        let descriptors = ownDescriptorFolder()
-        guard descriptors >= 0 else { return byName() }
-        let descriptor = openat(descriptors, String(handle), ReadableReopen.flags)
-        if descriptor < 0, errno == ENOENT { return byName() }
-        guard descriptor >= 0 else { return .failure(.system(errno)) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let code = errno
-            close(descriptor)
-            return .failure(.system(code))
-        }
-        guard status.st_dev == checked.st_dev, status.st_ino == checked.st_ino else {
-            close(descriptor)
-            return .failure(.replaced)
-        }
-        return .success(descriptor)
+        ReadableReopen.open(
+            handle, checked: checked, byName: { openat(AT_FDCWD, path, ReadableReopen.flags) }, descriptorFolder: ownDescriptorFolder())
     }
 
     private func ownDescriptorFolder() -> Int32 {

@@ -61,7 +61,7 @@ public enum FileReadError: Error, Equatable, CustomStringConvertible {
 /// swapped meanwhile changes nothing.
 public enum FileBytes {
     public static func read(_ path: String, maximum: Int) -> Result<[UInt8], FileReadError> {
-        let handle = open(path, O_PATH | O_CLOEXEC)
+        let handle = RoundLookups.current?.openFollowing(path, flags: O_PATH | O_CLOEXEC) ?? open(path, O_PATH | O_CLOEXEC)
         guard handle >= 0 else { return .failure(FileReadError(errno: errno)) }
         defer { close(handle) }
         var status = stat()

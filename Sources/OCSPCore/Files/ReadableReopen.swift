@@ -12,17 +12,26 @@ enum ReadableReopen {
     }
 
     static let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+    static let ownDescriptors = "/proc/self/fd"
 
     /// - Parameters:
     ///   - handle: the `O_PATH` descriptor the caller checked, with `checked` its status.
     ///   - byName: opens the file again by name with `flags`, for when /proc is not mounted.
     ///   - descriptors: where the process's descriptors are seen (tests name a missing one).
+    ///   - descriptorFolder: `/proc/self/fd` already open (`O_PATH`), so that the entry is
+    ///     found without walking `/proc/self/fd` again; by default the round's, if any
+    ///     (`RoundLookups`).
     static func open(
         _ handle: Int32, checked: stat, byName: () -> Int32,
-        descriptors: String = "/proc/self/fd"
+        descriptors: String = ownDescriptors, descriptorFolder: Int32? = nil
     ) -> Result<Int32, Failure> {
         // /proc/self/fd/N is the open file itself, not a name that could be changed.
-        var descriptor = Glibc.open("\(descriptors)/\(handle)", flags)
+        var descriptor: Int32
+        if descriptors == ownDescriptors, let folder = descriptorFolder ?? RoundLookups.current?.ownDescriptorFolder(), folder >= 0 {
+            descriptor = openat(folder, String(handle), flags)
+        } else {
+            descriptor = Glibc.open("\(descriptors)/\(handle)", flags)
+        }
         if descriptor < 0, errno == ENOENT {
             // No /proc (a chroot): by name again. Still bounded: a swap can at most make the
             // open reach something else, never block (O_NONBLOCK) or take a terminal

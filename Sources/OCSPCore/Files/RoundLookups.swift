@@ -16,6 +16,11 @@ import Synchronization
 /// File systems: whether a file read lies on a kernel pseudo-file system (`KernelFileSystem`)
 /// is a property of its device, the same for every file on it: asked once per device.
 ///
+/// Reads: an input file (`FileBytes`) is opened from its folder, opened once for the round
+/// as the kernel finds it from the whole path (links followed), and a checked descriptor is
+/// reopened from `/proc/self/fd` opened once (`ReadableReopen`): walking a chain's whole path
+/// and `/proc/self/fd` for every read was a third of the kernel time of reading thousands.
+///
 /// A round installs one on each of its worker threads (`whileCurrent`); lookups anywhere
 /// else (tests, `inspect`, `check`) are made every time.
 final class RoundLookups: Sendable {
@@ -42,8 +47,73 @@ final class RoundLookups: Sendable {
     private let table = Mutex(Table())
     /// The kernel file system of each device seen (nil inside: none, a data file system).
     private let fileSystems = Mutex<[dev_t: String?]>([:])
+    /// Folders of input files, opened as the kernel finds them (`openFollowing`) once a
+    /// second file is read there (nil inside: seen once), so that one folder per certificate
+    /// costs no call more than the whole paths did.
+    private let inputFolders = Mutex<[[UInt8]: InputFolder?]>([:])
+    /// Input folders remembered at once, those seen once included.
+    static let inputFolderCapacity = 64
+    /// `/proc/self/fd` (`O_PATH`), -1 when it is not there; nil until asked.
+    private let descriptorFolder = Mutex<Int32?>(nil)
 
     init() {}
+
+    deinit {
+        if let folder = descriptorFolder.withLock({ $0 }), folder >= 0 { close(folder) }
+    }
+
+    /// A folder opened `O_PATH`, closed when the last user lets go of it: a folder dropped
+    /// from the table while another thread opens a file in it stays open for that thread.
+    private final class InputFolder: Sendable {
+        let descriptor: Int32
+        init(descriptor: Int32) { self.descriptor = descriptor }
+        deinit { if descriptor >= 0 { close(descriptor) } }
+    }
+
+    /// `open(path, flags)` as of the round's first look at the path's folder: opened from
+    /// that folder's descriptor. Nil for a path it does not take (not absolute, no name, a
+    /// `.` or `..` name, a NUL): the caller opens it by its whole path.
+    func openFollowing(_ path: String, flags: Int32) -> Int32? {
+        let bytes = Array(path.utf8)
+        guard bytes.first == UInt8(ascii: "/"), !bytes.contains(0), let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let name = bytes[(slash + 1)...]
+        guard !name.isEmpty, !name.elementsEqual([UInt8(ascii: ".")]), !name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) else {
+            return nil
+        }
+        let folderBytes = slash == 0 ? [UInt8(ascii: "/")] : Array(bytes[..<slash])
+        guard let folder = inputFolder(folderBytes), folder.descriptor >= 0 else { return nil }
+        return withExtendedLifetime(folder) { openat(folder.descriptor, String(decoding: name, as: UTF8.self), flags) }
+    }
+
+    /// The folder `path`, opened the second time a file in it is read; nil the first time.
+    private func inputFolder(_ path: [UInt8]) -> InputFolder? {
+        let known = inputFolders.withLock { folders -> InputFolder?? in
+            guard let entry = folders[path] else {
+                if folders.count >= Self.inputFolderCapacity { folders.removeAll() }
+                folders[path] = .some(nil)
+                return .none
+            }
+            return .some(entry)
+        }
+        switch known {
+        case .none: return nil
+        case .some(let folder?): return folder
+        case .some(nil):
+            let opened = InputFolder(descriptor: open(String(decoding: path, as: UTF8.self), O_PATH | O_DIRECTORY | O_CLOEXEC))
+            inputFolders.withLock { $0[path] = .some(opened) }
+            return opened
+        }
+    }
+
+    /// `/proc/self/fd`, opened once for the round (-1 when it is not there).
+    func ownDescriptorFolder() -> Int32 {
+        descriptorFolder.withLock { folder in
+            if let folder { return folder }
+            let opened = open(ReadableReopen.ownDescriptors, O_PATH | O_DIRECTORY | O_CLOEXEC)
+            folder = opened >= 0 ? opened : -1
+            return folder ?? -1
+        }
+    }
 
     /// `KernelFileSystem.name(of:)` for a file on `device`, asked of the kernel once per device.
     func kernelFileSystem(of descriptor: Int32, device: dev_t) -> Result<String?, SystemError> {
