@@ -52,20 +52,20 @@ import Testing
     func aRoundResolvesEveryPathAsAWalkFromTheRootDoes(relative: String) throws {
         let path = "\(folder)/\(relative)"
         let walked = try Seen(PathResolver.resolve(path))
-        let resolutions = RoundLookups()
-        let first = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
-        let remembered = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
+        let lookups = RoundLookups()
+        let first = try lookups.whileCurrent { try Seen(PathResolver.resolve(path)) }
+        let remembered = try lookups.whileCurrent { try Seen(PathResolver.resolve(path)) }
         #expect(first == walked)
         #expect(remembered == walked)
     }
 
     @Test func theLastNameIsLookedAtAnewEachTime() throws {
         let path = "\(folder)/out/later.der"
-        let resolutions = RoundLookups()
-        let before = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }
+        let lookups = RoundLookups()
+        let before = try lookups.whileCurrent { try PathResolver.resolve(path).get() }
         #expect(before.entry == nil)
         try FileSystemFixtures.file(path, [9])
-        let after = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }
+        let after = try lookups.whileCurrent { try PathResolver.resolve(path).get() }
         #expect(after.kind == .regularFile)
     }
 
@@ -74,27 +74,27 @@ import Testing
     /// (new resolutions) walks again and finds the new one.
     @Test func aFolderIsWalkedOncePerRound() throws {
         let path = "\(folder)/out/staple.der"
-        let resolutions = RoundLookups()
-        let original = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        let lookups = RoundLookups()
+        let original = try lookups.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
         #expect(rename("\(folder)/out", "\(folder)/out-old") == 0)
         try FileSystemFixtures.folder("\(folder)/out")
-        let sameRound = try resolutions.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
+        let sameRound = try lookups.whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
         let nextRound = try RoundLookups().whileCurrent { try PathResolver.resolve(path).get() }.folder.status.st_ino
         #expect(sameRound == original)
         #expect(nextRound != original)
     }
 
     @Test func moreFoldersThanItKeepsStillResolveRightly() throws {
-        let count = RoundLookups.capacity + 4
+        let count = ThreadLookups.capacity + 4
         for index in 0..<count {
             try FileSystemFixtures.folder("\(folder)/f\(index)")
             try FileSystemFixtures.file("\(folder)/f\(index)/staple.der", [UInt8(index)])
         }
-        let resolutions = RoundLookups()
+        let lookups = RoundLookups()
         for _ in 0..<2 {
             for index in 0..<count {
                 let path = "\(folder)/f\(index)/staple.der"
-                let resolved = try resolutions.whileCurrent { try Seen(PathResolver.resolve(path)) }
+                let resolved = try lookups.whileCurrent { try Seen(PathResolver.resolve(path)) }
                 #expect(resolved == (try Seen(PathResolver.resolve(path))))
             }
         }
@@ -106,9 +106,9 @@ import Testing
         try FileSystemFixtures.folder("\(folder)/open", mode: 0o777)
         try FileSystemFixtures.link("\(folder)/open/planted", to: "../real")
         let path = "\(folder)/open/planted/staple.der"
-        let resolutions = RoundLookups()
+        let lookups = RoundLookups()
         for _ in 0..<2 {
-            let result = resolutions.whileCurrent { PathResolver.resolve(path) }
+            let result = lookups.whileCurrent { PathResolver.resolve(path) }
             guard case .failure(.untrustedLink) = result else {
                 Issue.record("expected an untrusted link, got \(result)")
                 return
@@ -128,6 +128,27 @@ import Testing
         let lookups = RoundLookups()
         for _ in 0..<3 {
             #expect(lookups.whileCurrent { FileBytes.read(path, maximum: 65536) } == whole)
+        }
+    }
+
+    @Test(arguments: ["out/staple.der", "out/alias.der", "out/dangling.der", "out/missing.der", "linked/staple.der", "out/staple.der/x"])
+    func aRoundLooksAtEveryNameAsALookByItsWholePathDoes(relative: String) {
+        let path = "\(folder)/\(relative)"
+        func look(_ call: (inout stat) -> Int32) -> (Int32, ino_t?, Int32?) {
+            var status = stat()
+            let result = call(&status)
+            return (result, result == 0 ? status.st_ino : nil, result == 0 ? nil : errno)
+        }
+        let whole = look { fstatat(AT_FDCWD, path, &$0, AT_SYMLINK_NOFOLLOW) }
+        let lookups = RoundLookups()
+        for _ in 0..<3 {
+            let seen = lookups.whileCurrent {
+                look { status in
+                    RoundLookups.current?.status(of: path, &status, flags: AT_SYMLINK_NOFOLLOW)
+                        ?? fstatat(AT_FDCWD, path, &status, AT_SYMLINK_NOFOLLOW)
+                }
+            }
+            #expect(seen == whole)
         }
     }
 
@@ -157,10 +178,26 @@ import Testing
     }
 
     @Test func lookupsAreCurrentOnlyWhileTheirBodyRuns() {
-        let resolutions = RoundLookups()
+        let lookups = RoundLookups()
         #expect(RoundLookups.current == nil)
-        resolutions.whileCurrent { #expect(RoundLookups.current === resolutions) }
+        lookups.whileCurrent { #expect(RoundLookups.current?.round === lookups) }
         #expect(RoundLookups.current == nil)
+    }
+
+    /// Each thread keeps its own lookups (no lock between threads), and finds them again when
+    /// it comes back within the round.
+    @Test func eachThreadOfARoundKeepsItsOwnLookups() async {
+        let lookups = RoundLookups()
+        let first = lookups.whileCurrent { RoundLookups.current.map(ObjectIdentifier.init) }
+        let again = lookups.whileCurrent { RoundLookups.current.map(ObjectIdentifier.init) }
+        let other = await Task.detached {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: lookups.whileCurrent { RoundLookups.current.map(ObjectIdentifier.init) }) }.start()
+            }
+        }.value
+        #expect(first != nil)
+        #expect(first == again)
+        #expect(other != first)
     }
 
     /// The kernel splits a path at every `/` byte; a `/` followed by a combining mark is one

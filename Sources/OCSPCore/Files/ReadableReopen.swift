@@ -27,7 +27,7 @@ enum ReadableReopen {
     ) -> Result<Int32, Failure> {
         // /proc/self/fd/N is the open file itself, not a name that could be changed.
         var descriptor: Int32
-        if descriptors == ownDescriptors, let folder = descriptorFolder ?? RoundLookups.current?.ownDescriptorFolder(), folder >= 0 {
+        if descriptors == ownDescriptors, let folder = descriptorFolder ?? RoundLookups.current?.ownDescriptorFolder, folder >= 0 {
             descriptor = openat(folder, String(handle), flags)
         } else {
             descriptor = Glibc.open("\(descriptors)/\(handle)", flags)

@@ -10,8 +10,7 @@ extension RevocationLedger {
     /// - Parameter name: `certificateName` of the certificate (issuer key hash and serial).
     public func mayHoldRecord(named name: String) -> Bool {
         if Self.remembersUnrecorded(name) { return true }
-        return Self.somethingIsAt(AT_FDCWD, "\(stateDirectory)/revoked-\(name)")
-            || somethingIsBesideTheStaple(".ocspd-revoked-\(name)")
+        return Self.somethingIsAt("\(stateDirectory)/revoked-\(name)") || somethingIsBesideTheStaple(".ocspd-revoked-\(name)")
     }
 
     /// In the folder the staple really is in. The kernel reaches the same folder as the path
@@ -20,11 +19,22 @@ extension RevocationLedger {
     /// path says what is wrong).
     private func somethingIsBesideTheStaple(_ recordName: String) -> Bool {
         var status = stat()
-        if fstatat(AT_FDCWD, outputPath, &status, AT_SYMLINK_NOFOLLOW) == 0, FileKind(mode: status.st_mode) == .symlink {
+        if Self.linkStatus(outputPath, &status) == 0, FileKind(mode: status.st_mode) == .symlink {
             guard case .success(let output) = PathResolver.resolve(outputPath) else { return true }
             return Self.somethingIsAt(output.folder.descriptor, recordName)
         }
-        return Self.somethingIsAt(AT_FDCWD, Self.folder(of: outputPath) + "/" + recordName)
+        return Self.somethingIsAt(Self.folder(of: outputPath) + "/" + recordName)
+    }
+
+    /// `lstat`, from the round's folder descriptor when a round has one (`ThreadLookups`).
+    private static func linkStatus(_ path: String, _ status: inout stat) -> Int32 {
+        RoundLookups.current?.status(of: path, &status, flags: AT_SYMLINK_NOFOLLOW) ?? fstatat(AT_FDCWD, path, &status, AT_SYMLINK_NOFOLLOW)
+    }
+
+    private static func somethingIsAt(_ path: String) -> Bool {
+        var status = stat()
+        if linkStatus(path, &status) == 0 { return true }
+        return errno != ENOENT && errno != ENOTDIR
     }
 
     /// The output's folder as written (not normalised: `..` must be taken after links).
