@@ -41,7 +41,24 @@ public enum StateCollection {
 
     /// Whether a name in the state folder is a staple's state file by its name alone.
     public static func isStateFileName(_ name: String) -> Bool {
-        name.hasSuffix(".json") && !name.hasPrefix(".") && !name.contains(AtomicFileWriter.temporaryMarker)
+        // ASCII names (every name ocspd gives a state file) by their bytes: one character is
+        // one byte there, and String's `contains` searches through Foundation, a tenth of the
+        // time of listing 10,000 state files.
+        var name = name
+        if let answer = name.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? isASCIIStateFileName(bytes) : nil }) {
+            return answer
+        }
+        return name.hasSuffix(".json") && !name.hasPrefix(".") && !name.contains(AtomicFileWriter.temporaryMarker)
+    }
+
+    private static func isASCIIStateFileName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let suffix = Array(".json".utf8)
+        let marker = Array(AtomicFileWriter.temporaryMarker.utf8)
+        guard bytes.count >= suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix), bytes.first != UInt8(ascii: ".") else {
+            return false
+        }
+        guard bytes.count >= marker.count else { return true }
+        return !(0...(bytes.count - marker.count)).contains { start in bytes[start..<(start + marker.count)].elementsEqual(marker) }
     }
 
     /// The verdict on the file `name`, last written at `modified`, for `output` (the path the
