@@ -6,7 +6,12 @@ public struct Configuration: Sendable {
     /// How often chain files are checked for a renewal (and folders for new chains).
     public var watchInterval: TimeInterval
     /// Entries listed one by one.
-    public var staples: [RefreshJob] { didSet { loadedExpansion = nil } }
+    public var staples: [RefreshJob] {
+        didSet {
+            loadedExpansion = nil
+            chainDigestsAtLoad = [:]
+        }
+    }
     /// Folders whose every PEM chain is maintained.
     public var directories: [DirectorySource] { didSet { loadedExpansion = nil } }
     /// `expansion()` as the load found it (`expansionAtLoad()`); forgotten when the entries change.
@@ -23,6 +28,11 @@ public struct Configuration: Sendable {
     /// Files and folders entries name that are missing or unreadable at load: `--check-config`
     /// refuses them; otherwise each is that entry's failure (see `ConfigurationLoader`).
     public var fileProblems: [ConfigurationError.Problem] = []
+    /// The digest (`VerifiedRecord.digest`) of each listed chain as the load read it, for the
+    /// one run right after the load (`refresh --config`: `Refresher.chainDigestsAtLoad`), so
+    /// that a fresh staple's chain is not read twice in a run. Never for later rounds: a chain
+    /// renewed since must be read again.
+    public var chainDigestsAtLoad: [PathKey: String] = [:]
 
     public static let defaultWatchInterval: TimeInterval = 300
 

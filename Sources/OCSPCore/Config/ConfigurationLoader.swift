@@ -70,6 +70,7 @@ public enum ConfigurationLoader {
         }
         configuration.fileProblems = reader.fileProblems
         configuration.loadedExpansion = expansion
+        configuration.chainDigestsAtLoad = reader.chainDigests
         return configuration
     }
 

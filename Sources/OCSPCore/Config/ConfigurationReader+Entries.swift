@@ -61,6 +61,7 @@ extension ConfigurationReader {
         job.chainPath = chain
         job.outputPath = output
         let chainPlain = checkFile(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
+        if let digest = files.lastDigest { chainDigests[PathKey(chain)] = digest }
         let outputNode = mapping[key: "output"]
         checkFolder(Self.folder(of: output), at: "\(keyPath).output", node: outputNode)
         return (job, (output, "\(keyPath).output", outputNode, chainPlain))

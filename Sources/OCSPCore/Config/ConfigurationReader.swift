@@ -13,6 +13,8 @@ struct ConfigurationReader {
     var folderExists: [HashedPathKey: Bool] = [:]
     /// The files entries name, checked as `FileBytes` reads them (`LoadFileCheck`).
     var files = LoadFileCheck()
+    /// The digest of each listed chain as the check read it (`Configuration.chainDigestsAtLoad`).
+    var chainDigests: [PathKey: String] = [:]
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))

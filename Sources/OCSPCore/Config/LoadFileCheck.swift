@@ -22,9 +22,14 @@ struct LoadFileCheck {
     /// The folders files are opened from, and /proc/self/fd.
     private let descriptors = LoadDescriptors()
 
+    /// The digest (`VerifiedRecord.digest`) of the bytes the last `check` read, when it read
+    /// the whole file at once; nil otherwise.
+    private(set) var lastDigest: String?
+
     /// Why the file at `path` cannot be read (nil when it can), and whether its last component
     /// is known not to be a symlink (true), known to be one (false), or not known (nil).
     mutating func check(_ path: String, maximum: Int) -> (failure: FileReadError?, lastComponentPlain: Bool?) {
+        lastDigest = nil
         let handle = descriptors.open(path, flags: O_PATH | O_CLOEXEC | O_NOFOLLOW)
         guard handle >= 0 else { return (FileReadError(errno: errno), nil) }
         var status = stat()
@@ -35,7 +40,9 @@ struct LoadFileCheck {
         }
         guard status.st_mode & S_IFMT != S_IFLNK else {
             close(handle)
-            return (Self.failure(of: FileBytes.read(path, maximum: maximum)), false)
+            let read = FileBytes.read(path, maximum: maximum)
+            if case .success(let bytes) = read { lastDigest = VerifiedRecord.digest(bytes) }
+            return (Self.failure(of: read), false)
         }
         defer { close(handle) }
         return (failure(reading: handle, checked: status, path: path, maximum: maximum), true)
@@ -46,7 +53,10 @@ struct LoadFileCheck {
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return refusal }
         if let refusal = kernelFileSystemRefusal(handle, device: UInt64(status.st_dev)) { return refusal }
         if Int(status.st_size) > maximum { return .tooLarge(limit: maximum) }
-        guard status.st_size > 0 else { return nil }
+        guard status.st_size > 0 else {
+            lastDigest = VerifiedRecord.digest([])
+            return nil
+        }
         switch descriptors.reopen(handle, checked: status, path: path) {
         case .failure(.system(let code)): return FileReadError(errno: code)
         // FileBytes' words for it.
@@ -72,7 +82,11 @@ struct LoadFileCheck {
             if count == 0 { return nil }
             total += count
             if total > maximum { return .tooLarge(limit: maximum) }
-            if count < chunk, total >= size { return nil }
+            if count < chunk, total >= size {
+                // Read at once, the buffer holds the whole file.
+                if total == count { lastDigest = VerifiedRecord.digest(Array(buffer[0..<total])) }
+                return nil
+            }
         }
     }
 

@@ -20,6 +20,10 @@ public struct Refresher: Sendable {
     public let random: RandomSource
     /// The `on-failure` events this refresher's refreshes raised, for `deliverEvents` at the round's end.
     public let events: RoundEvents
+    /// The digests of the chains as the configuration's load just read them
+    /// (`Configuration.chainDigestsAtLoad`), for one run right after the load: a fresh
+    /// staple's chain is then not read again. Empty for a daemon's rounds.
+    public var chainDigestsAtLoad: [PathKey: String] = [:]
 
     public init(
         transport: any HTTPTransport, stateStore: StateStore,
@@ -39,9 +43,11 @@ public struct Refresher: Sendable {
 
     /// The same refresher over another transport.
     public func with(transport: any HTTPTransport) -> Refresher {
-        Refresher(
+        var refresher = Refresher(
             transport: transport, stateStore: stateStore, now: now, logger: logger, cancellation: cancellation,
             monotonic: monotonic, random: random, events: events)
+        refresher.chainDigestsAtLoad = chainDigestsAtLoad
+        return refresher
     }
 
     public func refresh(_ job: RefreshJob) -> RefreshOutcome {
@@ -59,14 +65,18 @@ public struct Refresher: Sendable {
         let chainSHA256: String
         let chain: CertificateChain
         let moment = now()
+        // The chain as the load just read it, if it did: fresh then, it need not be read again.
+        let digestAtLoad = chainDigestsAtLoad.isEmpty ? nil : chainDigestsAtLoad[PathKey(job.chainPath)]
+        if let digestAtLoad, let fresh = freshFromRecord(job, chainSHA256: digestAtLoad, at: moment) {
+            return finishedFresh(fresh, job: job, at: moment)
+        }
         do {
             let chainBytes = try FileBytes.read(job.chainPath, maximum: CertificateChain.maximumFileSize)
                 .mapError { ChainError.unreadable(path: job.chainPath, reason: $0) }.get()
             chainSHA256 = VerifiedRecord.digest(chainBytes)
-            if let fresh = freshFromRecord(job, chainSHA256: chainSHA256, at: moment) {
-                let outcome = report(
-                    .unchanged(fresh.facts, reason: .fresh), job: job, leaf: fresh.leaf, nextAttempt: fresh.nextAttempt, at: moment)
-                return .finished(Refreshed(outcome: outcome, nextAttempt: fresh.nextAttempt))
+            // Asked again only of other bytes than the load read.
+            if chainSHA256 != digestAtLoad, let fresh = freshFromRecord(job, chainSHA256: chainSHA256, at: moment) {
+                return finishedFresh(fresh, job: job, at: moment)
             }
             chain = try CertificateChain.parse(chainBytes, path: job.chainPath)
         } catch {
@@ -82,6 +92,14 @@ public struct Refresher: Sendable {
             return .finished(Refreshed(outcome: .nothingToStaple(leaf), nextAttempt: nil))
         }
         return .needsLock(PendingRefresh(job: job, chain: chain, chainSHA256: chainSHA256, urls: responderURLs))
+    }
+
+    private func finishedFresh(_ fresh: (facts: StapleFacts, leaf: LeafIdentity, nextAttempt: Date), job: RefreshJob, at moment: Date)
+        -> RefreshStep
+    {
+        let outcome = report(
+            .unchanged(fresh.facts, reason: .fresh), job: job, leaf: fresh.leaf, nextAttempt: fresh.nextAttempt, at: moment)
+        return .finished(Refreshed(outcome: outcome, nextAttempt: fresh.nextAttempt))
     }
 
     /// The recorded verification, when the chain and the staple are the bytes it was made

@@ -114,8 +114,10 @@ extension OCSPD {
             if let config {
                 let configuration = try ConfigurationLoading.load(config, logger: logger)
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
-                let refresher = Refresher(
+                var refresher = Refresher(
                     transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
+                // One run right after the load: the chains it read need not be read again.
+                refresher.chainDigestsAtLoad = configuration.chainDigestsAtLoad
                 // Expanded once, by the load, for the round, the collection, the sweep and the metrics.
                 let expansion = configuration.expansionAtLoad()
                 let exitCode = BatchRefresh.run(
