@@ -9,9 +9,10 @@ extension StateStore {
 
     /// What the configuration maintains, as state file names and outputs.
     public func configured(_ jobs: [RefreshJob]) -> StateCollection.Configured {
-        StateCollection.Configured(
-            stateNames: Set(jobs.map { stateFileName(for: $0.outputPath) }),
-            outputs: Set(jobs.map { PathKey(Self.absolute($0.outputPath)) }))
+        // A state file's name costs a digest: thousands are named on every core.
+        let store = self
+        let names = ParallelMap.map(jobs) { job in (store.stateFileName(for: job.outputPath), PathKey(Self.absolute(job.outputPath))) }
+        return StateCollection.Configured(stateNames: Set(names.map(\.0)), outputs: Set(names.map(\.1)))
     }
 
     /// The names in the state folder that may be state files, with the status of each (not
