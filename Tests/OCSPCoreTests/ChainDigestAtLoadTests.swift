@@ -25,14 +25,15 @@ import Testing
         VerifiedRecord.digest(try FileBytes.read(path, maximum: LocalFileLimit.bytes).get())
     }
 
-    @Test func theLoadsDigestsAreCarriedByTheConfigurationForListedChains() throws {
+    @Test func theLoadKeepsListedChainsDigestsOnlyWhenAsked() throws {
         let scenario = try Scenario()
         let chain = try scenario.chainFile()
         let config = "\(scenario.folder)/ocspd.yaml"
         try "state-dir: \(scenario.stateDirectory)\nstaples:\n  - { chain: \(chain), output: \(scenario.output) }\n".write(
             toFile: config, atomically: true, encoding: .utf8)
-        let configuration = try ConfigurationLoader.load(path: config)
+        let configuration = try ConfigurationLoader.load(path: config, keepingChainDigests: true)
         #expect(configuration.chainDigestsAtLoad == [PathKey(chain): try digest(of: chain)])
+        #expect(try ConfigurationLoader.load(path: config).chainDigestsAtLoad.isEmpty)
     }
 
     @Test func aFreshStapleIsAnsweredFromTheLoadsDigest() throws {

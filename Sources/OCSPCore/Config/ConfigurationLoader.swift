@@ -35,7 +35,9 @@ public enum ConfigurationLoader {
         "responder-rate", "failure-hooks-per-round", "forget-after", "defaults", "staples", "directories",
     ]
 
-    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+    /// - Parameter keepingChainDigests: keep each listed chain's digest as read
+    ///   (`Configuration.chainDigestsAtLoad`), for a run right after the load.
+    public static func load(path: String, keepingChainDigests: Bool = false) throws(ConfigurationError) -> Configuration {
         let text: String
         switch ConfigurationFile.read(path) {
         case .failure(let refusal):
@@ -43,12 +45,13 @@ public enum ConfigurationLoader {
         case .success(let bytes):
             text = try utf8Text(bytes, path: path)
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, keepingChainDigests: keepingChainDigests)
     }
 
     /// The configuration `text` holds; `path` names the file in every problem.
-    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> Configuration {
+    public static func parse(_ text: String, path: String, keepingChainDigests: Bool = false) throws(ConfigurationError) -> Configuration {
         var reader = ConfigurationReader(file: path)
+        reader.files.digesting = keepingChainDigests
         let top = try topMapping(text, reader: &reader)
         reader.checkKeys(top, allowed: topKeys, at: "")
         var configuration = Configuration(

@@ -22,8 +22,11 @@ struct LoadFileCheck {
     /// The folders files are opened from, and /proc/self/fd.
     private let descriptors = LoadDescriptors()
 
+    /// Whether `check` keeps the digest of what it read (for `refresh --config` only: the
+    /// other commands would pay for digests nobody reads).
+    var digesting = false
     /// The digest (`VerifiedRecord.digest`) of the bytes the last `check` read, when it read
-    /// the whole file at once; nil otherwise.
+    /// the whole file at once and `digesting`; nil otherwise.
     private(set) var lastDigest: String?
 
     /// Why the file at `path` cannot be read (nil when it can), and whether its last component
@@ -41,7 +44,7 @@ struct LoadFileCheck {
         guard status.st_mode & S_IFMT != S_IFLNK else {
             close(handle)
             let read = FileBytes.read(path, maximum: maximum)
-            if case .success(let bytes) = read { lastDigest = VerifiedRecord.digest(bytes) }
+            if digesting, case .success(let bytes) = read { lastDigest = VerifiedRecord.digest(bytes) }
             return (Self.failure(of: read), false)
         }
         defer { close(handle) }
@@ -54,7 +57,7 @@ struct LoadFileCheck {
         if let refusal = kernelFileSystemRefusal(handle, device: UInt64(status.st_dev)) { return refusal }
         if Int(status.st_size) > maximum { return .tooLarge(limit: maximum) }
         guard status.st_size > 0 else {
-            lastDigest = VerifiedRecord.digest([])
+            if digesting { lastDigest = VerifiedRecord.digest([]) }
             return nil
         }
         switch descriptors.reopen(handle, checked: status, path: path) {
@@ -84,7 +87,7 @@ struct LoadFileCheck {
             if total > maximum { return .tooLarge(limit: maximum) }
             if count < chunk, total >= size {
                 // Read at once, the buffer holds the whole file.
-                if total == count { lastDigest = VerifiedRecord.digest(Array(buffer[0..<total])) }
+                if digesting, total == count { lastDigest = VerifiedRecord.digest(Array(buffer[0..<total])) }
                 return nil
             }
         }

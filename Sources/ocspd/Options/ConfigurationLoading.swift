@@ -7,10 +7,11 @@ enum ConfigurationLoading {
     /// line and key, and stays one line) and exits 78 (EX_CONFIG). A missing or unreadable
     /// file an entry names is that entry's failure, logged here, unless `strict`
     /// (`--check-config`), which refuses it too.
-    static func load(_ path: String, logger: Logger, strict: Bool = false) throws -> Configuration {
+    /// `keepingChainDigests`: see `ConfigurationLoader.load`.
+    static func load(_ path: String, logger: Logger, strict: Bool = false, keepingChainDigests: Bool = false) throws -> Configuration {
         let configuration: Configuration
         do {
-            configuration = try ConfigurationLoader.load(path: path)
+            configuration = try ConfigurationLoader.load(path: path, keepingChainDigests: keepingChainDigests)
         } catch {
             logger.error("\(error.heading)")
             for problem in error.problems { logger.error("\(problem)") }

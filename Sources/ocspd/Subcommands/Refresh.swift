@@ -112,7 +112,7 @@ extension OCSPD {
             Process.ignoreFileSizeSignal()
             let logger = logging.makeLogger()
             if let config {
-                let configuration = try ConfigurationLoading.load(config, logger: logger)
+                let configuration = try ConfigurationLoading.load(config, logger: logger, keepingChainDigests: true)
                 let transport = CurlTransport(refusePrivateAddresses: refusePrivateAddresses || configuration.refusePrivateAddresses)
                 var refresher = Refresher(
                     transport: transport, stateStore: StateStore(directory: stateDir ?? configuration.stateDirectory), logger: logger)
