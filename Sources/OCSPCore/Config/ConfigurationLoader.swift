@@ -58,6 +58,7 @@ public enum ConfigurationLoader {
             stateDirectory: StateStore.defaultDirectory,
             watchInterval: Configuration.defaultWatchInterval, staples: [], directories: [])
         reader.applyGlobalKeys(top, to: &configuration)
+        reader.precheck = ChainPrecheck.start(top[key: "staples"], maximum: LocalFileLimit.bytes, digesting: keepingChainDigests)
         let defaults = reader.defaults(top)
         let staples = reader.staples(top, defaults: defaults)
         let directories = reader.directories(top, defaults: defaults)

@@ -60,11 +60,23 @@ extension ConfigurationReader {
         }
         job.chainPath = chain
         job.outputPath = output
-        let chainPlain = checkFile(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
-        if let digest = files.lastDigest { chainDigests[PathKey(chain)] = digest }
+        let chainPlain = checkChain(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
         let outputNode = mapping[key: "output"]
         checkFolder(Self.folder(of: output), at: "\(keyPath).output", node: outputNode)
         return (job, (output, "\(keyPath).output", outputNode, chainPlain))
+    }
+
+    /// `checkFile` for an entry's chain, from the check made while the entries were read
+    /// (`ChainPrecheck`) when there is one; its digest kept when the load keeps them.
+    private mutating func checkChain(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) -> Bool? {
+        guard let checked = precheck?.result(for: path) else {
+            let plain = checkFile(path, at: keyPath(), node: node)
+            if let digest = files.lastDigest { chainDigests[PathKey(path)] = digest }
+            return plain
+        }
+        if let failure = checked.failure { fileProblem(keyPath(), node, "\(path): \(failure)") }
+        if let digest = checked.digest { chainDigests[PathKey(path)] = digest }
+        return checked.lastComponentPlain
     }
 
     /// The folder an output is written in, as `deletingLastPathComponent` answers; its slash

@@ -15,6 +15,8 @@ struct ConfigurationReader {
     var files = LoadFileCheck()
     /// The digest of each listed chain as the check read it (`Configuration.chainDigestsAtLoad`).
     var chainDigests: [PathKey: String] = [:]
+    /// The listed chains, checked while the entries are read (`ChainPrecheck`).
+    var precheck: ChainPrecheck?
 
     mutating func problem(_ keyPath: String, _ node: Node?, _ message: String) {
         problems.append(.init(file: file, keyPath: keyPath, line: node?.mark?.line, message: message))
