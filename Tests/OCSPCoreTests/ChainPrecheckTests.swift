@@ -35,18 +35,6 @@ import Yams
         }
     }
 
-    @Test func everyListedOutputIsLookedAtAsTheOutputCheckLooksAtIt() throws {
-        let outputs = ["chain.pem", "link.pem", "missing.der", "folder.pem"]
-        let yaml = outputs.map { "- { chain: \(folder)/chain.pem, output: \(folder)/\($0) }" }.joined(separator: "\n")
-        let precheck = try #require(ChainPrecheck.start(try Yams.compose(yaml: yaml), maximum: LocalFileLimit.bytes, digesting: false))
-        for output in outputs {
-            let path = "\(folder)/\(output)"
-            #expect(precheck.outputPlain(path) == OutputIdentityResolver().lastComponentIsPlain(path), "\(output)")
-        }
-        #expect(precheck.outputPlain("\(folder)/link.pem") == false)
-        #expect(precheck.outputPlain("\(folder)/other.der") == nil)
-    }
-
     @Test func aChainTheListDoesNotNamePlainlyIsLeftToTheReader() throws {
         let list = try #require(try Yams.compose(yaml: "- { chain: \(folder)/chain.pem, output: x }\n- not a mapping\n- { chain: '' }"))
         let precheck = try #require(ChainPrecheck.start(list, maximum: LocalFileLimit.bytes, digesting: false))

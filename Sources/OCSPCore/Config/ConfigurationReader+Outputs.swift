@@ -28,7 +28,7 @@ extension ConfigurationReader {
         }
         for chain in folderChains { chainFiles.insert(HashedPathKey(resolver.identity(of: chain))) }
         for (output, keyPath, node, _) in staples {
-            let identity = HashedPathKey(resolver.identity(of: output, lastComponentPlain: precheck?.outputPlain(output)))
+            let identity = HashedPathKey(resolver.identity(of: output))
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {

@@ -85,7 +85,7 @@ struct OutputIdentityResolver {
     }
 
     /// True when the path names nothing (`ENOENT`) or something that is not a symlink.
-    func lastComponentIsPlain(_ path: String) -> Bool {
+    private func lastComponentIsPlain(_ path: String) -> Bool {
         var status = stat()
         if descriptors.linkStatus(path, &status) == 0 { return status.st_mode & S_IFMT != S_IFLNK }
         return errno == ENOENT
