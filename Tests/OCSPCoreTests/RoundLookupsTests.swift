@@ -177,6 +177,22 @@ import Testing
         }
     }
 
+    /// A daemon starts a round after another: what a round opened goes with it.
+    @Test func aRoundsLookupsGoWhenTheRoundEnds() {
+        weak var ended: RoundLookups?
+        weak var threadPart: ThreadLookups?
+        do {
+            let lookups = RoundLookups()
+            ended = lookups
+            lookups.whileCurrent {
+                threadPart = RoundLookups.current
+                for _ in 0..<2 { _ = FileBytes.read("\(folder)/out/staple.der", maximum: 65536) }
+            }
+        }
+        #expect(ended == nil)
+        #expect(threadPart == nil)
+    }
+
     @Test func lookupsAreCurrentOnlyWhileTheirBodyRuns() {
         let lookups = RoundLookups()
         #expect(RoundLookups.current == nil)

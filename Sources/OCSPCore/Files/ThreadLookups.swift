@@ -9,7 +9,9 @@ final class ThreadLookups: @unchecked Sendable {
     /// Input folders remembered at once, those seen once included.
     static let inputFolderCapacity = 64
 
-    let round: RoundLookups
+    /// Not owned: the round owns its threads' lookups (and closes what they opened when it
+    /// ends), and a thread uses them only while the round makes them current.
+    unowned let round: RoundLookups
 
     private struct Key: Hashable {
         let folder: [UInt8]
