@@ -20,6 +20,16 @@ import Testing
         #expect(!DisplayText.line(input).contains("\n"))
     }
 
+    /// Printable ASCII is passed through without looking at scalars: every ASCII character is
+    /// left as it is exactly when the rule on scalars needs no escape for it.
+    @Test func everyASCIICharacterIsEscapedExactlyWhenItIsAControl() {
+        for value in UInt8(0)..<0x80 {
+            let scalar = Unicode.Scalar(value)
+            let text = "x\(Character(scalar))y"
+            #expect((DisplayText.escapingControls(text) == text) == !DisplayText.needsEscape(scalar), "\(value)")
+        }
+    }
+
     @Test(arguments: [
         ("http://user:s3cret@ocsp.example/x", "http://user:***@ocsp.example/x"),
         (
