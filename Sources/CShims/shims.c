@@ -1,7 +1,6 @@
 #include "CShims.h"
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <sys/vfs.h>
 
 CURLcode ocspd_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -87,8 +86,3 @@ long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response) {
     return data == NULL ? -1 : length;
 }
 
-long long ocspd_file_system_type(int descriptor) {
-    struct statfs info;
-    if (fstatfs(descriptor, &info) != 0) return -1;
-    return (long long)(unsigned long)info.f_type;
-}

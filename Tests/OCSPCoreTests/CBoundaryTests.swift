@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 
-/// C stays in its owners: only `OCSPCore/OpenSSL/`, `OCSPCore/Curl/`, `OCSPCore/System/` and the
-/// `CShims` target may import the C modules or hold an `OpaquePointer`. Everything else calls
+/// C stays in its owners: only `OCSPCore/OpenSSL/`, `OCSPCore/Curl/` and the `CShims` target
+/// may import the C modules or hold an `OpaquePointer` (the system calls Glibc's module does
+/// not declare are found by name, `System/SystemSymbol`). Everything else calls
 /// owner types that return Swift values. (Tests are not checked: they may forge proofs with C.)
 @Suite struct CBoundaryTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources").path
 
-    static let owners = ["OCSPCore/OpenSSL/", "OCSPCore/Curl/", "OCSPCore/System/", "CShims/"]
+    static let owners = ["OCSPCore/OpenSSL/", "OCSPCore/Curl/", "CShims/"]
     static let cModules = ["COpenSSL", "CCurl", "CShims"]
 
     /// A breach of the boundary, as "path:line: what".
@@ -103,7 +104,7 @@ import Testing
             rule: "imports inside the OpenSSL owners", path: "OCSPCore/OpenSSL/X.swift", text: "import COpenSSL\nOpaquePointer",
             expected: []),
         Row(rule: "imports inside the curl owners", path: "OCSPCore/Curl/X.swift", text: "internal import CCurl", expected: []),
-        Row(rule: "imports inside the kernel owners", path: "OCSPCore/System/X.swift", text: "internal import CShims", expected: []),
+        Row(rule: "imports in System/, which owns no C", path: "OCSPCore/System/X.swift", text: "internal import CShims", expected: [1]),
         Row(
             rule: "a module whose name merely starts alike", path: "OCSPCore/X.swift", text: "import CShimsExtra\nimport Crypto",
             expected: []),

@@ -6,7 +6,6 @@
 #include <openssl/pkcs7.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <spawn.h>
 #include <stddef.h>
 
 // curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
@@ -38,17 +37,5 @@ int ocspd_ssl_request_status(SSL *ssl);
 long ocspd_ssl_stapled_response(SSL *ssl, const unsigned char **response);
 // The certificates of a PKCS#7 SignedData (certs-only) structure, borrowed; NULL for other types.
 STACK_OF(X509) *ocspd_pkcs7_certificates(PKCS7 *p7);
-// fstatfs's f_type (the file system's magic number) for a descriptor, -1 with errno set on
-// failure: Glibc's Swift module does not expose sys/vfs.h.
-long long ocspd_file_system_type(int descriptor);
-
-// posix_spawn_file_actions_addchdir_np (glibc 2.29+, GNU only): the child starts in `path`.
-// Returns 0 or an errno, as the posix_spawn family does.
-int ocspd_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
-
-// Whether the child `pid` has exited, WITHOUT reaping it (waitid with WNOWAIT): 1 exited,
-// 0 still running, -1 with errno set on failure. An unreaped child keeps its pid, so its
-// process group can still be signalled without hitting a process that reused the number.
-int ocspd_child_has_exited(pid_t pid);
 
 #endif

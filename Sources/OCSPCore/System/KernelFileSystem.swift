@@ -1,4 +1,3 @@
-internal import CShims
 import Foundation
 
 /// File systems whose files are the kernel's interfaces rather than data on a disk: reading
@@ -26,10 +25,21 @@ enum KernelFileSystem {
         0x1cd1: "devpts",
     ]
 
+    /// `fstatfs`, which Swift's Glibc module does not declare (sys/vfs.h): found by name.
+    private typealias FileSystemStatus = @convention(c) (Int32, UnsafeMutableRawPointer) -> Int32
+    private static let fileSystemStatus = SystemSymbol.function("fstatfs", as: FileSystemStatus.self)
+
+    /// Bytes kept for a `struct statfs` (120 on x86_64 and aarch64), whose first field is
+    /// `f_type`, a C long on every 64-bit Linux.
+    private static let statusSize = 256
+
     /// The kernel file system `descriptor` (an `O_PATH` one will do) lies on, nil for any other.
     static func name(of descriptor: Int32) -> Result<String?, SystemError> {
-        let type = ocspd_file_system_type(descriptor)
-        guard type >= 0 else { return .failure(SystemError(errno)) }
+        guard let fileSystemStatus else { return .failure(SystemError(ENOSYS)) }
+        let status = UnsafeMutableRawPointer.allocate(byteCount: statusSize, alignment: MemoryLayout<Int>.alignment)
+        defer { status.deallocate() }
+        guard fileSystemStatus(descriptor, status) == 0 else { return .failure(SystemError(errno)) }
+        let type = status.load(as: Int.self)
         return .success(names[UInt32(truncatingIfNeeded: type)])
     }
 }
