@@ -12,13 +12,11 @@ import Foundation
 /// - Files are opened from their folder's descriptor, and reopened from a descriptor of
 ///   `/proc/self/fd`, each opened once (`LoadDescriptors`).
 /// The type, the size, the reopening of that very descriptor (`ReadableReopen`'s steps) and
-/// the read are FileBytes' own, in its order; the bytes are read as `DescriptorBytes` reads
-/// them, into one buffer, and not kept. For one load: nothing is remembered beyond it.
+/// the read are FileBytes' own, in its order; the bytes are read by `DescriptorBytes` and not
+/// kept. For one load: nothing is remembered beyond it.
 struct LoadFileCheck {
     /// For each device seen: the kernel file system it is, nil when it is none.
     private var kernelFileSystems: [UInt64: String?] = [:]
-    /// Where each file is read to.
-    private var buffer: [UInt8] = []
     /// The folders files are opened from, and /proc/self/fd.
     private let descriptors = LoadDescriptors()
 
@@ -70,26 +68,14 @@ struct LoadFileCheck {
         }
     }
 
-    /// `DescriptorBytes.read`'s reads, the same sizes and the same answers, into one buffer
-    /// kept for the load: the bytes are not kept, only whether they could be read.
+    /// `DescriptorBytes.read` itself: the bytes are not kept, only whether they could be read
+    /// (and their digest, when asked).
     private mutating func failure(reading descriptor: Int32, size: Int, maximum: Int) -> FileReadError? {
-        let chunk = min(65536, max(4096, size + 1))
-        if buffer.count < chunk { buffer = [UInt8](repeating: 0, count: chunk) }
-        var total = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, chunk) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return FileReadError(errno: errno)
-            }
-            if count == 0 { return nil }
-            total += count
-            if total > maximum { return .tooLarge(limit: maximum) }
-            if count < chunk, total >= size {
-                // Read at once, the buffer holds the whole file.
-                if digesting, total == count { lastDigest = VerifiedRecord.digest(Array(buffer[0..<total])) }
-                return nil
-            }
+        switch DescriptorBytes.read(descriptor, size: size, maximum: maximum) {
+        case .failure(let error): return error
+        case .success(let bytes):
+            if digesting { lastDigest = VerifiedRecord.digest(bytes) }
+            return nil
         }
     }
 
