@@ -13,7 +13,8 @@ final class OCSPRequestObject {
     init(for leaf: X509Object, issuedBy issuer: X509Object, nonceLength: Int32?) throws(OCSPRequestError) {
         guard let request = OCSP_REQUEST_new() else { throw .openSSL(OpenSSLErrorQueue.drain()) }
         pointer = request
-        let id = leaf.withUnsafeObject { leaf in issuer.withUnsafeObject { OCSP_cert_to_id(EVP_sha1(), leaf, $0) } }
+        // The leaf's issuer name and serial number, the issuer's name and key bits: no decoded key.
+        let id = leaf.withUnsafeSubjectFields { leaf in issuer.withUnsafeObject { OCSP_cert_to_id(EVP_sha1(), leaf, $0) } }
         guard let id else { throw .openSSL(OpenSSLErrorQueue.drain()) }
         // add0: the request takes the CertID over only when it succeeds.
         guard OCSP_request_add0_id(request, id) != nil else {

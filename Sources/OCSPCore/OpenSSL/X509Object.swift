@@ -5,15 +5,29 @@ import Synchronization
 
 /// The one owner of an OpenSSL `X509*`. Never mutated after creation, so it is shared
 /// freely between threads (OpenSSL 3 guards its lazily computed extension cache itself).
+///
+/// A certificate decoded from DER here has its public key decoded only when something needs
+/// it (`KeyDeferredDecoding`): OpenSSL 3.0 builds its provider decoders anew for every key,
+/// three quarters of a leaf's decoding (~0.9 M of ~1.2 M instructions measured), and a leaf
+/// is only ever a subject, its signature checked with its issuer's key. Everything handed to
+/// OpenSSL (`withUnsafeObject`) and every use of this certificate's own key goes through the
+/// certificate with its key (decoded once, then kept); only its own fields, its DER and its
+/// signature, which OpenSSL reads without its key, use the certificate as decoded.
 final class X509Object: @unchecked Sendable {
     private let pointer: OpaquePointer
+    /// The same certificate decoded with its public key, when `pointer` was decoded without
+    /// (nil until first needed); `pointer` itself otherwise.
+    private let keyed: Mutex<OpaquePointer?>
+    private let keyDeferred: Bool
     typealias IssuerHashes = (nameHash: [UInt8], keyHash: [UInt8])
     /// `issuerHashes(algorithm:)`, by algorithm name.
     private let knownIssuerHashes = Mutex<[String: IssuerHashes]>([:])
 
     /// Takes over a reference the caller owns (from `d2i_X509`, `X509_dup`, ...).
-    private init(takingOwnershipOf pointer: OpaquePointer) {
+    private init(takingOwnershipOf pointer: OpaquePointer, keyDeferred: Bool = false) {
         self.pointer = pointer
+        self.keyDeferred = keyDeferred
+        keyed = Mutex(nil)
     }
 
     /// Adds a reference to a certificate another OpenSSL object owns (a stack, a response);
@@ -26,24 +40,53 @@ final class X509Object: @unchecked Sendable {
         self.init(takingOwnershipOf: pointer)
     }
 
-    /// Decodes exactly one DER certificate; trailing bytes are refused.
+    /// Decodes exactly one DER certificate; trailing bytes are refused. Its public key is
+    /// decoded when first needed (by then known to decode: see `keyedPointer`).
     convenience init?(derBytes: [UInt8]) {
-        guard let decoded = Self.decodeWhole(derBytes, with: d2i_X509) else { return nil }
-        self.init(takingOwnershipOf: decoded)
+        if let decoded = Self.decodeWhole(derBytes, with: KeyDeferredDecoding.decode) {
+            self.init(takingOwnershipOf: decoded, keyDeferred: true)
+        } else {
+            guard let decoded = Self.decodeWhole(derBytes, with: d2i_X509) else { return nil }
+            self.init(takingOwnershipOf: decoded)
+        }
+    }
+
+    /// The certificate with its public key: `pointer`, or the same DER decoded again with its
+    /// key, once (`d2i_X509` leaves a key it cannot decode undecoded, as it always did, and
+    /// only a failed allocation makes it fail: then `pointer`, whose key calls fail safely).
+    private var keyedPointer: OpaquePointer {
+        guard keyDeferred else { return pointer }
+        return keyed.withLock { known in
+            if let known { return known }
+            let full = Self.decodeWhole(derBytes, with: d2i_X509) ?? pointer
+            if full != pointer { known = full }
+            return full
+        }
     }
 
     deinit {
+        if let full = keyed.withLock({ $0 }) { X509_free(full) }
         X509_free(pointer)
     }
 
     /// Whether both hold the very same OpenSSL certificate (not merely an equal one).
+    /// The certificate with its key counts: OpenSSL is lent that one, and answers with it.
     func isSameObject(as other: X509Object) -> Bool {
-        pointer == other.pointer
+        let mine = [pointer, keyed.withLock { $0 }]
+        let theirs = [other.pointer, other.keyed.withLock { $0 }]
+        return mine.contains { mine in mine != nil && theirs.contains(mine) }
     }
 
-    /// Lends the `X509*` to another owner's OpenSSL call (`OCSP_cert_to_id`, a stack).
-    /// For the owners in `OpenSSL/` only: the pointer must not outlive `body`.
+    /// Lends the `X509*`, with its public key, to another owner's OpenSSL call (a stack, an
+    /// `OCSP_cert_to_id` issuer). For the owners in `OpenSSL/` only: the pointer must not
+    /// outlive `body`.
     func withUnsafeObject<Value>(_ body: (OpaquePointer) throws -> Value) rethrows -> Value {
+        try withExtendedLifetime(self) { try body(keyedPointer) }
+    }
+
+    /// Lends the `X509*` as decoded, its public key perhaps not decoded, to an OpenSSL call
+    /// that reads only its names, serial number and extensions (`OCSP_cert_to_id`'s subject).
+    func withUnsafeSubjectFields<Value>(_ body: (OpaquePointer) throws -> Value) rethrows -> Value {
         try withExtendedLifetime(self) { try body(pointer) }
     }
 
@@ -115,7 +158,7 @@ final class X509Object: @unchecked Sendable {
 
     /// Whether `issuer`'s public key verifies this certificate's signature.
     func isSigned(by issuer: X509Object) -> Bool {
-        guard let key = X509_get0_pubkey(issuer.pointer) else {
+        guard let key = X509_get0_pubkey(issuer.keyedPointer) else {
             OpenSSLErrorQueue.clear()
             return false
         }
@@ -124,12 +167,51 @@ final class X509Object: @unchecked Sendable {
         return verified
     }
 
-    /// Whether both certificates carry the same public key.
+    /// Whether both certificates carry the same public key: told from their encodings when
+    /// these settle it (`PublicKeyEncoding`), else by OpenSSL from the decoded keys.
     func hasSamePublicKey(as other: X509Object) -> Bool {
-        guard let mine = X509_get0_pubkey(pointer), let theirs = X509_get0_pubkey(other.pointer) else {
+        if let mine = publicKeyInfo(), let theirs = other.publicKeyInfo(), let known = PublicKeyEncoding.sameKey(mine, theirs) {
+            return known
+        }
+        guard let mine = X509_get0_pubkey(keyedPointer), let theirs = X509_get0_pubkey(other.keyedPointer) else {
+            OpenSSLErrorQueue.clear()
             return false
         }
         return withExtendedLifetime(other) { EVP_PKEY_eq(mine, theirs) == 1 }
+    }
+
+    /// The SubjectPublicKeyInfo's parts as encoded (no key decoded); nil when OpenSSL cannot tell them.
+    private func publicKeyInfo() -> PublicKeyEncoding.Info? {
+        var algorithm: OpaquePointer? = nil
+        var key: UnsafePointer<UInt8>? = nil
+        var keyLength: Int32 = 0
+        var identifier: UnsafeMutablePointer<X509_ALGOR>? = nil
+        guard let info = X509_get_X509_PUBKEY(pointer),
+            X509_PUBKEY_get0_param(&algorithm, &key, &keyLength, &identifier, info) == 1,
+            let key, keyLength >= 0, let identifier
+        else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        var encoded: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_X509_ALGOR(identifier, &encoded)
+        guard length > 0, let encoded else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        defer { ocspd_openssl_free(encoded) }
+        return PublicKeyEncoding.Info(
+            algorithm: Self.keyAlgorithm(OBJ_obj2nid(algorithm)),
+            identifier: Array(UnsafeBufferPointer(start: encoded, count: Int(length))),
+            key: Array(UnsafeBufferPointer(start: key, count: Int(keyLength))))
+    }
+
+    private static func keyAlgorithm(_ nid: Int32) -> PublicKeyEncoding.Algorithm {
+        switch nid {
+        case NID_X9_62_id_ecPublicKey: .ellipticCurve
+        case NID_ED25519, NID_ED448, NID_X25519, NID_X448: .rawKey
+        default: .other
+        }
     }
 
     /// Whether both certificates name the same subject by `X509_NAME_cmp` (canonical DER).
