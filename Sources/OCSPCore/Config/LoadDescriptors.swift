@@ -17,7 +17,8 @@ final class LoadDescriptors {
     /// it could not be opened.
     private var folder: [UInt8] = []
     private var folderDescriptor: Int32 = notOpened
-    /// `/proc/self/fd`, or -1 when it is not there; nil until asked.
+    /// `/proc/self/fd`, or -1 when it is not there or not the kernel's
+    /// (`ReadableReopen.openOwnDescriptorFolder`); nil until asked.
     private var ownDescriptors: Int32?
 
     private static let notOpened: Int32 = -2
@@ -76,8 +77,8 @@ final class LoadDescriptors {
 
     private func ownDescriptorFolder() -> Int32 {
         if let ownDescriptors { return ownDescriptors }
-        let opened = Glibc.open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)
-        ownDescriptors = opened >= 0 ? opened : -1
-        return ownDescriptors ?? -1
+        let opened = ReadableReopen.openOwnDescriptorFolder()
+        ownDescriptors = opened
+        return opened
     }
 }

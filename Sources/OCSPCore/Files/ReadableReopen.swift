@@ -14,13 +14,27 @@ enum ReadableReopen {
     static let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
     static let ownDescriptors = "/proc/self/fd"
 
+    /// `/proc/self/fd` opened (`O_PATH`) when it is the kernel's proc file system, else -1.
+    /// An entry of that folder is the open file itself: what is opened through it is the
+    /// inode looked at, with no need to look again (one `fstat` less per file read). Anything
+    /// else at `/proc` (a chroot's own folder) is not trusted so: reopened by path, checked.
+    static func openOwnDescriptorFolder(at path: String = ownDescriptors) -> Int32 {
+        let opened = Glibc.open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard opened >= 0 else { return -1 }
+        guard case .success(.some("proc")) = KernelFileSystem.name(of: opened) else {
+            close(opened)
+            return -1
+        }
+        return opened
+    }
+
     /// - Parameters:
     ///   - handle: the `O_PATH` descriptor the caller checked, with `checked` its status.
     ///   - byName: opens the file again by name with `flags`, for when /proc is not mounted.
     ///   - descriptors: where the process's descriptors are seen (tests name a missing one).
-    ///   - descriptorFolder: `/proc/self/fd` already open (`O_PATH`), so that the entry is
-    ///     found without walking `/proc/self/fd` again; by default the round's, if any
-    ///     (`RoundLookups`).
+    ///   - descriptorFolder: `/proc/self/fd` already open and known to be the kernel's
+    ///     (`openOwnDescriptorFolder`), so that the entry is found without walking
+    ///     `/proc/self/fd` again; by default the round's, if any (`RoundLookups`).
     static func open(
         _ handle: Int32, checked: stat, byName: () -> Int32,
         descriptors: String = ownDescriptors, descriptorFolder: Int32? = nil
@@ -29,6 +43,8 @@ enum ReadableReopen {
         var descriptor: Int32
         if descriptors == ownDescriptors, let folder = descriptorFolder ?? RoundLookups.current?.ownDescriptorFolder, folder >= 0 {
             descriptor = openat(folder, String(handle), flags)
+            // The kernel's own entry for `handle`: the very inode checked.
+            if descriptor >= 0 { return .success(descriptor) }
         } else {
             descriptor = Glibc.open("\(descriptors)/\(handle)", flags)
         }

@@ -27,14 +27,14 @@ import Synchronization
 /// folder up once per thread. A round installs them on its worker threads (`whileCurrent`);
 /// lookups anywhere else (tests, `inspect`, `check`) are made every time.
 final class RoundLookups: Sendable {
-    /// `/proc/self/fd` (`O_PATH`), -1 when it is not there: shared, never changed.
+    /// `/proc/self/fd` (`O_PATH`), -1 when it is not there or not the kernel's proc file
+    /// system (`ReadableReopen.openOwnDescriptorFolder`): shared, never changed.
     let ownDescriptorFolder: Int32
     /// Each thread's lookups, for a thread that comes back (`whileCurrent` again).
     private let threads = Mutex<[UInt: ThreadLookups]>([:])
 
     init() {
-        let opened = open(ReadableReopen.ownDescriptors, O_PATH | O_DIRECTORY | O_CLOEXEC)
-        ownDescriptorFolder = opened >= 0 ? opened : -1
+        ownDescriptorFolder = ReadableReopen.openOwnDescriptorFolder()
     }
 
     deinit {
