@@ -10,7 +10,7 @@ extension Configuration {
     }
 
     /// A chain found in a folder, with the identity of its output.
-    private typealias FoundChain = (directory: Int, job: RefreshJob, identity: HashedPathKey)
+    private typealias FoundChain = (directory: Int, job: RefreshJob, identity: PathKey)
 
     /// Every staple to maintain now, folders expanded; one entry per output file, whatever
     /// its spelling. Listed entries were checked at load; a chain found in a folder whose
@@ -34,8 +34,8 @@ extension Configuration {
         var failures = found.failures
         // Only a found chain is judged against the chains: none found, none to resolve.
         let chainPaths = found.chains.isEmpty ? [] : staples.map(\.chainPath) + found.chains.map(\.job.chainPath)
-        let chains = Set(chainPaths.map { HashedPathKey(resolver.identity(of: $0)) })
-        var writers: [HashedPathKey: [RefreshJob]] = [:]
+        let chains = Set(chainPaths.map { resolver.identity(of: $0) })
+        var writers: [PathKey: [RefreshJob]] = [:]
         for entry in found.chains { writers[entry.identity, default: []].append(entry.job) }
         for entry in found.chains {
             if let failure = refusal(of: entry, owners: listed.owners, writers: writers, chains: chains) {
@@ -62,11 +62,11 @@ extension Configuration {
     }
 
     /// The listed entries, the first of each output only, and the entry owning each output.
-    private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [HashedPathKey: RefreshJob]) {
-        var owners: [HashedPathKey: RefreshJob] = [:]
+    private func listedJobs(_ resolver: inout OutputIdentityResolver) -> (jobs: [RefreshJob], owners: [PathKey: RefreshJob]) {
+        var owners: [PathKey: RefreshJob] = [:]
         var jobs: [RefreshJob] = []
         for job in staples {
-            let identity = HashedPathKey(resolver.identity(of: job.outputPath))
+            let identity = resolver.identity(of: job.outputPath)
             guard owners[identity] == nil else { continue }
             owners[identity] = job
             jobs.append(job)
@@ -82,14 +82,14 @@ extension Configuration {
         var found: [FoundChain] = []
         for (index, scan) in scans.enumerated() {
             failures += scan.failures.map { EntryFailure(directory: index, message: $0) }
-            for job in scan.jobs { found.append((index, job, HashedPathKey(resolver.identity(of: job.outputPath)))) }
+            for job in scan.jobs { found.append((index, job, resolver.identity(of: job.outputPath))) }
         }
         return (found, failures)
     }
 
     /// Why a found chain is not maintained, nil when it is.
     private func refusal(
-        of entry: FoundChain, owners: [HashedPathKey: RefreshJob], writers: [HashedPathKey: [RefreshJob]], chains: Set<HashedPathKey>
+        of entry: FoundChain, owners: [PathKey: RefreshJob], writers: [PathKey: [RefreshJob]], chains: Set<PathKey>
     ) -> EntryFailure? {
         let job = entry.job
         let notMaintained = "the chain \(job.chainPath) found in \(directories[entry.directory].path) is not maintained"

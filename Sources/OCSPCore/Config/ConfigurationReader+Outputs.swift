@@ -15,20 +15,20 @@ extension ConfigurationReader {
     mutating func checkOneEntryPerOutput(
         staples: [StapleOutput], configuration: Configuration, directories: [EntryPlace]
     ) -> (jobs: [RefreshJob], failures: [Configuration.EntryFailure]) {
-        var owners: [HashedPathKey: (keyPath: String, line: Int?, path: String)] = [:]
+        var owners: [PathKey: (keyPath: String, line: Int?, path: String)] = [:]
         owners.reserveCapacity(staples.count)
         // With folders, the expansion below resolves the same paths again: remembered.
         var resolver = OutputIdentityResolver(remembersPaths: !configuration.directories.isEmpty)
         let scans = configuration.directories.map { $0.scan() }
         let folderChains = scans.flatMap { $0.jobs.map(\.chainPath) }
         // A listed chain's last component was seen when the chain was checked.
-        var chainFiles = Set<HashedPathKey>(minimumCapacity: staples.count + folderChains.count)
+        var chainFiles = Set<PathKey>(minimumCapacity: staples.count + folderChains.count)
         for (job, place) in zip(configuration.staples, staples) {
-            chainFiles.insert(HashedPathKey(resolver.identity(of: job.chainPath, lastComponentPlain: place.chainPlain)))
+            chainFiles.insert(resolver.identity(of: job.chainPath, lastComponentPlain: place.chainPlain))
         }
-        for chain in folderChains { chainFiles.insert(HashedPathKey(resolver.identity(of: chain))) }
+        for chain in folderChains { chainFiles.insert(resolver.identity(of: chain)) }
         for (output, keyPath, node, _) in staples {
-            let identity = HashedPathKey(resolver.identity(of: output))
+            let identity = resolver.identity(of: output)
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {

@@ -10,7 +10,7 @@ struct ConfigurationReader {
     /// Missing or unreadable files and folders: the entry's failure, not the configuration's.
     var fileProblems: [ConfigurationError.Problem] = []
     /// Whether each folder checked so far is one: 10,000 entries name a few folders.
-    var folderExists: [HashedPathKey: Bool] = [:]
+    var folderExists: [PathKey: Bool] = [:]
     /// The files entries name, checked as `FileBytes` reads them (`LoadFileCheck`).
     var files = LoadFileCheck()
     /// The digest of each listed chain as the check read it (`Configuration.chainDigestsAtLoad`).
@@ -122,7 +122,7 @@ struct ConfigurationReader {
 
     mutating func checkFolder(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) {
         let folder = path.isEmpty ? "." : path
-        let key = HashedPathKey(folder)
+        let key = PathKey(folder)
         let exists =
             folderExists[key]
             ?? {

@@ -9,12 +9,12 @@ import Foundation
 /// that fails otherwise than "no such file") is resolved by `OutputIdentity.of` itself.
 /// For one load or one expansion: a folder renamed meanwhile is seen at the next one.
 struct OutputIdentityResolver {
-    private var folders: [HashedPathKey: [UInt8]?] = [:]
+    private var folders: [PathKey: [UInt8]?] = [:]
     /// The previous path's folder and its resolution.
     private var lastFolder: (folder: [UInt8], base: [UInt8]?)?
     /// Each path's answer, when `remembersPaths`: a load with folders resolves the same
     /// chains and outputs twice (its own check, then the expansion).
-    private var paths: [HashedPathKey: PathKey] = [:]
+    private var paths: [PathKey: PathKey] = [:]
     private let remembersPaths: Bool
     /// Paths are looked at from their folder's descriptor (`LoadDescriptors`).
     private let descriptors = LoadDescriptors()
@@ -27,7 +27,7 @@ struct OutputIdentityResolver {
     ///   the caller has just seen it (`LoadFileCheck`); nil to look (`lstat`).
     mutating func identity(of path: String, lastComponentPlain known: Bool? = nil) -> PathKey {
         guard remembersPaths else { return resolve(path, lastComponentPlain: known) }
-        let key = HashedPathKey(path)
+        let key = PathKey(path)
         if let answer = paths[key] { return answer }
         let answer = resolve(path, lastComponentPlain: known)
         paths[key] = answer
@@ -92,7 +92,7 @@ struct OutputIdentityResolver {
     }
 
     private mutating func resolved(_ folder: String) -> [UInt8]? {
-        let key = HashedPathKey(folder)
+        let key = PathKey(folder)
         if let known = folders[key] { return known }
         let answer = OutputIdentity.realPath(folder)
         folders[key] = answer
