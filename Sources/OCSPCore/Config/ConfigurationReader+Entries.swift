@@ -5,8 +5,9 @@ import Yams
 /// `directories:` (a folder of chains), each starting from the defaults.
 extension ConfigurationReader {
     /// Where a listed entry's output was named, for the one-output-per-entry check, and
-    /// whether its chain's last component was found not to be a symlink (nil: not known).
-    typealias StapleOutput = (output: String, keyPath: String, node: Node?, chainPlain: Bool?)
+    /// whether its chain's and its output's last components were found not to be symlinks
+    /// (nil: not known).
+    typealias StapleOutput = (output: String, keyPath: String, node: Node?, chainPlain: Bool?, outputPlain: Bool?)
     /// Where an entry was named, for problems found later.
     typealias EntryPlace = (keyPath: String, node: Node?)
 
@@ -27,7 +28,7 @@ extension ConfigurationReader {
         entries.reserveCapacity(list.count)
         let defaultsAsTheyAre = settingsWithoutKeysChangeNothing(defaults)
         for (index, item) in list.enumerated() {
-            if let entry = staple(item, at: "staples[\(index)]", defaults: defaults, asTheyAre: defaultsAsTheyAre) {
+            if let entry = staple(item, index: index, defaults: defaults, asTheyAre: defaultsAsTheyAre) {
                 entries.append(entry)
             }
         }
@@ -47,8 +48,9 @@ extension ConfigurationReader {
     }
 
     private mutating func staple(
-        _ item: Node, at keyPath: String, defaults: RefreshJob, asTheyAre: Bool
+        _ item: Node, index: Int, defaults: RefreshJob, asTheyAre: Bool
     ) -> (job: RefreshJob, output: StapleOutput)? {
+        let keyPath = "staples[\(index)]"
         guard let mapping = mapping(item, at: keyPath) else { return nil }
         // Two known keys: no unknown key to report, no setting to apply.
         let onlyChainAndOutput = mapping.hasOnlyKeys("chain", "output")
@@ -60,16 +62,16 @@ extension ConfigurationReader {
         }
         job.chainPath = chain
         job.outputPath = output
-        let chainPlain = checkChain(chain, at: "\(keyPath).chain", node: mapping[key: "chain"])
+        let chainPlain = checkChain(chain, entry: index, at: "\(keyPath).chain", node: mapping[key: "chain"])
         let outputNode = mapping[key: "output"]
         checkFolder(Self.folder(of: output), at: "\(keyPath).output", node: outputNode)
-        return (job, (output, "\(keyPath).output", outputNode, chainPlain))
+        return (job, (output, "\(keyPath).output", outputNode, chainPlain, precheck?.outputIsPlain(at: index, output)))
     }
 
     /// `checkFile` for an entry's chain, from the check made while the entries were read
     /// (`ChainPrecheck`) when there is one; its digest kept when the load keeps them.
-    private mutating func checkChain(_ path: String, at keyPath: @autoclosure () -> String, node: Node?) -> Bool? {
-        guard let checked = precheck?.result(for: path) else {
+    private mutating func checkChain(_ path: String, entry: Int, at keyPath: @autoclosure () -> String, node: Node?) -> Bool? {
+        guard let checked = precheck?.result(at: entry, for: path) else {
             let plain = checkFile(path, at: keyPath(), node: node)
             if let digest = files.lastDigest { chainDigests[PathKey(path)] = digest }
             return plain

@@ -27,8 +27,8 @@ extension ConfigurationReader {
             chainFiles.insert(resolver.identity(of: job.chainPath, lastComponentPlain: place.chainPlain))
         }
         for chain in folderChains { chainFiles.insert(resolver.identity(of: chain)) }
-        for (output, keyPath, node, _) in staples {
-            let identity = resolver.identity(of: output)
+        for (output, keyPath, node, _, outputPlain) in staples {
+            let identity = resolver.identity(of: output, lastComponentPlain: outputPlain)
             if chainFiles.contains(identity) {
                 problem(keyPath, node, "\(output) is a configured chain file; writing the proof there would replace the certificate")
             } else if let first = owners[identity] {

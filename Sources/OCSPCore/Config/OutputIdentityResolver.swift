@@ -86,6 +86,11 @@ struct OutputIdentityResolver {
 
     /// True when the path names nothing (`ENOENT`) or something that is not a symlink.
     private func lastComponentIsPlain(_ path: String) -> Bool {
+        Self.lastComponentIsPlain(path, descriptors: descriptors)
+    }
+
+    /// The same, from `descriptors`' folders (`ChainPrecheck` asks it on its own threads).
+    static func lastComponentIsPlain(_ path: String, descriptors: LoadDescriptors) -> Bool {
         var status = stat()
         if descriptors.linkStatus(path, &status) == 0 { return status.st_mode & S_IFMT != S_IFLNK }
         return errno == ENOENT
