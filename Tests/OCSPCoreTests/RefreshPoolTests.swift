@@ -44,6 +44,47 @@ import Testing
         "certificate-\((Int(job.outputPath.split(separator: "-").last ?? "") ?? 0) % 2)"
     }
 
+    /// The threads that ran a pool's steps.
+    final class ThreadSet: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: Set<UInt> = []
+        func note() {
+            lock.withLock {
+                _ = seen.insert(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(Unmanaged.passUnretained(Thread.current).toOpaque()))))
+            }
+        }
+        var count: Int { lock.withLock { seen.count } }
+    }
+
+    @Test func localWorkRunsOnNoMoreWorkersThanCores() {
+        let threads = ThreadSet()
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 16)).run(
+            Array(0..<2_000),
+            prepare: { job -> PoolStep<Int, Int> in
+                threads.note()
+                return .done(job)
+            },
+            fetch: { $0 })
+        #expect(outputs == Array(0..<2_000))
+        #expect(threads.count <= ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    @Test func fetchesWaitingOnTheNetworkBringWorkersUpToTheLimit() {
+        let gauge = Gauge()
+        let responder = "http://ocsp-a.example.test"
+        let outputs = RefreshPool(limits: ConcurrencyLimits(global: 8, perResponder: 8)).run(
+            jobs(64, responder: responder),
+            prepare: { job in PoolStep<RefreshJob, Int>.fetch(job, responder: key(job), certificate: job.outputPath) },
+            fetch: { job in
+                gauge.enter("all")
+                usleep(20_000)
+                gauge.leave("all")
+                return 1
+            })
+        #expect(outputs.count == 64)
+        #expect(gauge.peakTotal == 8)
+    }
+
     @Test func neverMoreRefreshesInProgressThanTheLimitsAllow() {
         let gauge = Gauge()
         let a = "http://ocsp-a.example.test"
