@@ -110,7 +110,7 @@ public enum AtomicFileWriter {
         }
         do throws(AtomicWriteError.Failure) {
             try writeAll(bytes, to: descriptor, path: output.path)
-            if let owner = inherited.owner, case .inherited = ownership, geteuid() == 0 {
+            if let owner = inherited.owner, case .inherited = ownership, ProcessUser.effective == 0 {
                 // Keep the owner the operator chose (nginx reading as www-data, say).
                 _ = fchown(descriptor, owner.uid, owner.gid)
             }

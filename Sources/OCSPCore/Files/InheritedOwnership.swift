@@ -23,7 +23,7 @@ struct InheritedOwnership: Equatable {
     ///   - existing: the file being replaced, nil when there is none (0644, the writer's own).
     ///   - folder: the folder it is in.
     ///   - runningUser: the effective user writing.
-    init(existing: stat?, folder: stat, runningUser: uid_t = geteuid()) {
+    init(existing: stat?, folder: stat, runningUser: uid_t = ProcessUser.effective) {
         guard let existing else {
             self.init(owner: nil, mode: 0o644)
             return

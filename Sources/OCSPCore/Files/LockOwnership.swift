@@ -18,7 +18,7 @@ enum LockOwnership {
     /// Gives a lock root just created (`O_EXCL`: nobody else's file) its owner and group.
     /// Best effort: without it only root can take this lock, which it still can.
     static func settle(_ descriptor: Int32, in folder: SafeFolder) {
-        guard geteuid() == 0,
+        guard ProcessUser.effective == 0,
             let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode)
         else { return }
         _ = fchown(descriptor, wanted.uid, wanted.gid)
@@ -31,7 +31,7 @@ enum LockOwnership {
     /// with no other name is touched: a lock is always empty, so no one can have a secret
     /// shown to a group by renaming it to a lock name, nor a file elsewhere handed over.
     static func repair(_ descriptor: Int32, status: stat, in folder: SafeFolder) {
-        guard geteuid() == 0, status.st_uid == 0, status.st_nlink == 1, status.st_size == 0,
+        guard ProcessUser.effective == 0, status.st_uid == 0, status.st_nlink == 1, status.st_size == 0,
             let wanted = owner(forFolderOwner: folder.status.st_uid, group: folder.status.st_gid, mode: folder.status.st_mode),
             status.st_uid != wanted.uid || status.st_gid != wanted.gid || status.st_mode & 0o7777 != mode
         else { return }

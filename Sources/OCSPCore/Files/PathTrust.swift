@@ -18,7 +18,7 @@ public struct PathTrust: Sendable, Equatable {
 
     /// For the files ocspd writes: root and the user it runs as.
     /// (ocspd never changes its user: read once, not in every resolution.)
-    public static let outputs = PathTrust(owners: [0, geteuid()])
+    public static let outputs = PathTrust(owners: [0, ProcessUser.effective])
     /// For what root runs or reads as instructions (configuration, hooks): root only.
     public static let rootOnly = PathTrust(owners: [0])
 

@@ -14,7 +14,7 @@ import Foundation
 enum StateFileTrust {
     /// The user ocspd runs as: nothing in ocspd changes it, so it is asked once, not once
     /// per state file read.
-    static let processUser = geteuid()
+    static let processUser = ProcessUser.effective
 
     static func believable(_ status: stat, runningAs user: uid_t = processUser) -> Bool {
         status.st_mode & S_IFMT == S_IFREG && status.st_nlink == 1 && (status.st_uid == 0 || status.st_uid == user)

@@ -120,13 +120,17 @@ extension OCSPD {
                 refresher.chainDigestsAtLoad = configuration.chainDigestsAtLoad
                 // Expanded once, by the load, for the round, the collection, the sweep and the metrics.
                 let expansion = configuration.expansionAtLoad()
-                let exitCode = BatchRefresh.run(
-                    configuration, expansion: expansion, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
-                // Each run, as the daemon at start: a listing, and a stat per state file not configured.
-                let configured = refresher.stateStore.configured(expansion.jobs)
-                StateCollector(store: refresher.stateStore, forgetAfter: configuration.forgetAfter, logger: logger)
-                    .collect(configured: configured, at: Date())
-                GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger, configured: configured)
+                let exitCode = BesideWork.run {
+                    BatchRefresh.run(
+                        configuration, expansion: expansion, refresher: refresher, force: force, expiryMargin: target.explicitMargin)
+                } beside: { [refresher] in
+                    // Each run, as the daemon at start: a listing, and a stat per state file not
+                    // configured. Only outputs no longer configured are touched: beside the round.
+                    let configured = refresher.stateStore.configured(expansion.jobs)
+                    StateCollector(store: refresher.stateStore, forgetAfter: configuration.forgetAfter, logger: logger)
+                        .collect(configured: configured, at: Date())
+                    GoneChainSweep.cleanUp(configuration, store: refresher.stateStore, logger: logger, configured: configured)
+                }
                 if let metricsFile = logging.metricsFile {
                     MetricsWriting.write(expansion.jobs, store: refresher.stateStore, to: metricsFile, logger: logger)
                 }
