@@ -18,4 +18,24 @@ struct RevocationProbeFolderTests {
     func theFolderIsWhatComesBeforeIt(path: String, folder: String) {
         #expect(RevocationLedger.folder(of: path) == folder)
     }
+
+    @Test func aRecordBesideTheRealStapleOfALinkedOutputIsFoundWhatTheReadSaysOfTheLink() throws {
+        let top = try TestPKI.scratchFolder("probe-link")
+        try FileSystemFixtures.folder("\(top)/real")
+        try FileSystemFixtures.folder("\(top)/out")
+        try FileSystemFixtures.folder("\(top)/state")
+        try FileSystemFixtures.file("\(top)/real/staple.der", [1])
+        try FileSystemFixtures.file("\(top)/real/.ocspd-revoked-name", [2])
+        try FileSystemFixtures.link("\(top)/out/staple.der", to: "../real/staple.der")
+        try FileSystemFixtures.file("\(top)/out/plain.der", [1])
+        let linked = RevocationLedger(stateDirectory: "\(top)/state", outputPath: "\(top)/out/staple.der")
+        let seen = FileBytes.readNotingLink("\(top)/out/staple.der", maximum: 1 << 20).lastComponentPlain
+        #expect(seen == false)
+        #expect(linked.mayHoldRecord(named: "name"))
+        #expect(linked.mayHoldRecord(named: "name", outputIsPlain: seen))
+        // A plain output, said to be plain, is probed beside itself: nothing there.
+        let plain = RevocationLedger(stateDirectory: "\(top)/state", outputPath: "\(top)/out/plain.der")
+        #expect(!plain.mayHoldRecord(named: "name", outputIsPlain: true))
+        #expect(!plain.mayHoldRecord(named: "name"))
+    }
 }

@@ -66,6 +66,38 @@ public enum FileBytes {
         defer { close(handle) }
         var status = stat()
         guard fstat(handle, &status) == 0 else { return .failure(FileReadError(errno: errno)) }
+        return read(opened: handle, status: status, path: path, maximum: maximum)
+    }
+
+    /// `read`, and what `lstat` would have said of the path's last component: no symlink
+    /// (true, also when nothing is there), a symlink (false), or not known (nil). The path is
+    /// opened without following a last link first; a link is then read through as `read` does
+    /// (one call more, for the rare output that is a link). The fresh-staple check reads the
+    /// staple and then asks whether the output is a link: one `lstat` less per staple.
+    public static func readNotingLink(_ path: String, maximum: Int) -> (bytes: Result<[UInt8], FileReadError>, lastComponentPlain: Bool?) {
+        let flags = O_PATH | O_CLOEXEC | O_NOFOLLOW
+        let handle = RoundLookups.current?.openFollowing(path, flags: flags) ?? open(path, flags)
+        guard handle >= 0 else {
+            let code = errno
+            // Where the open finds nothing, so does `lstat`.
+            return (.failure(FileReadError(errno: code)), code == ENOENT || code == ENOTDIR ? true : nil)
+        }
+        var status = stat()
+        guard fstat(handle, &status) == 0 else {
+            let code = errno
+            close(handle)
+            return (.failure(FileReadError(errno: code)), nil)
+        }
+        guard FileKind(mode: status.st_mode) != .symlink else {
+            close(handle)
+            return (read(path, maximum: maximum), false)
+        }
+        defer { close(handle) }
+        return (read(opened: handle, status: status, path: path, maximum: maximum), true)
+    }
+
+    /// The steps after the `O_PATH` open and its `fstat`: judge, reopen, read.
+    private static func read(opened handle: Int32, status: stat, path: String, maximum: Int) -> Result<[UInt8], FileReadError> {
         if let refusal = FileReadError.refusal(forMode: status.st_mode) { return .failure(refusal) }
         let fileSystem =
             RoundLookups.current.map { $0.kernelFileSystem(of: handle, device: status.st_dev) } ?? KernelFileSystem.name(of: handle)

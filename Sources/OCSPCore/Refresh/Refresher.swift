@@ -115,13 +115,14 @@ public struct Refresher: Sendable {
         }
         let timing = record.leafMustStaple ? job.timing.forMustStaple : job.timing
         guard
-            let facts = record.facts(
+            let (facts, stapleIsPlain) = record.factsNotingLink(
                 chainSHA256: chainSHA256, stapleAt: job.outputPath, at: moment, assumedValidity: job.timing.assumedValidity),
             let credible = StoredPlan.credible(scheduled, proofInPlace: facts, at: moment, timing: timing),
             RefreshSchedule.freshUntil(
                 facts, policy: job.policy, followsSchedule: job.followsSchedule, scheduled: credible, at: moment) != nil,
             // A revocation record vetoes this "good": the full path reads it, verifies it and acts.
-            record.ledgerIsSilent(RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath))
+            record.ledgerIsSilent(
+                RevocationLedger(stateDirectory: stateStore.directory, outputPath: job.outputPath), outputIsPlain: stapleIsPlain)
         else { return nil }
         return (facts, record.leaf, credible)
     }

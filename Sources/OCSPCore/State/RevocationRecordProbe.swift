@@ -7,19 +7,23 @@ import Foundation
 /// says yes, the caller takes its full path, which reads and verifies the records (a file that
 /// is no evidence costs its certificate the fast path, nothing more).
 extension RevocationLedger {
-    /// - Parameter name: `certificateName` of the certificate (issuer key hash and serial).
-    public func mayHoldRecord(named name: String) -> Bool {
+    /// - Parameters:
+    ///   - name: `certificateName` of the certificate (issuer key hash and serial).
+    ///   - outputIsPlain: true when the caller has just seen that the output's last component
+    ///     is no symlink (`FileBytes.readNotingLink`); otherwise it is looked at here.
+    public func mayHoldRecord(named name: String, outputIsPlain: Bool? = nil) -> Bool {
         if Self.remembersUnrecorded(name) { return true }
-        return Self.somethingIsAt("\(stateDirectory)/revoked-\(name)") || somethingIsBesideTheStaple(".ocspd-revoked-\(name)")
+        return Self.somethingIsAt("\(stateDirectory)/revoked-\(name)")
+            || somethingIsBesideTheStaple(".ocspd-revoked-\(name)", outputIsPlain: outputIsPlain == true)
     }
 
     /// In the folder the staple really is in. The kernel reaches the same folder as the path
     /// resolver (links in folders followed, `..` taken after them) unless the output itself is
     /// a link: then the resolver says where it leads (a link it refuses: "maybe", and the full
     /// path says what is wrong).
-    private func somethingIsBesideTheStaple(_ recordName: String) -> Bool {
+    private func somethingIsBesideTheStaple(_ recordName: String, outputIsPlain: Bool) -> Bool {
         var status = stat()
-        if Self.linkStatus(outputPath, &status) == 0, FileKind(mode: status.st_mode) == .symlink {
+        if !outputIsPlain, Self.linkStatus(outputPath, &status) == 0, FileKind(mode: status.st_mode) == .symlink {
             guard case .success(let output) = PathResolver.resolve(outputPath) else { return true }
             return Self.somethingIsAt(output.folder.descriptor, recordName)
         }

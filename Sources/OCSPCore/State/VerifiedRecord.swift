@@ -104,9 +104,11 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     /// Whether this "good" may speak without a look at the revocation ledger's records: only
     /// when it names its certificate there and nothing is at either record name. Anything at
     /// one sends the caller to its full path, which verifies the record.
-    func ledgerIsSilent(_ ledger: RevocationLedger) -> Bool {
+    /// - Parameter outputIsPlain: true when the output's last component was just seen to be
+    ///   no symlink (the probe beside it then need not look again).
+    func ledgerIsSilent(_ ledger: RevocationLedger, outputIsPlain: Bool? = nil) -> Bool {
         guard let revocationName else { return false }
-        return !ledger.mayHoldRecord(named: revocationName)
+        return !ledger.mayHoldRecord(named: revocationName, outputIsPlain: outputIsPlain)
     }
 
     /// The facts, when the chain (by its hash, read by today's rules) and the staple file at
@@ -115,12 +117,22 @@ public struct VerifiedRecord: Codable, Sendable, Equatable {
     func facts(
         chainSHA256: String, stapleAt path: String, at now: Date, assumedValidity: TimeInterval = Timing.defaultAssumedValidity
     ) -> StapleFacts? {
+        factsNotingLink(chainSHA256: chainSHA256, stapleAt: path, at: now, assumedValidity: assumedValidity)?.facts
+    }
+
+    /// `facts`, and whether the staple path's last component was seen to be no symlink
+    /// (`FileBytes.readNotingLink`), for the revocation probe beside it (`ledgerIsSilent`).
+    func factsNotingLink(
+        chainSHA256: String, stapleAt path: String, at now: Date, assumedValidity: TimeInterval = Timing.defaultAssumedValidity
+    ) -> (facts: StapleFacts, stapleIsPlain: Bool?)? {
         guard chainRules == CertificateChain.rulesVersion, chainSHA256 == self.chainSHA256,
-            nextUpdate != nil || self.assumedValidity == assumedValidity,
-            case .success(let stapleBytes) = FileBytes.read(path, maximum: LocalFileLimit.bytes),
-            Self.digest(stapleBytes) == stapleSHA256
+            nextUpdate != nil || self.assumedValidity == assumedValidity
         else { return nil }
-        return facts(at: now)
+        let read = FileBytes.readNotingLink(path, maximum: LocalFileLimit.bytes)
+        guard case .success(let stapleBytes) = read.bytes, Self.digest(stapleBytes) == stapleSHA256, let facts = facts(at: now) else {
+            return nil
+        }
+        return (facts, read.lastComponentPlain)
     }
 
     /// The facts, if the recorded proof still passes the verifier's time checks at `now`
