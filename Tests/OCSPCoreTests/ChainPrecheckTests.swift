@@ -64,6 +64,19 @@ import Yams
         #expect(precheck.outputIsPlain(at: 3, "y") == nil)
     }
 
+    @Test func checksStartedFromTheTextsHintAreTakenOnlyForTheSameFileAtTheSamePlace() throws {
+        let hint: [ListedFilesHint.Entry] = [("\(folder)/chain.pem", "\(folder)/out.der"), (nil, nil), ("\(folder)/missing.pem", nil)]
+        let precheck = try #require(ChainPrecheck.start(hint: hint, maximum: LocalFileLimit.bytes, digesting: false))
+        #expect(precheck.result(at: 0, for: "\(folder)/chain.pem")?.failure == nil)
+        #expect(precheck.outputIsPlain(at: 0, "\(folder)/out.der") == true)
+        #expect(precheck.result(at: 1, for: "\(folder)/chain.pem") == nil)
+        #expect(precheck.result(at: 2, for: "\(folder)/missing.pem")?.failure == .missing)
+        #expect(precheck.result(at: 2, for: "\(folder)/chain.pem") == nil)
+        #expect(precheck.result(at: 3, for: "\(folder)/chain.pem") == nil)
+        #expect(ChainPrecheck.start(hint: nil, maximum: 10, digesting: false) == nil)
+        #expect(ChainPrecheck.start(hint: [], maximum: 10, digesting: false) == nil)
+    }
+
     @Test func answersForMoreEntriesThanOneBatchAllArrive() throws {
         let count = ChainPrecheck.batch * 3 + 5
         let yaml = (0..<count).map { "- { chain: \(folder)/chain.pem, output: \(folder)/out-\($0).der }" }.joined(separator: "\n")

@@ -30,16 +30,23 @@ final class ChainPrecheck: @unchecked Sendable {
         case answered(Answer)
     }
 
-    /// The list's entries, read (never changed) by the checking threads.
-    private let entries: [Node]
+    /// Where the entries' files are read from: the parsed list, or the text's hint
+    /// (`ListedFilesHint`) before the parse. Never changed; read by the checking threads.
+    private enum Source {
+        case nodes([Node])
+        case hint([ListedFilesHint.Entry])
+    }
+    private let source: Source
+    private let count: Int
     /// By entry; guarded by `condition`.
     private var slots: [Slot]
     private var readerWaits = false
     private let condition = NSCondition()
 
-    private init(entries: [Node]) {
-        self.entries = entries
-        slots = Array(repeating: .pending, count: entries.count)
+    private init(source: Source, count: Int) {
+        self.source = source
+        self.count = count
+        slots = Array(repeating: .pending, count: count)
     }
 
     /// Threads checking at once (a load's other thread reads the entries meanwhile).
@@ -50,8 +57,18 @@ final class ChainPrecheck: @unchecked Sendable {
     /// Starts checking the files `staples` (the list's node) names; nil for an empty list or none.
     static func start(_ staples: Node?, maximum: Int, digesting: Bool) -> ChainPrecheck? {
         guard let list = staples?.sequence, !list.isEmpty else { return nil }
-        let precheck = ChainPrecheck(entries: Array(list))
-        let count = precheck.entries.count
+        return start(ChainPrecheck(source: .nodes(Array(list)), count: list.count), maximum: maximum, digesting: digesting)
+    }
+
+    /// Starts checking the files the configuration's text names (`ListedFilesHint`), before
+    /// it is parsed; nil when the text gives no hint.
+    static func start(hint: [ListedFilesHint.Entry]?, maximum: Int, digesting: Bool) -> ChainPrecheck? {
+        guard let hint, !hint.isEmpty else { return nil }
+        return start(ChainPrecheck(source: .hint(hint), count: hint.count), maximum: maximum, digesting: digesting)
+    }
+
+    private static func start(_ precheck: ChainPrecheck, maximum: Int, digesting: Bool) -> ChainPrecheck {
+        let count = precheck.count
         let slices = min(threads, count)
         for slice in 0..<slices {
             let range = (count * slice / slices)..<(count * (slice + 1) / slices)
@@ -67,7 +84,7 @@ final class ChainPrecheck: @unchecked Sendable {
         var answered: [(index: Int, slot: Slot)] = []
         answered.reserveCapacity(Self.batch)
         for index in range {
-            answered.append((index, answer(entries[index], files: &files, outputs: outputs, maximum: maximum)))
+            answered.append((index, answer(listedFiles(at: index), files: &files, outputs: outputs, maximum: maximum)))
             if answered.count == Self.batch {
                 publish(answered)
                 answered.removeAll(keepingCapacity: true)
@@ -76,15 +93,24 @@ final class ChainPrecheck: @unchecked Sendable {
         publish(answered)
     }
 
-    /// The entry's `chain:` and `output:` as the reader reads them (non-empty scalars of a
-    /// mapping), checked.
-    private func answer(_ entry: Node, files: inout LoadFileCheck, outputs: LoadDescriptors, maximum: Int) -> Slot {
-        guard let mapping = entry.mapping else { return .skipped }
-        let keyed = KeyedMapping(mapping)
-        guard let chain = keyed[key: "chain"]?.scalar?.string, !chain.isEmpty else { return .skipped }
+    /// Entry `index`'s `chain:` and `output:` as the reader reads them (non-empty scalars of a
+    /// mapping), or as the text's hint has them.
+    private func listedFiles(at index: Int) -> ListedFilesHint.Entry {
+        switch source {
+        case .hint(let entries): return entries[index]
+        case .nodes(let entries):
+            guard let mapping = entries[index].mapping else { return (nil, nil) }
+            let keyed = KeyedMapping(mapping)
+            return (keyed[key: "chain"]?.scalar?.string, keyed[key: "output"]?.scalar?.string)
+        }
+    }
+
+    /// The entry's files, checked.
+    private func answer(_ entry: ListedFilesHint.Entry, files: inout LoadFileCheck, outputs: LoadDescriptors, maximum: Int) -> Slot {
+        guard let chain = entry.chain, !chain.isEmpty else { return .skipped }
         let (failure, plain) = files.check(chain, maximum: maximum)
         var answer = Answer(chain: chain, checked: (failure, plain, files.lastDigest))
-        if let output = keyed[key: "output"]?.scalar?.string, !output.isEmpty {
+        if let output = entry.output, !output.isEmpty {
             answer.output = output
             answer.outputPlain = OutputIdentityResolver.lastComponentIsPlain(output, descriptors: outputs)
         }
@@ -113,7 +139,7 @@ final class ChainPrecheck: @unchecked Sendable {
     }
 
     private func answer(at index: Int) -> Answer? {
-        guard entries.indices.contains(index) else { return nil }
+        guard index >= 0, index < count else { return nil }
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -126,5 +152,28 @@ final class ChainPrecheck: @unchecked Sendable {
                 readerWaits = false
             }
         }
+    }
+}
+
+/// A precheck started from the configuration's text on a thread of its own: the hint is read
+/// there (`ListedFilesHint`, a few milliseconds at 10,000 entries) while the main thread
+/// parses the document, and the checks start from it.
+final class TextPrecheck: @unchecked Sendable {
+    private let scanned = DispatchSemaphore(value: 0)
+    /// Written once by the scanning thread before `scanned` is signalled.
+    private var started: ChainPrecheck?
+
+    init(text: String, maximum: Int, digesting: Bool) {
+        Thread { [self] in
+            started = ChainPrecheck.start(hint: ListedFilesHint.scan(text), maximum: maximum, digesting: digesting)
+            scanned.signal()
+        }.start()
+    }
+
+    /// The precheck the hint started, nil when the text gave none; waits for the scan.
+    var precheck: ChainPrecheck? {
+        scanned.wait()
+        scanned.signal()
+        return started
     }
 }

@@ -52,23 +52,26 @@ public enum ConfigurationLoader {
     public static func parse(_ text: String, path: String, keepingChainDigests: Bool = false) throws(ConfigurationError) -> Configuration {
         var reader = ConfigurationReader(file: path)
         reader.files.digesting = keepingChainDigests
+        // The listed files are checked while the document is parsed, when its text says which.
+        let early = TextPrecheck(text: text, maximum: LocalFileLimit.bytes, digesting: keepingChainDigests)
         let top = try topMapping(text, reader: &reader)
         reader.checkKeys(top, allowed: topKeys, at: "")
         var configuration = Configuration(
             stateDirectory: StateStore.defaultDirectory,
             watchInterval: Configuration.defaultWatchInterval, staples: [], directories: [])
         reader.applyGlobalKeys(top, to: &configuration)
-        reader.precheck = ChainPrecheck.start(top[key: "staples"], maximum: LocalFileLimit.bytes, digesting: keepingChainDigests)
+        reader.precheck =
+            early.precheck ?? ChainPrecheck.start(top[key: "staples"], maximum: LocalFileLimit.bytes, digesting: keepingChainDigests)
         let defaults = reader.defaults(top)
         let staples = reader.staples(top, defaults: defaults)
         let directories = reader.directories(top, defaults: defaults)
-        configuration.staples = staples.map(\.job)
+        configuration.staples = staples.jobs
         configuration.directories = directories.map(\.source)
         if configuration.staples.isEmpty && configuration.directories.isEmpty && reader.problems.isEmpty {
             reader.problem("", nil, "no entries; list at least one under staples: or directories:")
         }
         let expansion = reader.checkOneEntryPerOutput(
-            staples: staples.map(\.output), configuration: configuration, directories: directories.map(\.place))
+            staples: staples.outputs, configuration: configuration, directories: directories.map(\.place))
         guard reader.problems.isEmpty else {
             throw ConfigurationError(problems: (reader.problems + reader.fileProblems).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
