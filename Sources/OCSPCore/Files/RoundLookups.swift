@@ -54,6 +54,16 @@ final class RoundLookups: Sendable {
         return Unmanaged<ThreadLookups>.fromOpaque(pointer).takeUnretainedValue()
     }
 
+    /// Syncs each folder a thread of the round wrote a staple in and left to the round
+    /// (`ThreadLookups.syncLater`), once: called when the round's threads are done.
+    func syncWrittenFolders() {
+        let waiting = threads.withLock { threads in threads.values.map { $0.takeUnsyncedFolders() } }
+        var synced: Set<ThreadLookups.FolderIdentity> = []
+        for folders in waiting {
+            for (identity, folder) in folders where synced.insert(identity).inserted { folder.sync() }
+        }
+    }
+
     /// Runs `body` with this round's lookups current on this thread.
     func whileCurrent<T>(_ body: () throws -> T) rethrows -> T {
         guard let key = Self.threadKey else { return try body() }

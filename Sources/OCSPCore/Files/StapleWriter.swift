@@ -14,12 +14,14 @@ public enum StapleWriter {
         AtomicFileWriter.lockedTemporaryPath(for: path)
     }
 
-    /// Writes the staple, synced before this returns, keeping the replaced file's owner and
-    /// mode. Returns the path really written: `path`, or the file a trusted link leads to.
+    /// Writes the staple, its bytes synced before it is renamed into place and the rename made
+    /// durable by the round (`AtomicFileWriter.Durability.syncedByRound`), keeping the replaced
+    /// file's owner and mode. Returns the path really written: `path`, or the file a trusted
+    /// link leads to.
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, temporary naming: Temporary = .unique) throws(StapleWriteError) -> String {
         do {
-            return try AtomicFileWriter.write(bytes, as: .staple, to: path, temporary: naming)
+            return try AtomicFileWriter.write(bytes, as: .staple, to: path, temporary: naming, durability: .syncedByRound)
         } catch {
             throw StapleWriteError(error.failure)
         }

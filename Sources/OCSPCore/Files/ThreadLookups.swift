@@ -28,12 +28,43 @@ final class ThreadLookups: @unchecked Sendable {
     /// than the whole paths did; -1 for one that could not be opened.
     private var inputFolders: [[UInt8]: Int32?] = [:]
 
+    /// Folders whose renames wait to be made durable (`syncLater`), by device and inode.
+    private var unsynced: [FolderIdentity: SafeFolder] = [:]
+
+    struct FolderIdentity: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
     init(round: RoundLookups) {
         self.round = round
     }
 
     deinit {
         for case let descriptor?? in inputFolders.values where descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Folders waiting at once: each holds a descriptor, and a round writing into one folder
+    /// per certificate must not run out of them (more are synced at once, then kept again).
+    static let unsyncedCapacity = 16
+
+    /// Makes `folder`'s renames durable later: before this thread runs a hook, or when the round ends.
+    func syncLater(_ folder: SafeFolder) {
+        let identity = FolderIdentity(device: UInt64(folder.status.st_dev), inode: UInt64(folder.status.st_ino))
+        if unsynced[identity] == nil, unsynced.count >= Self.unsyncedCapacity { syncWrittenFolders() }
+        unsynced[identity] = folder
+    }
+
+    /// Syncs the folders this thread wrote in and has not synced: before a hook runs, so that
+    /// what it acts on survives a power cut.
+    func syncWrittenFolders() {
+        for folder in takeUnsyncedFolders().values { folder.sync() }
+    }
+
+    /// The folders waiting, handed over (the round's end syncs them).
+    func takeUnsyncedFolders() -> [FolderIdentity: SafeFolder] {
+        defer { unsynced.removeAll() }
+        return unsynced
     }
 
     /// `/proc/self/fd`, opened once for the round (-1 when it is not there).

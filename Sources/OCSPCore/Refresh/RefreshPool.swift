@@ -98,6 +98,8 @@ public final class RefreshPool: @unchecked Sendable {
         for _ in 0..<min(state.workerLimit, max(1, ProcessInfo.processInfo.activeProcessorCount)) { startWorkerLocked(state) }
         condition.unlock()
         group.wait()
+        // The staples the round wrote are durable before it returns (`Durability.syncedByRound`).
+        lookups.syncWrittenFolders()
         // The starter holds the state it starts workers on: the cycle ends with the run.
         state.startWorker = nil
         return state.outputs.compactMap { $0 }

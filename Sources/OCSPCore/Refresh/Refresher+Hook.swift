@@ -57,6 +57,7 @@ extension Refresher {
             return
         }
         let environment = HookEnvironment.revoked(job: job, subject: subject, status: proof.status, record: record)
+        RoundLookups.current?.syncWrittenFolders()
         let result = HookRunner.run(hook, environment: environment, cancellation: cancellation, log: { logger.warning("\($0)") })
         guard result != .succeeded else { return logger.notice("the on-revoked hook for \(subject.leaf) ran") }
         log(result, of: hook, named: "on-revoked hook", for: job.outputPath)
@@ -76,6 +77,8 @@ extension Refresher {
         case .failed(_, _, removed: .some): change = ("removed", nil)
         default: return
         }
+        // What the hook acts on (a server's reload reading the staple) survives a power cut.
+        RoundLookups.current?.syncWrittenFolders()
         let result = HookRunner.run(
             hook, environment: HookRunner.environment(job: job, status: change.status, effectiveExpiry: change.expiry),
             cancellation: cancellation, log: { logger.warning("\($0)") })
