@@ -110,6 +110,17 @@ import Yams
     }
 
     /// A resolver that remembers each path answers what one that does not answers.
+    /// Last components looked at ahead, on every core, give the identities a look each time gives.
+    @Test func identitiesLookedAtAheadAreOutputIdentities() throws {
+        let (root, names) = try Self.fileKinds()
+        let paths = names.map { "\(root)/\($0)" }
+        var ahead = OutputIdentityResolver()
+        ahead.lookAhead(at: paths + paths)
+        for path in paths {
+            #expect(ahead.identity(of: path) == OutputIdentity.of(path), "\(path)")
+        }
+    }
+
     @Test func rememberedIdentitiesAreOutputIdentities() throws {
         let (root, names) = try Self.fileKinds()
         var remembering = OutputIdentityResolver(remembersPaths: true)

@@ -80,6 +80,7 @@ extension Configuration {
     ) -> (chains: [FoundChain], failures: [EntryFailure]) {
         var failures: [EntryFailure] = []
         var found: [FoundChain] = []
+        resolver.lookAhead(at: scans.flatMap { $0.jobs.map(\.outputPath) })
         for (index, scan) in scans.enumerated() {
             failures += scan.failures.map { EntryFailure(directory: index, message: $0) }
             for job in scan.jobs { found.append((index, job, resolver.identity(of: job.outputPath))) }
@@ -92,7 +93,8 @@ extension Configuration {
         of entry: FoundChain, owners: [PathKey: RefreshJob], writers: [PathKey: [RefreshJob]], chains: Set<PathKey>
     ) -> EntryFailure? {
         let job = entry.job
-        let notMaintained = "the chain \(job.chainPath) found in \(directories[entry.directory].path) is not maintained"
+        // Made only for a refused chain: 10,000 found chains are 10,000 messages otherwise.
+        var notMaintained: String { "the chain \(job.chainPath) found in \(directories[entry.directory].path) is not maintained" }
         let message: String
         if let owner = owners[entry.identity] {
             message =

@@ -16,6 +16,10 @@ struct OutputIdentityResolver {
     /// chains and outputs twice (its own check, then the expansion).
     private var paths: [PathKey: PathKey] = [:]
     private let remembersPaths: Bool
+    /// Whether each path's last component is no symlink, looked at ahead on every core
+    /// (`lookAhead`): a load of 10,000 found chains looked at their outputs one by one on one
+    /// core while the other had nothing to do.
+    private var lookedAt: [PathKey: Bool] = [:]
     /// Paths are looked at from their folder's descriptor (`LoadDescriptors`).
     private let descriptors = LoadDescriptors()
 
@@ -34,10 +38,23 @@ struct OutputIdentityResolver {
         return answer
     }
 
+    /// Looks at the last component of each of `paths` not looked at yet, now, on every core,
+    /// for `identity`.
+    mutating func lookAhead(at all: [String]) {
+        let paths = lookedAt.isEmpty ? all : all.filter { lookedAt[PathKey($0)] == nil }
+        guard paths.count > 1 else { return }
+        let answers = ParallelMap.map(
+            paths, state: { LoadDescriptors() },
+            { descriptors, path in Self.lastComponentIsPlain(path, descriptors: descriptors) })
+        lookedAt.reserveCapacity(lookedAt.count + paths.count)
+        for (path, plain) in zip(paths, answers) { lookedAt[PathKey(path)] = plain }
+    }
+
     private mutating func resolve(_ path: String, lastComponentPlain known: Bool?) -> PathKey {
         var spelled = path
+        let looked = known ?? (lookedAt.isEmpty ? nil : lookedAt[PathKey(path)])
         let answer = spelled.withUTF8 { bytes -> PathKey? in
-            guard let slash = Self.lastSlash(bytes), known ?? lastComponentIsPlain(path),
+            guard let slash = Self.lastSlash(bytes), looked ?? lastComponentIsPlain(path),
                 let base = resolvedFolder(bytes, slash: slash)
             else { return nil }
             var identity: [UInt8] = []

@@ -14,6 +14,25 @@ enum ParallelMap {
         return results.joined
     }
 
+    /// The same, each slice's elements transformed with a state of its own (`makeState`, made
+    /// on the slice's thread: descriptors, caches that must not be shared between threads).
+    static func map<Element: Sendable, Result: Sendable, State>(
+        _ elements: [Element], state makeState: @Sendable () -> State, _ transform: @Sendable (inout State, Element) -> Result
+    ) -> [Result] {
+        let slices = min(elements.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        guard slices > 1 else {
+            var state = makeState()
+            return elements.map { transform(&state, $0) }
+        }
+        let results = SliceResults<Result>(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let range = (elements.count * slice / slices)..<(elements.count * (slice + 1) / slices)
+            var state = makeState()
+            results.set(slice, elements[range].map { transform(&state, $0) })
+        }
+        return results.joined
+    }
+
     /// One slot per slice, each written once by its iteration.
     private final class SliceResults<Result>: @unchecked Sendable {
         private var slices: [[Result]]
