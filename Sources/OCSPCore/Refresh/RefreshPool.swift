@@ -123,6 +123,8 @@ public final class RefreshPool: @unchecked Sendable {
         /// Prepared jobs waiting for room, per responder; a responder leaves the table when its queue empties.
         var queues: [String: FetchQueue<Pending>] = [:]
         var waiting = 0
+        /// Jobs claimed by a worker and being prepared (not yet waiting or done).
+        var preparing = 0
         var inFlight: [String: Int] = [:]
         var certificatesInFlight: Set<String> = []
         var outputs: [Output?]
@@ -226,13 +228,15 @@ public final class RefreshPool: @unchecked Sendable {
                 continue
             }
             if state.nextJob < jobs.count, state.waiting < backlog {
-                let index = state.nextJob
-                state.nextJob += 1
+                let claimed = state.nextJob..<(state.nextJob + prepareBatch(state, jobs: jobs.count))
+                state.nextJob = claimed.upperBound
+                state.preparing += claimed.count
                 wakeOneIfWorkIsLeft(state, jobs: jobs.count)
-                runPrepare(jobs[index], at: index, state: state, prepare: prepare)
+                runPrepares(jobs, claimed, state: state, prepare: prepare)
                 continue
             }
-            if state.nextJob == jobs.count, state.waiting == 0 {
+            // Jobs still being prepared may yet queue fetches: their workers come back here.
+            if state.nextJob == jobs.count, state.waiting == 0, state.preparing == 0 {
                 condition.broadcast()
                 return
             }
@@ -265,21 +269,41 @@ public final class RefreshPool: @unchecked Sendable {
         }
     }
 
-    /// One first step, outside the lock (held on entry and on return): done, or queued at its responder.
-    private func runPrepare<Job, Pending, Output>(
-        _ job: Job, at index: Int, state: PoolState<Pending, Output>, prepare: (Job) -> PoolStep<Pending, Output>
+    /// First steps taken at once: a fresh staple's first step is a few file reads, and two
+    /// workers taking the lock twice per staple spent a fifth of a fresh run waiting for each
+    /// other. Up to 16, fewer near the end (the last ones shared out), never past the backlog.
+    static let preparesAtOnce = 16
+
+    /// Jobs claimed now: those being prepared elsewhere count against the backlog, so that at
+    /// most one job per worker is prepared beyond it, as when each took one.
+    private func prepareBatch<Pending, Output>(_ state: PoolState<Pending, Output>, jobs: Int) -> Int {
+        let left = jobs - state.nextJob
+        let share = left / (2 * max(1, state.workers))
+        return max(1, min(Self.preparesAtOnce, backlog - state.waiting - state.preparing, share))
+    }
+
+    /// First steps, outside the lock (held on entry and on return): each done, or queued at
+    /// its responder, all recorded under one lock.
+    private func runPrepares<Job, Pending, Output>(
+        _ jobs: [Job], _ claimed: Range<Int>, state: PoolState<Pending, Output>, prepare: (Job) -> PoolStep<Pending, Output>
     ) {
         condition.unlock()
-        let step = prepare(job)
+        let steps = claimed.map { prepare(jobs[$0]) }
         condition.lock()
-        switch step {
-        case .done(let output):
-            state.outputs[index] = output
-        case .fetch(let pending, let responder, let certificate):
-            state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
-            state.waiting += 1
-            addWorkerIfFetchesWait(state)
+        state.preparing -= claimed.count
+        var queued = false
+        for (index, step) in zip(claimed, steps) {
+            switch step {
+            case .done(let output):
+                state.outputs[index] = output
+            case .fetch(let pending, let responder, let certificate):
+                state.queues[responder, default: FetchQueue()].append(index, pending, certificate: certificate)
+                state.waiting += 1
+                addWorkerIfFetchesWait(state)
+                queued = true
+            }
         }
+        if queued { wakeOneIfWorkIsLeft(state, jobs: jobs.count) }
     }
 
     /// Wakes one sleeping worker when a fetch could start or a job could be prepared now.
