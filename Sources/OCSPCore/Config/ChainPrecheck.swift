@@ -37,16 +37,23 @@ final class ChainPrecheck: @unchecked Sendable {
         case hint([ListedFilesHint.Entry])
     }
     private let source: Source
-    private let count: Int
     /// By entry; guarded by `condition`.
     private var slots: [Slot]
     private var readerWaits = false
     private let condition = NSCondition()
 
-    private init(source: Source, count: Int) {
+    private init(source: Source) {
         self.source = source
-        self.count = count
+        slots = []
         slots = Array(repeating: .pending, count: count)
+    }
+
+    /// The entries, as many as the source has.
+    private var count: Int {
+        switch source {
+        case .nodes(let entries): entries.count
+        case .hint(let entries): entries.count
+        }
     }
 
     /// Threads checking at once (a load's other thread reads the entries meanwhile).
@@ -57,14 +64,14 @@ final class ChainPrecheck: @unchecked Sendable {
     /// Starts checking the files `staples` (the list's node) names; nil for an empty list or none.
     static func start(_ staples: Node?, maximum: Int, digesting: Bool) -> ChainPrecheck? {
         guard let list = staples?.sequence, !list.isEmpty else { return nil }
-        return start(ChainPrecheck(source: .nodes(Array(list)), count: list.count), maximum: maximum, digesting: digesting)
+        return start(ChainPrecheck(source: .nodes(Array(list))), maximum: maximum, digesting: digesting)
     }
 
     /// Starts checking the files the configuration's text names (`ListedFilesHint`), before
     /// it is parsed; nil when the text gives no hint.
     static func start(hint: [ListedFilesHint.Entry]?, maximum: Int, digesting: Bool) -> ChainPrecheck? {
         guard let hint, !hint.isEmpty else { return nil }
-        return start(ChainPrecheck(source: .hint(hint), count: hint.count), maximum: maximum, digesting: digesting)
+        return start(ChainPrecheck(source: .hint(hint)), maximum: maximum, digesting: digesting)
     }
 
     private static func start(_ precheck: ChainPrecheck, maximum: Int, digesting: Bool) -> ChainPrecheck {

@@ -21,8 +21,8 @@ extension ConfigurationReader {
         var resolver = OutputIdentityResolver(remembersPaths: !configuration.directories.isEmpty)
         let scans = configuration.directories.map { $0.scan() }
         let folderChains = scans.flatMap { $0.jobs.map(\.chainPath) }
-        // The found chains and their outputs, each looked at once, on every core.
-        resolver.lookAhead(at: folderChains + scans.flatMap { $0.jobs.map(\.outputPath) })
+        // The found chains looked at on every core (their outputs are, by the expansion below).
+        resolver.lookAhead(at: folderChains)
         // A listed chain's last component was seen when the chain was checked.
         var chainFiles = Set<PathKey>(minimumCapacity: staples.count + folderChains.count)
         for (job, place) in zip(configuration.staples, staples) {

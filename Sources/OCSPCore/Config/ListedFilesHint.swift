@@ -38,7 +38,10 @@ enum ListedFilesHint {
             } else if let itemIndent, indent == itemIndent + 2 {
                 guard let field = field(bytes, from: indent) else { return nil }
                 record(field, in: &entries)
-            } else if itemIndent == nil || indent <= (itemIndent ?? 0) + 2 {
+            } else if let itemIndent, indent > itemIndent + 2 {
+                // A line of another key's value (a hook's list): not a chain's or an output's.
+                continue
+            } else {
                 return nil
             }
         }

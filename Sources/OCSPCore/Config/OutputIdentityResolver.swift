@@ -38,10 +38,8 @@ struct OutputIdentityResolver {
         return answer
     }
 
-    /// Looks at the last component of each of `paths` not looked at yet, now, on every core,
-    /// for `identity`.
-    mutating func lookAhead(at all: [String]) {
-        let paths = lookedAt.isEmpty ? all : all.filter { lookedAt[PathKey($0)] == nil }
+    /// Looks at the last component of each of `paths` now, on every core, for `identity`.
+    mutating func lookAhead(at paths: [String]) {
         guard paths.count > 1 else { return }
         let answers = ParallelMap.map(
             paths, state: { LoadDescriptors() },
